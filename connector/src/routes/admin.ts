@@ -1,0 +1,176 @@
+/**
+ * The admin API, for tests, demos and benchmarks: loopback callers with the admin token only.
+ * See connector/README.md for every route.
+ * @module
+ */
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { Hono } from 'hono'
+import type { Logger } from 'pino'
+import { z } from 'zod'
+import type { DemoTraffic } from '../demo-traffic'
+import { secretsEqual } from '../identity'
+import type { RelayServer } from '../relay-server'
+import type { ConnectorStore, GatewayRecord } from '../store'
+import { bearerToken } from '../verify'
+import { fail, readBody } from './http-errors'
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+
+const CloseCode = z.number().int().min(1000).max(4999)
+const Reason = z.string().max(120)
+
+const CloseBody = z.object({ code: CloseCode.default(1011), reason: Reason.default('closed by admin') })
+const RejectBody = z.object({
+  gatewayId: z.string().min(1).nullable().default(null),
+  count: z.number().int().min(1).max(1_000_000),
+  code: CloseCode.default(4401),
+  reason: Reason.default('unauthorized'),
+  httpStatus: z.number().int().min(400).max(599).nullable().default(null),
+})
+const ClearRejectBody = z.object({ gatewayId: z.string().min(1).nullable().default(null) })
+const DemoBody = z.object({ enabled: z.boolean(), intervalMs: z.number().int().min(10).max(3_600_000).default(2000) })
+const SeedBody = z.object({
+  gatewayId: z.string().trim().min(1).max(200),
+  secret: z.string().refine((s) => s.trim() !== '', 'secret must not be blank'),
+  tenant: z.string().min(1).default('default'),
+  displayName: z.string().max(64).optional(),
+  platforms: z.array(z.object({ platform: z.string().min(1), botId: z.string().default('') })).default([]),
+})
+const EnrollmentBody = z.object({
+  tenant: z.string().min(1).default('default'),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3600),
+})
+const InboundBody = z.object({ event: z.record(z.string(), z.unknown()) })
+
+export interface AdminRouteDeps {
+  store: ConnectorStore
+  relay: RelayServer
+  demo: DemoTraffic
+  adminToken: string
+  log: Logger
+  now: () => number
+  revoke: (gatewayId: string) => void
+}
+
+/** An instance as the admin API lists it: state, counters, and a fingerprint — never a secret. */
+function describe(record: GatewayRecord, relay: RelayServer) {
+  const sessions = relay.sessions(record.gatewayId)
+  return {
+    gatewayId: record.gatewayId,
+    tenant: record.tenant,
+    instanceId: record.instanceId,
+    displayName: record.displayName,
+    revoked: record.revoked,
+    revokedAt: record.revokedAt,
+    secretVersion: record.secretVersion,
+    platforms: record.platforms,
+    connections: sessions.length,
+    connected: sessions.some((s) => s.handshaken),
+    hellos: sessions.flatMap((s) => [...s.hellos.keys()]),
+    upgrades: relay.stats(record.gatewayId),
+    inboundBacklog: relay.backlog(record.gatewayId),
+  }
+}
+
+export function adminRoutes(deps: AdminRouteDeps): Hono {
+  const { store, relay, demo, log } = deps
+  const app = new Hono()
+
+  app.use('*', async (c, next) => {
+    const address = getConnInfo(c).remote.address ?? ''
+    if (!LOOPBACK.has(address)) fail(403, 'the admin API answers loopback callers only')
+    const token = bearerToken(c.req.header('authorization'))
+    if (token === null || !secretsEqual(token, deps.adminToken)) fail(401, 'admin token required')
+    await next()
+  })
+
+  const mustExist = (gatewayId: string) => store.get(gatewayId) ?? fail(404, `unknown gateway ${gatewayId}`)
+
+  app.get('/instances', (c) => c.json({ instances: store.list().map((r) => describe(r, relay)) }))
+
+  app.get('/instances/:gatewayId', (c) => c.json(describe(mustExist(c.req.param('gatewayId')), relay)))
+
+  app.post('/instances', async (c) => {
+    const body = await readBody(c, SeedBody)
+    store.seed(body.gatewayId, body)
+    for (const p of body.platforms) store.bindPlatform(body.gatewayId, p)
+    log.info({ gatewayId: body.gatewayId }, 'gateway seeded by admin')
+    return c.json(describe(mustExist(body.gatewayId), relay), 201)
+  })
+
+  app.post('/instances/:gatewayId/revoke', (c) => {
+    const gatewayId = c.req.param('gatewayId')
+    mustExist(gatewayId)
+    deps.revoke(gatewayId)
+    return c.json(describe(mustExist(gatewayId), relay))
+  })
+
+  app.post('/instances/:gatewayId/close', async (c) => {
+    const gatewayId = c.req.param('gatewayId')
+    mustExist(gatewayId)
+    const { code, reason } = await readBody(c, CloseBody)
+    return c.json({ closed: relay.closeGateway(gatewayId, code, reason) })
+  })
+
+  app.post('/instances/:gatewayId/inbound', async (c) => {
+    const gatewayId = c.req.param('gatewayId')
+    mustExist(gatewayId)
+    const { event } = await readBody(c, InboundBody)
+    return c.json({ bufferId: relay.pushInbound(gatewayId, event) }, 202)
+  })
+
+  app.post('/reject-upgrades', async (c) => {
+    const rule = await readBody(c, RejectBody)
+    relay.addRejection(rule)
+    return c.json({ ok: true })
+  })
+
+  app.post('/reject-upgrades/clear', async (c) => {
+    const { gatewayId } = await readBody(c, ClearRejectBody)
+    relay.clearRejections(gatewayId)
+    return c.json({ ok: true })
+  })
+
+  app.post('/drop-all', async (c) => {
+    const { code, reason } = await readBody(c, CloseBody)
+    return c.json({ closed: relay.dropAll(code, reason) })
+  })
+
+  app.post('/pause', (c) => {
+    relay.setPaused(true)
+    return c.json({ paused: true })
+  })
+
+  app.post('/resume', (c) => {
+    relay.setPaused(false)
+    return c.json({ paused: false })
+  })
+
+  app.post('/demo-traffic', async (c) => {
+    const body = await readBody(c, DemoBody)
+    if (body.enabled) demo.start(body.intervalMs)
+    else demo.stop()
+    return c.json({ enabled: demo.running, intervalMs: demo.intervalMs })
+  })
+
+  app.post('/enrollment-tokens', async (c) => {
+    const body = await readBody(c, EnrollmentBody)
+    const token = store.createEnrollmentToken(body.tenant, deps.now() + body.ttlSeconds * 1000)
+    return c.json({ token, tenant: body.tenant }, 201)
+  })
+
+  app.get('/status', (c) =>
+    c.json({
+      paused: relay.paused,
+      connections: relay.sessions().length,
+      demoTraffic: { enabled: demo.running, intervalMs: demo.intervalMs },
+    }),
+  )
+
+  return app
+}

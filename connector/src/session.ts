@@ -1,0 +1,176 @@
+/**
+ * One accepted relay socket: reads NDJSON frames from a gateway, answers each `hello` with a
+ * descriptor, each `outbound` with an `outbound_result`, acks drains, and replays the gateway's
+ * unacked inbound backlog after every handshake (RELAY-CONTRACT §3, §7).
+ * @module
+ */
+import { assertNever } from '@relay-console/shared/assert-never'
+import type { Clock } from '@relay-console/shared/clock'
+import { CLOSE_MESSAGE_TOO_BIG } from '@relay-console/shared/relay/close-codes'
+import {
+  type CapabilityDescriptor,
+  decodeGatewayFrame,
+  type GatewayFrame,
+  type OutboundFrame,
+  type OutboundResult,
+} from '@relay-console/shared/relay/frame-schemas'
+import { encodeFrame, NdjsonDecoder } from '@relay-console/shared/relay/ndjson'
+import type { Logger } from 'pino'
+import type { RawData, WebSocket } from 'ws'
+import { descriptorFor, supportsOp } from './descriptors'
+import type { InboundBuffer } from './inbound-buffer'
+
+export interface SessionDeps {
+  gatewayId: string
+  buffer: InboundBuffer
+  clock: Clock
+  log: Logger
+  onClose: (session: RelaySession, code: number, reason: string) => void
+}
+
+let nextSessionId = 1
+
+export class RelaySession {
+  readonly id = nextSessionId++
+  readonly gatewayId: string
+  readonly openedAtMs: number
+  /** platform → botId, in hello order. */
+  readonly hellos = new Map<string, string>()
+  readonly #descriptors = new Map<string, CapabilityDescriptor>()
+  readonly #ws: WebSocket
+  readonly #deps: SessionDeps
+  readonly #decoder = new NdjsonDecoder()
+  #idle = false
+  #lastPongMs: number
+  #messageCounter = 0
+  #closed = false
+
+  constructor(ws: WebSocket, deps: SessionDeps) {
+    this.#ws = ws
+    this.#deps = deps
+    this.gatewayId = deps.gatewayId
+    this.openedAtMs = deps.clock.now()
+    this.#lastPongMs = this.openedAtMs
+    ws.on('message', (data, isBinary) => this.#socketOnMessage(data, isBinary))
+    ws.on('pong', () => {
+      this.#lastPongMs = deps.clock.now()
+    })
+    ws.on('error', (error) => deps.log.warn({ gatewayId: this.gatewayId, err: error.message }, 'relay socket error'))
+    ws.on('close', (code, reason) => {
+      this.#closed = true
+      deps.onClose(this, code, reason.toString())
+    })
+  }
+
+  get handshaken(): boolean {
+    return this.hellos.size > 0
+  }
+
+  get idle(): boolean {
+    return this.#idle
+  }
+
+  get lastPongMs(): number {
+    return this.#lastPongMs
+  }
+
+  send(frame: object): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return
+    this.#ws.send(encodeFrame(frame))
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return
+    this.#ws.close(code, reason)
+  }
+
+  ping(): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.ping()
+  }
+
+  terminate(): void {
+    this.#ws.terminate()
+  }
+
+  /** Delivers an inbound event now, unless the gateway asked to go idle (it stays buffered). */
+  deliver(bufferId: string, event: Record<string, unknown>): boolean {
+    if (this.#idle || !this.handshaken) return false
+    this.send({ type: 'inbound', event, bufferId })
+    return true
+  }
+
+  #socketOnMessage(data: RawData, isBinary: boolean): void {
+    const text = isBinary || typeof data !== 'string' ? Buffer.from(data as Buffer).toString('utf8') : data
+    const decoded = this.#decoder.push(text)
+    if (!decoded.ok) {
+      this.#deps.log.warn({ gatewayId: this.gatewayId }, 'frame over 1 MiB; closing 1009')
+      this.close(CLOSE_MESSAGE_TOO_BIG, 'frame too large')
+      return
+    }
+    for (const line of decoded.lines) {
+      const result = decodeGatewayFrame(line)
+      switch (result.kind) {
+        case 'frame':
+          this.#handle(result.frame)
+          break
+        case 'unknown_type':
+          this.#deps.log.debug({ gatewayId: this.gatewayId, type: result.type }, 'ignoring frame of unknown type')
+          break
+        case 'malformed':
+          this.#deps.log.warn({ gatewayId: this.gatewayId, error: result.error }, 'dropping malformed frame')
+          break
+        default:
+          assertNever(result)
+      }
+    }
+  }
+
+  #handle(frame: GatewayFrame): void {
+    switch (frame.type) {
+      case 'hello': {
+        const first = !this.handshaken
+        const descriptor = descriptorFor(frame.platform)
+        this.hellos.set(frame.platform, frame.botId)
+        this.#descriptors.set(frame.platform, descriptor)
+        this.send({ type: 'descriptor', descriptor })
+        if (first) this.#replayBacklog()
+        break
+      }
+      case 'outbound':
+        this.send({ type: 'outbound_result', requestId: frame.requestId, result: this.#perform(frame) })
+        break
+      case 'inbound_ack':
+        this.#deps.buffer.ack(frame.bufferId)
+        break
+      case 'going_idle':
+        // Buffered-only first, then the ack (the gateway closes only after it).
+        this.#idle = true
+        this.send({ type: 'going_idle_ack' })
+        break
+      default:
+        assertNever(frame)
+    }
+  }
+
+  #perform(frame: OutboundFrame): OutboundResult {
+    const platform = frame.platform ?? this.hellos.keys().next().value
+    if (platform === undefined) return { success: false, error: 'no platform was announced on this session' }
+    const descriptor = this.#descriptors.get(platform)
+    if (descriptor === undefined) {
+      return { success: false, error: `platform ${platform} was not announced on this session` }
+    }
+    const { op } = frame.action
+    if (!supportsOp(descriptor, op)) return { success: false, error: `unsupported op: ${op}` }
+    if (op === 'get_chat_info') return { success: true, chat_info: { name: 'demo-chat', type: 'group' } }
+    this.#messageCounter += 1
+    return { success: true, message_id: `srv-${this.id}-${this.#messageCounter}` }
+  }
+
+  #replayBacklog(): void {
+    const now = this.#deps.clock.now()
+    for (const entry of this.#deps.buffer.all()) {
+      this.send({ type: 'inbound', event: entry.event, bufferId: entry.bufferId })
+      entry.sentAtMs = now
+    }
+  }
+}

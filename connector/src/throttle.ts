@@ -1,0 +1,57 @@
+/**
+ * Throttles repeated failed upgrades per key (RELAY-CONTRACT §7): a revoked gateway that restarts
+ * keeps dialling by contract, and each refusal should stay cheap. Pure; time comes in as `nowMs`.
+ * @module
+ */
+
+export interface ThrottleOptions {
+  /** Failures allowed inside one window before the key is refused outright. */
+  maxFailures: number
+  windowMs: number
+}
+
+export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 20, windowMs: 60_000 }
+
+export interface UpgradeThrottle {
+  /** Milliseconds until the key may try again, or 0 when it may try now. */
+  retryAfterMs(key: string, nowMs: number): number
+  recordFailure(key: string, nowMs: number): void
+  recordSuccess(key: string): void
+  /** Keys currently tracked (bounded by activity in the last window). */
+  readonly size: number
+}
+
+export function createUpgradeThrottle(options: ThrottleOptions = DEFAULT_THROTTLE): UpgradeThrottle {
+  const failures = new Map<string, number[]>()
+
+  const recent = (key: string, nowMs: number): number[] => {
+    const list = failures.get(key)
+    if (list === undefined) return []
+    const cutoff = nowMs - options.windowMs
+    while (list.length > 0 && (list[0] ?? 0) <= cutoff) list.shift()
+    if (list.length === 0) failures.delete(key)
+    return list
+  }
+
+  return {
+    retryAfterMs(key, nowMs) {
+      const list = recent(key, nowMs)
+      if (list.length < options.maxFailures) return 0
+      const oldest = list[list.length - options.maxFailures] ?? nowMs
+      return Math.max(1, oldest + options.windowMs - nowMs)
+    },
+    recordFailure(key, nowMs) {
+      const list = recent(key, nowMs)
+      list.push(nowMs)
+      // Keep no more than needed to decide; a flood never grows memory.
+      if (list.length > options.maxFailures) list.splice(0, list.length - options.maxFailures)
+      failures.set(key, list)
+    },
+    recordSuccess(key) {
+      failures.delete(key)
+    },
+    get size() {
+      return failures.size
+    },
+  }
+}

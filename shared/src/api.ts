@@ -1,0 +1,74 @@
+/**
+ * Bodies of the console's HTTP API (PRODUCT.md "HTTP API").
+ * @module
+ */
+import { z } from 'zod'
+import { InstanceSchema } from './instance'
+import { PlatformStateSchema } from './platform-state'
+
+const Timestamp = z.iso.datetime({ offset: true })
+
+/** `PUT /api/instances/:id/relay`. Unknown fields are refused, not ignored. */
+export const SetRelayBodySchema = z.strictObject({ optedIn: z.boolean() })
+export type SetRelayBody = z.infer<typeof SetRelayBodySchema>
+
+/** `POST /api/session`. */
+export const SessionBodySchema = z.strictObject({ token: z.string().min(1).max(1024) })
+export type SessionBody = z.infer<typeof SessionBodySchema>
+
+/** `GET /api/instances`, and the body of the SSE `snapshot` event. */
+export const InstancesResponseSchema = z.object({
+  rev: z.number().int().nonnegative(),
+  instances: z.array(InstanceSchema),
+})
+export type InstancesResponse = z.infer<typeof InstancesResponseSchema>
+
+/** One observed change of one platform's state. */
+export const TransitionSchema = z.object({
+  rev: z.number().int().nonnegative(),
+  at: Timestamp,
+  platform: z.string(),
+  from: PlatformStateSchema.nullable(),
+  to: PlatformStateSchema,
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+})
+export type Transition = z.infer<typeof TransitionSchema>
+
+export const HistoryResponseSchema = z.object({ transitions: z.array(TransitionSchema) })
+export type HistoryResponse = z.infer<typeof HistoryResponseSchema>
+
+export const AUDIT_ACTIONS = [
+  'opt_out',
+  'opt_in',
+  'revoked_by_connector',
+  'deprovision_retry',
+  'provision_retry',
+] as const
+export const AuditActionSchema = z.enum(AUDIT_ACTIONS)
+export type AuditAction = z.infer<typeof AuditActionSchema>
+
+export const AUDIT_RESULTS = ['ok', 'pending', 'failed'] as const
+export const AuditResultSchema = z.enum(AUDIT_RESULTS)
+export type AuditResult = z.infer<typeof AuditResultSchema>
+
+export const AuditEntrySchema = z.object({
+  at: Timestamp,
+  actor: z.string(),
+  action: AuditActionSchema,
+  instanceId: z.string(),
+  result: AuditResultSchema,
+  detail: z.string().nullable(),
+})
+export type AuditEntry = z.infer<typeof AuditEntrySchema>
+
+export const AuditResponseSchema = z.object({ entries: z.array(AuditEntrySchema) })
+export type AuditResponse = z.infer<typeof AuditResponseSchema>
+
+/** Every API error: `{"error":{"code":"…","message":"…"}}`. */
+export const ApiErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+})
+export type ApiError = z.infer<typeof ApiErrorSchema>
+
+export const HealthResponseSchema = z.object({ status: z.literal('ok') })

@@ -1,0 +1,32 @@
+/**
+ * Platform states and the per-platform status an instance reports (PRODUCT.md "Platform states").
+ * @module
+ */
+import { z } from 'zod'
+
+export const PLATFORM_STATES = ['connecting', 'connected', 'retrying', 'fatal', 'disabled'] as const
+
+export const PlatformStateSchema = z.enum(PLATFORM_STATES)
+export type PlatformState = z.infer<typeof PlatformStateSchema>
+
+const Timestamp = z.iso.datetime({ offset: true })
+
+export const PlatformStatusSchema = z.object({
+  platform: z.string().min(1),
+  label: z.string().nullable(),
+  emoji: z.string().nullable(),
+  state: PlatformStateSchema,
+  errorCode: z.string().nullable(),
+  /** English, for logs and API users; the UI translates by `errorCode`. */
+  errorMessage: z.string().nullable(),
+  updatedAt: Timestamp,
+  attempt: z.number().int().nonnegative(),
+  nextRetryAt: Timestamp.nullable(),
+  retryingSince: Timestamp.nullable(),
+  needsAttention: z.boolean(),
+})
+export type PlatformStatus = z.infer<typeof PlatformStatusSchema>
+
+export function isPlatformState(value: unknown): value is PlatformState {
+  return typeof value === 'string' && (PLATFORM_STATES as readonly string[]).includes(value)
+}
