@@ -24,6 +24,15 @@ export default defineConfig({
           testTimeout: 15_000,
         },
       },
+      {
+        test: {
+          name: 'bff',
+          root: './bff',
+          include: ['src/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 15_000,
+        },
+      },
     ],
   },
 })

@@ -1,0 +1,163 @@
+import { FakeClock } from '@relay-console/shared/fake-clock'
+import { describe, expect, it } from 'vitest'
+import { RelayAdapter, type StatusChange } from './adapter'
+
+const DESCRIPTOR = {
+  contract_version: 1,
+  label: 'Discord',
+  emoji: '🎮',
+  max_message_length: 2000,
+  supports_draft_streaming: false,
+  supports_edit: true,
+  supports_threads: true,
+  markdown_dialect: 'discord',
+  len_unit: 'chars' as const,
+  supported_ops: [],
+}
+
+function setup(attentionAfterMs = 7_200_000) {
+  const clock = new FakeClock(Date.UTC(2026, 10, 27, 10, 0, 0))
+  const changes: StatusChange[] = []
+  let rev = 100
+  const adapter = new RelayAdapter({
+    instanceId: 'acme',
+    platforms: [
+      { platform: 'discord', botId: '1' },
+      { platform: 'telegram', botId: '2' },
+    ],
+    clock,
+    attentionAfterMs,
+    nextRevision: () => ++rev,
+    onChange: (change) => changes.push(change),
+  })
+  const state = (platform: string) => adapter.platforms.find((p) => p.platform === platform)
+  return { clock, changes, adapter, state }
+}
+
+const down = (attempt: number, nextRetryAt: number | null = null) => ({
+  type: 'down' as const,
+  failure: { code: 'relay_connection_lost' as const, message: 'connection lost: closed 1006' },
+  attempt,
+  nextRetryAt,
+})
+
+describe('RelayAdapter', () => {
+  it('starts every platform connecting', () => {
+    const { adapter } = setup()
+    expect(adapter.platforms.map((p) => [p.platform, p.state])).toEqual([
+      ['discord', 'connecting'],
+      ['telegram', 'connecting'],
+    ])
+  })
+
+  it('marks a platform connected when its descriptor arrives, with the descriptor label and emoji', () => {
+    const { adapter, state } = setup()
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    expect(state('discord')).toMatchObject({ state: 'connected', label: 'Discord', emoji: '🎮', errorCode: null })
+    expect(state('telegram')?.state).toBe('connecting')
+  })
+
+  it('shows retrying with attempt, next try and the error after a drop, keeping retryingSince across attempts', () => {
+    const { adapter, clock, state } = setup()
+    const start = clock.now()
+    adapter.handle(down(1, start + 1000))
+    expect(state('discord')).toMatchObject({
+      state: 'retrying',
+      errorCode: 'relay_connection_lost',
+      errorMessage: 'connection lost: closed 1006',
+      attempt: 1,
+      nextRetryAt: new Date(start + 1000).toISOString(),
+      retryingSince: new Date(start).toISOString(),
+      needsAttention: false,
+    })
+    clock.advance(1000)
+    adapter.handle(down(2, clock.now() + 2000))
+    expect(state('discord')).toMatchObject({ attempt: 2, retryingSince: new Date(start).toISOString() })
+  })
+
+  it('raises needsAttention after continuous retrying for the threshold, by itself, and clears it on connect', () => {
+    const { adapter, clock, state, changes } = setup(60_000)
+    adapter.handle(down(1, clock.now() + 1000))
+    clock.advance(59_999)
+    expect(state('discord')?.needsAttention).toBe(false)
+    const before = changes.length
+    clock.advance(1)
+    expect(state('discord')?.needsAttention).toBe(true)
+    expect(changes.length).toBe(before + 1)
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    expect(state('discord')).toMatchObject({
+      state: 'connected',
+      needsAttention: false,
+      retryingSince: null,
+      attempt: 0,
+    })
+    expect(state('telegram')?.needsAttention).toBe(true)
+  })
+
+  it('shows the fresh-token re-dial as retrying relay_unauthorized, never fatal', () => {
+    const { adapter, state } = setup()
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    adapter.handle({
+      type: 'reauthenticating',
+      failure: { code: 'relay_unauthorized', message: 'connector refused the token: closed 4401 (revoked)' },
+    })
+    expect(state('discord')).toMatchObject({ state: 'retrying', errorCode: 'relay_unauthorized' })
+  })
+
+  it('turns the revocation latch into disabled on every platform, with the exact message', () => {
+    const { adapter, changes } = setup()
+    adapter.handle(down(3, Date.now()))
+    adapter.handle({ type: 'revoked', reason: 'revoked' })
+    for (const p of adapter.platforms) {
+      expect(p).toMatchObject({
+        state: 'disabled',
+        errorCode: 'relay_disabled',
+        errorMessage: 'Relay disabled (opted out — opt in to re-enable)',
+        attempt: 0,
+        nextRetryAt: null,
+        retryingSince: null,
+        needsAttention: false,
+      })
+    }
+    expect(changes.at(-1)?.platforms.every((p) => p.state === 'disabled')).toBe(true)
+  })
+
+  it('makes a platform with an invalid descriptor fatal, keeps it fatal across drops, and heals on a valid one', () => {
+    const { adapter, state } = setup()
+    adapter.handle({ type: 'descriptor_invalid', platform: 'discord', error: 'contract_version: expected number' })
+    expect(state('discord')).toMatchObject({ state: 'fatal', errorCode: 'relay_descriptor_invalid' })
+    adapter.handle(down(1, Date.now()))
+    expect(state('discord')?.state).toBe('fatal')
+    expect(state('telegram')?.state).toBe('retrying')
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    expect(state('discord')?.state).toBe('connected')
+  })
+
+  it('makes every platform fatal when the transport cannot work at all', () => {
+    const { adapter } = setup()
+    adapter.handle({ type: 'fatal', failure: { code: 'relay_no_secret', message: 'no secret' } })
+    expect(adapter.platforms.map((p) => p.state)).toEqual(['fatal', 'fatal'])
+  })
+
+  it('emits each real change once, with a strictly increasing revision, and nothing for non-changes', () => {
+    const { adapter, changes } = setup()
+    adapter.handle({ type: 'dialing', fresh: false })
+    expect(changes).toHaveLength(0)
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    adapter.handle(down(1, null))
+    adapter.handle(down(1, null))
+    expect(changes.map((c) => c.rev)).toEqual([101, 102])
+    expect(changes[0]?.instanceId).toBe('acme')
+  })
+
+  it('stops emitting and leaves no timer once stopped', () => {
+    const { adapter, clock, changes } = setup(1000)
+    adapter.handle(down(1, null))
+    adapter.stop()
+    clock.advance(10_000)
+    adapter.handle({ type: 'revoked', reason: 'x' })
+    expect(changes).toHaveLength(1)
+    expect(clock.pendingCount).toBe(0)
+  })
+})

@@ -1,0 +1,144 @@
+/**
+ * Owns every instance's transport and adapter. Never two transports for one instance: starting
+ * one again first tears the old one down. Opting back in is a NEW transport with new latches.
+ * @module
+ */
+import type { Clock } from '@relay-console/shared/clock'
+import type { PlatformStatus } from '@relay-console/shared/platform-state'
+import { relaySocketUrl } from '@relay-console/shared/relay/urls'
+import type { Log } from '../lib/log'
+import { RelayAdapter, type StatusChange } from './adapter'
+import type { Dialer } from './dialer'
+import type { PlatformIdentity, TransportEvent } from './events'
+import { type OutboundAction, type OutboundReply, RelayTransport, type TransportTimings } from './transport'
+
+export interface InstanceSpec {
+  instanceId: string
+  gatewayId: string
+  secret: string
+  platforms: readonly PlatformIdentity[]
+  /** Last known statuses (labels, emoji), e.g. from the state store after a restart. */
+  initial?: readonly PlatformStatus[]
+}
+
+export interface FleetOptions {
+  /** The configured connector URL, any scheme; normalised here. */
+  connectorUrl: string
+  clock: Clock
+  random: () => number
+  dialer: Dialer
+  log: Log
+  timings?: Partial<TransportTimings>
+  attentionAfterMs: number
+  nextRevision: () => number
+  onChange: (change: StatusChange) => void
+  /** The revocation latch closed for an instance (after its `disabled` change was emitted). */
+  onRevoked?: (instanceId: string, reason: string) => void
+  /** Every transport event, for metrics. */
+  onTransportEvent?: (instanceId: string, event: TransportEvent) => void
+  onInbound?: (instanceId: string, event: Record<string, unknown>) => void | Promise<void>
+}
+
+interface Member {
+  transport: RelayTransport | null
+  adapter: RelayAdapter
+}
+
+export interface Fleet {
+  /** Builds a new transport for the instance (tearing down any old one first) and dials. */
+  start(spec: InstanceSpec): Promise<void>
+  /** Shows the instance `disabled` with no transport at all (opted out, e.g. after a restart). */
+  showDisabled(spec: Omit<InstanceSpec, 'secret'>): Promise<void>
+  /** Stops dialling and forgets the instance. */
+  stop(instanceId: string): Promise<void>
+  /** No more backoff re-dials for this instance; the fresh-token re-dial of a 4401 still happens. */
+  holdRedials(instanceId: string): void
+  isConnected(instanceId: string): boolean
+  isRevoked(instanceId: string): boolean
+  platforms(instanceId: string): readonly PlatformStatus[] | undefined
+  request(instanceId: string, action: OutboundAction, target?: { platform?: string }): Promise<OutboundReply>
+  stopAll(): Promise<void>
+  readonly size: number
+}
+
+export function createFleet(options: FleetOptions): Fleet {
+  const url = relaySocketUrl(options.connectorUrl)
+  const members = new Map<string, Member>()
+
+  const teardown = async (instanceId: string) => {
+    const member = members.get(instanceId)
+    if (member === undefined) return
+    members.delete(instanceId)
+    member.adapter.stop()
+    await member.transport?.disconnect()
+  }
+
+  const adapterFor = (spec: Omit<InstanceSpec, 'secret'>) =>
+    new RelayAdapter({
+      instanceId: spec.instanceId,
+      platforms: spec.platforms,
+      clock: options.clock,
+      attentionAfterMs: options.attentionAfterMs,
+      nextRevision: options.nextRevision,
+      onChange: options.onChange,
+      initial: spec.initial,
+    })
+
+  return {
+    async start(spec) {
+      await teardown(spec.instanceId)
+      const adapter = adapterFor(spec)
+      const transport = new RelayTransport({
+        instanceId: spec.instanceId,
+        gatewayId: spec.gatewayId,
+        url,
+        secret: spec.secret,
+        platforms: spec.platforms,
+        clock: options.clock,
+        random: options.random,
+        dialer: options.dialer,
+        log: options.log,
+        timings: options.timings,
+        onEvent: (event) => {
+          adapter.handle(event)
+          options.onTransportEvent?.(spec.instanceId, event)
+          if (event.type === 'revoked') options.onRevoked?.(spec.instanceId, event.reason)
+        },
+        onInbound: options.onInbound ? (event) => options.onInbound?.(spec.instanceId, event) : undefined,
+      })
+      members.set(spec.instanceId, { transport, adapter })
+      transport.connect()
+    },
+
+    async showDisabled(spec) {
+      await teardown(spec.instanceId)
+      const adapter = adapterFor(spec)
+      members.set(spec.instanceId, { transport: null, adapter })
+      adapter.markDisabled()
+    },
+
+    stop: teardown,
+
+    holdRedials(instanceId) {
+      members.get(instanceId)?.transport?.holdRedials()
+    },
+
+    isConnected: (instanceId) => members.get(instanceId)?.transport?.connected ?? false,
+    isRevoked: (instanceId) => members.get(instanceId)?.transport?.authRevoked ?? false,
+    platforms: (instanceId) => members.get(instanceId)?.adapter.platforms,
+
+    request(instanceId, action, target) {
+      const transport = members.get(instanceId)?.transport
+      if (!transport) return Promise.resolve({ success: false, error: 'relay transport not connected' })
+      return transport.request(action, target)
+    },
+
+    async stopAll() {
+      await Promise.all([...members.keys()].map((id) => teardown(id)))
+    },
+
+    get size() {
+      return members.size
+    },
+  }
+}
