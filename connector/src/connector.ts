@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { type Clock, systemClock } from '@relay-console/shared/clock'
+import { createFailureThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from '@relay-console/shared/failure-throttle'
 import { CLOSE_GOING_AWAY, CLOSE_UNAUTHORIZED } from '@relay-console/shared/relay/close-codes'
 import { DEFAULT_SKEW_SECONDS } from '@relay-console/shared/relay/token'
 import { Hono } from 'hono'
@@ -21,7 +22,6 @@ import { errorResponse } from './routes/http-errors'
 import { manageRoutes } from './routes/manage'
 import { relayRoutes } from './routes/relay'
 import { openStore } from './store'
-import { createUpgradeThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from './throttle'
 
 export interface ConnectorOptions {
   /** Default 127.0.0.1. */
@@ -70,7 +70,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     store,
     clock,
     log,
-    throttle: createUpgradeThrottle(options.throttle ?? DEFAULT_THROTTLE),
+    throttle: createFailureThrottle(options.throttle ?? DEFAULT_THROTTLE),
     skewSeconds,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
     pongTimeoutMs: options.pongTimeoutMs ?? 60_000,

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Clock, TimerHandle } from '@relay-console/shared/clock'
+import type { FailureThrottle } from '@relay-console/shared/failure-throttle'
 import { CLOSE_UNAUTHORIZED, MAX_FRAME_BYTES } from '@relay-console/shared/relay/close-codes'
 import { peekGatewayId } from '@relay-console/shared/relay/token'
 import type { Logger } from 'pino'
@@ -14,7 +15,6 @@ import { WebSocketServer } from 'ws'
 import { InboundBuffer } from './inbound-buffer'
 import { RelaySession } from './session'
 import type { ConnectorStore } from './store'
-import type { UpgradeThrottle } from './throttle'
 import { authenticateGateway, bearerToken } from './verify'
 
 export interface UpgradeStats {
@@ -41,7 +41,7 @@ export interface RelayServerOptions {
   store: ConnectorStore
   clock: Clock
   log: Logger
-  throttle: UpgradeThrottle
+  throttle: FailureThrottle
   skewSeconds: number
   pingIntervalMs: number
   pongTimeoutMs: number

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   relay_protocol_error: { retryable: true },
   /** The connector answered a hello with a descriptor that fails validation. */
   relay_descriptor_invalid: { retryable: false },
+  /** Provisioning the instance at the connector failed; the console keeps trying. */
+  relay_provision_failed: { retryable: true },
   /** The instance has no usable secret, so it cannot authenticate. */
   relay_no_secret: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>

@@ -8,6 +8,7 @@ import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import { relaySocketUrl } from '@relay-console/shared/relay/urls'
 import type { Log } from '../lib/log'
 import { RelayAdapter, type StatusChange } from './adapter'
+import type { RelayFailure } from './close-policy'
 import type { Dialer } from './dialer'
 import type { PlatformIdentity, TransportEvent } from './events'
 import { type OutboundAction, type OutboundReply, RelayTransport, type TransportTimings } from './transport'
@@ -49,6 +50,16 @@ export interface Fleet {
   start(spec: InstanceSpec): Promise<void>
   /** Shows the instance `disabled` with no transport at all (opted out, e.g. after a restart). */
   showDisabled(spec: Omit<InstanceSpec, 'secret'>): Promise<void>
+  /**
+   * Shows a failure that happens before any transport exists (e.g. provisioning), as a `down`
+   * event on the instance's adapter. Does nothing while a transport runs.
+   */
+  showFailure(
+    spec: Omit<InstanceSpec, 'secret'>,
+    failure: RelayFailure,
+    attempt: number,
+    nextRetryAt: number | null,
+  ): void
   /** Stops dialling and forgets the instance. */
   stop(instanceId: string): Promise<void>
   /** No more backoff re-dials for this instance; the fresh-token re-dial of a 4401 still happens. */
@@ -58,6 +69,8 @@ export interface Fleet {
   platforms(instanceId: string): readonly PlatformStatus[] | undefined
   request(instanceId: string, action: OutboundAction, target?: { platform?: string }): Promise<OutboundReply>
   stopAll(): Promise<void>
+  /** How many instances are in each transport phase (`none`: no transport, e.g. opted out). */
+  phases(): Record<string, number>
   readonly size: number
 }
 
@@ -117,6 +130,16 @@ export function createFleet(options: FleetOptions): Fleet {
       adapter.markDisabled()
     },
 
+    showFailure(spec, failure, attempt, nextRetryAt) {
+      let member = members.get(spec.instanceId)
+      if (member?.transport) return
+      if (member === undefined) {
+        member = { transport: null, adapter: adapterFor(spec) }
+        members.set(spec.instanceId, member)
+      }
+      member.adapter.handle({ type: 'down', failure, attempt, nextRetryAt })
+    },
+
     stop: teardown,
 
     holdRedials(instanceId) {
@@ -135,6 +158,15 @@ export function createFleet(options: FleetOptions): Fleet {
 
     async stopAll() {
       await Promise.all([...members.keys()].map((id) => teardown(id)))
+    },
+
+    phases() {
+      const counts: Record<string, number> = {}
+      for (const member of members.values()) {
+        const phase = member.transport?.phase ?? 'none'
+        counts[phase] = (counts[phase] ?? 0) + 1
+      }
+      return counts
     },
 
     get size() {

@@ -1,6 +1,7 @@
 /**
- * Throttles repeated failed upgrades per key (RELAY-CONTRACT §7): a revoked gateway that restarts
- * keeps dialling by contract, and each refusal should stay cheap. Pure; time comes in as `nowMs`.
+ * Throttles repeated failures per key: failed relay upgrades at the connector (RELAY-CONTRACT §7:
+ * a revoked gateway that restarts keeps dialling, and each refusal should stay cheap), failed
+ * logins at the console. Pure; time comes in as `nowMs`.
  * @module
  */
 
@@ -12,7 +13,7 @@ export interface ThrottleOptions {
 
 export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 20, windowMs: 60_000 }
 
-export interface UpgradeThrottle {
+export interface FailureThrottle {
   /** Milliseconds until the key may try again, or 0 when it may try now. */
   retryAfterMs(key: string, nowMs: number): number
   recordFailure(key: string, nowMs: number): void
@@ -21,7 +22,7 @@ export interface UpgradeThrottle {
   readonly size: number
 }
 
-export function createUpgradeThrottle(options: ThrottleOptions = DEFAULT_THROTTLE): UpgradeThrottle {
+export function createFailureThrottle(options: ThrottleOptions = DEFAULT_THROTTLE): FailureThrottle {
   const failures = new Map<string, number[]>()
 
   const recent = (key: string, nowMs: number): number[] => {

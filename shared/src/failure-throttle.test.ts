@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { createUpgradeThrottle } from './throttle'
+import { createFailureThrottle } from './failure-throttle'
 
-describe('createUpgradeThrottle', () => {
+describe('createFailureThrottle', () => {
   it('lets a key fail up to the limit inside a window, then refuses it until the window moves on', () => {
-    const t = createUpgradeThrottle({ maxFailures: 3, windowMs: 1000 })
+    const t = createFailureThrottle({ maxFailures: 3, windowMs: 1000 })
     for (const at of [0, 100, 200]) {
       expect(t.retryAfterMs('gw', at)).toBe(0)
       t.recordFailure('gw', at)
@@ -14,21 +14,21 @@ describe('createUpgradeThrottle', () => {
   })
 
   it('keeps keys apart', () => {
-    const t = createUpgradeThrottle({ maxFailures: 1, windowMs: 1000 })
+    const t = createFailureThrottle({ maxFailures: 1, windowMs: 1000 })
     t.recordFailure('a', 0)
     expect(t.retryAfterMs('a', 1)).toBeGreaterThan(0)
     expect(t.retryAfterMs('b', 1)).toBe(0)
   })
 
   it('forgets a key on success', () => {
-    const t = createUpgradeThrottle({ maxFailures: 1, windowMs: 1000 })
+    const t = createFailureThrottle({ maxFailures: 1, windowMs: 1000 })
     t.recordFailure('a', 0)
     t.recordSuccess('a')
     expect(t.retryAfterMs('a', 1)).toBe(0)
   })
 
   it('holds bounded memory under a flood and forgets idle keys', () => {
-    const t = createUpgradeThrottle({ maxFailures: 5, windowMs: 1000 })
+    const t = createFailureThrottle({ maxFailures: 5, windowMs: 1000 })
     for (let i = 0; i < 10_000; i++) t.recordFailure('flood', i / 100)
     expect(t.retryAfterMs('flood', 100)).toBeGreaterThan(0)
     expect(t.retryAfterMs('flood', 5000)).toBe(0)

@@ -1,0 +1,133 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfigFile, parseConfig } from './load'
+
+const valid = {
+  listen: { host: '127.0.0.1', port: 8787 },
+  stateDir: '.relay-console',
+  connector: { url: 'ws://127.0.0.1:8788', identityTokenEnv: 'RELAY_IDENTITY_TOKEN' },
+  instances: [
+    {
+      id: 'acme',
+      displayName: 'Acme support',
+      gatewayId: 'gw-acme',
+      secretEnv: 'ACME_RELAY_SECRET',
+      platforms: [
+        { platform: 'discord', botId: '1234' },
+        { platform: 'telegram', botId: 'acme_bot' },
+      ],
+    },
+  ],
+  relay: {
+    backoffBaseMs: 1000,
+    backoffMaxMs: 30000,
+    stableAfterMs: 60000,
+    pingIntervalMs: 30000,
+    pongTimeoutMs: 60000,
+    attentionAfterMs: 7200000,
+  },
+}
+
+const problemsOf = (json: unknown, env: NodeJS.ProcessEnv = {}) => {
+  try {
+    parseConfig(json, 'test.json', env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  throw new Error('config was accepted')
+}
+
+describe('parseConfig', () => {
+  it('accepts the documented example and resolves secrets and the identity token from the environment', () => {
+    const config = parseConfig(valid, 'test.json', { ACME_RELAY_SECRET: 'shh', RELAY_IDENTITY_TOKEN: 'idt' })
+    expect(config.instances[0]).toMatchObject({ id: 'acme', configSecret: 'shh' })
+    expect(config.identityToken).toBe('idt')
+    expect(config.relay.handshakeTimeoutMs).toBe(30_000)
+  })
+
+  it('fills defaults for everything optional', () => {
+    const config = parseConfig({ connector: { url: 'http://c:1' } }, 'test.json', {})
+    expect(config).toMatchObject({
+      listen: { host: '127.0.0.1', port: 8787 },
+      stateDir: '.relay-console',
+      identityToken: null,
+      instances: [],
+      relay: { backoffBaseMs: 1000, attentionAfterMs: 7_200_000 },
+    })
+  })
+
+  it('treats an instance with neither secret nor secretEnv as "provision at start"', () => {
+    const json = structuredClone(valid)
+    delete (json.instances[0] as { secretEnv?: string }).secretEnv
+    expect(parseConfig(json, 'test.json', {}).instances[0]?.configSecret).toBeNull()
+  })
+
+  it.each([
+    ['a missing connector', { ...valid, connector: undefined }, 'connector: Invalid input'],
+    ['a bad URL', { ...valid, connector: { url: 'ftp://x' } }, 'connector.url: must be an http(s):// or ws(s):// URL'],
+    ['a port out of range', { ...valid, listen: { port: 70000 } }, 'listen.port:'],
+    ['a string where a number goes', { ...valid, relay: { backoffBaseMs: '1s' } }, 'relay.backoffBaseMs:'],
+    ['a typo', { ...valid, stateDri: 'x' }, 'unknown key(s): stateDri'],
+    [
+      'no platforms',
+      { ...valid, instances: [{ ...valid.instances[0], platforms: [] }] },
+      'instances[0].platforms: needs at least one platform',
+    ],
+    [
+      'a bad platform entry',
+      { ...valid, instances: [{ ...valid.instances[0], platforms: [{ platform: '' }] }] },
+      'instances[0].platforms[0].platform:',
+    ],
+    [
+      'both secrets',
+      { ...valid, instances: [{ ...valid.instances[0], secret: 'x' }] },
+      'instances[0].secretEnv: set secret or secretEnv, not both',
+    ],
+    [
+      'a duplicate id',
+      { ...valid, instances: [valid.instances[0], { ...valid.instances[0], gatewayId: 'gw-2' }] },
+      'instances[1].id: duplicates instances[0].id',
+    ],
+    ['a bad id', { ...valid, instances: [{ ...valid.instances[0], id: 'a b' }] }, 'instances[0].id: must be'],
+    [
+      'backoff max below base',
+      { ...valid, relay: { backoffBaseMs: 5000, backoffMaxMs: 100 } },
+      'relay.backoffMaxMs: must be at least backoffBaseMs',
+    ],
+  ])('names the field for %s', (_name, json, expected) => {
+    const problems = problemsOf(json, { ACME_RELAY_SECRET: 'shh' })
+    expect(problems.join('\n')).toContain(expected)
+  })
+
+  it('names a secretEnv that is not set, without revealing anything secret', () => {
+    expect(problemsOf(valid, {})).toEqual(['instances[0].secretEnv: environment variable ACME_RELAY_SECRET is not set'])
+  })
+
+  it('never echoes an inline secret in an error', () => {
+    const json = {
+      ...valid,
+      instances: [{ ...valid.instances[0], secretEnv: undefined, secret: 'hunter2', platforms: 'x' }],
+    }
+    expect(problemsOf(json).join('\n')).not.toContain('hunter2')
+  })
+})
+
+describe('loadConfigFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-console-config-'))
+
+  it('reads a file', () => {
+    const file = join(dir, 'ok.json')
+    writeFileSync(file, JSON.stringify({ connector: { url: 'ws://127.0.0.1:1' } }))
+    expect(loadConfigFile(file, {}).connectorUrl).toBe('ws://127.0.0.1:1')
+  })
+
+  it('says when the file is missing or not JSON', () => {
+    expect(() => loadConfigFile(join(dir, 'nope.json'), {})).toThrow(/cannot read the file: ENOENT/)
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, '{ "connector": ')
+    expect(() => loadConfigFile(bad, {})).toThrow(/not valid JSON/)
+  })
+})

@@ -1,0 +1,110 @@
+/**
+ * The console's config file (PRODUCT.md "Config"): JSON, validated here. Unknown keys are
+ * refused, so a typo names itself instead of being silently ignored.
+ * @module
+ */
+import { connectorHttpBase } from '@relay-console/shared/relay/urls'
+import { z } from 'zod'
+
+const Ms = (min: number) => z.number().int().min(min)
+
+const PlatformSchema = z.strictObject({
+  platform: z.string().trim().min(1).max(64),
+  botId: z.string().max(200).default(''),
+})
+
+const InstanceIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'must be 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
+
+const InstanceConfigSchema = z
+  .strictObject({
+    id: InstanceIdSchema,
+    displayName: z.string().trim().min(1).max(120),
+    gatewayId: z.string().trim().min(1).max(200),
+    secret: z.string().optional(),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional(),
+    platforms: z
+      .array(PlatformSchema)
+      .min(1, 'needs at least one platform')
+      .refine((ps) => new Set(ps.map((p) => p.platform)).size === ps.length, 'lists a platform twice'),
+  })
+  .refine((i) => !(i.secret !== undefined && i.secretEnv !== undefined), {
+    message: 'set secret or secretEnv, not both',
+    path: ['secretEnv'],
+  })
+  .refine((i) => i.secret === undefined || i.secret.trim() !== '', { message: 'must not be blank', path: ['secret'] })
+
+export const RelayTimingsSchema = z.strictObject({
+  backoffBaseMs: Ms(1).default(1000),
+  backoffMaxMs: Ms(1).default(30_000),
+  stableAfterMs: Ms(0).default(60_000),
+  pingIntervalMs: Ms(10).default(30_000),
+  pongTimeoutMs: Ms(10).default(60_000),
+  attentionAfterMs: Ms(0).default(7_200_000),
+  handshakeTimeoutMs: Ms(10).default(30_000),
+})
+
+export const ConfigSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8787),
+      })
+      .default({ host: '127.0.0.1', port: 8787 }),
+    stateDir: z.string().min(1).default('.relay-console'),
+    connector: z.strictObject({
+      url: z.string().refine((url) => {
+        try {
+          connectorHttpBase(url)
+          return true
+        } catch {
+          return false
+        }
+      }, 'must be an http(s):// or ws(s):// URL without query or fragment'),
+      identityTokenEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+        .default('RELAY_IDENTITY_TOKEN'),
+    }),
+    instances: z.array(InstanceConfigSchema).default([]),
+    relay: RelayTimingsSchema.default(RelayTimingsSchema.parse({})),
+    /** Extra Host header values to accept (behind a reverse proxy); loopback names are always accepted. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, number>()
+    config.instances.forEach((instance, index) => {
+      const first = seen.get(instance.id)
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['instances', index, 'id'], message: `duplicates instances[${first}].id` })
+      }
+      seen.set(instance.id, index)
+    })
+    const gateways = new Map<string, number>()
+    config.instances.forEach((instance, index) => {
+      const first = gateways.get(instance.gatewayId)
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['instances', index, 'gatewayId'],
+          message: `duplicates instances[${first}].gatewayId`,
+        })
+      }
+      gateways.set(instance.gatewayId, index)
+    })
+    if (config.relay.backoffMaxMs < config.relay.backoffBaseMs) {
+      ctx.addIssue({ code: 'custom', path: ['relay', 'backoffMaxMs'], message: 'must be at least backoffBaseMs' })
+    }
+  })
+
+export type ConfigFile = z.infer<typeof ConfigSchema>
+export type InstanceConfig = ConfigFile['instances'][number]
+export type RelayTimings = z.infer<typeof RelayTimingsSchema>

@@ -1,0 +1,205 @@
+import type { RunningConnector } from '@relay-console/connector'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningConsole } from '../service'
+import { OPERATOR_TOKEN, testConfig, testConnector, testConsole } from '../test-support'
+
+let connector: RunningConnector
+let console_: RunningConsole
+beforeAll(async () => {
+  connector = await testConnector()
+  console_ = await testConsole(testConfig(connector.url))
+})
+afterAll(async () => {
+  await console_.stop()
+  await connector.stop()
+})
+
+const BEARER = { authorization: `Bearer ${OPERATOR_TOKEN}` }
+const req = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+  console_.app.request(path, { ...init, headers: { host: 'localhost', ...init.headers } })
+
+describe('operator authentication', () => {
+  it('guards every /api route but the login itself', async () => {
+    const routes = console_.app.routes
+      .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL')
+      .filter((r) => !(r.path === '/api/session' && r.method === 'POST'))
+    const seen = new Set(routes.map((r) => `${r.method} ${r.path}`))
+    expect(seen).toEqual(
+      new Set([
+        'GET /api/session',
+        'DELETE /api/session',
+        'GET /api/instances',
+        'PUT /api/instances/:id/relay',
+        'GET /api/instances/:id/history',
+        'GET /api/audit',
+        'GET /api/events',
+      ]),
+    )
+    for (const route of routes) {
+      const path = route.path.replace(':id', 'acme')
+      const res = await req(path, {
+        method: route.method,
+        body: route.method === 'PUT' ? '{"optedIn":true}' : undefined,
+      })
+      expect(res.status, `${route.method} ${path}`).toBe(401)
+      expect((await res.json()) as any).toEqual({
+        error: { code: 'unauthenticated', message: 'log in with the operator token' },
+      })
+    }
+  })
+
+  it('opens a session cookie for the right token: HttpOnly, SameSite=Strict, not Secure over http', async () => {
+    const res = await req('/api/session', { method: 'POST', body: JSON.stringify({ token: OPERATOR_TOKEN }) })
+    expect(res.status).toBe(204)
+    const cookie = res.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^rc_session=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/)
+    const session = cookie.split(';')[0] ?? ''
+    expect((await req('/api/session', { headers: { cookie: session } })).status).toBe(200)
+    expect(await (await req('/api/instances', { headers: { cookie: session } })).json()).toMatchObject({
+      rev: expect.any(Number),
+    })
+
+    const out = await req('/api/session', { method: 'DELETE', headers: { cookie: session } })
+    expect(out.status).toBe(204)
+    expect((await req('/api/session', { headers: { cookie: session } })).status).toBe(401)
+  })
+
+  it('marks the cookie Secure behind HTTPS', async () => {
+    const res = await req('/api/session', {
+      method: 'POST',
+      body: JSON.stringify({ token: OPERATOR_TOKEN }),
+      headers: { 'x-forwarded-proto': 'https' },
+    })
+    expect(res.headers.get('set-cookie')).toMatch(/; Secure/)
+  })
+
+  it('accepts the bearer token, and refuses a wrong one', async () => {
+    expect((await req('/api/session', { headers: BEARER })).status).toBe(200)
+    expect((await req('/api/session', { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
+  })
+
+  it('refuses a wrong token with a clear message', async () => {
+    const res = await req('/api/session', { method: 'POST', body: JSON.stringify({ token: 'wrong' }) })
+    expect(res.status).toBe(401)
+    expect((await res.json()) as any).toEqual({
+      error: { code: 'invalid_token', message: 'that operator token is not valid' },
+    })
+  })
+
+  it('logs in once through a login link, and never twice', async () => {
+    const code = console_.loginLink().split('/auth/link/')[1] ?? ''
+    const first = await req(`/auth/link/${code}`)
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toBe('/')
+    expect(first.headers.get('set-cookie')).toMatch(/^rc_session=/)
+    const second = await req(`/auth/link/${code}`)
+    expect(second.headers.get('location')).toBe('/login?link=invalid')
+    expect(second.headers.get('set-cookie')).toBeNull()
+  })
+})
+
+describe('request guards', () => {
+  it('refuses a Host it does not answer for (DNS rebinding)', async () => {
+    const res = await console_.app.request('/api/instances', { headers: { host: 'evil.example', ...BEARER } })
+    expect(res.status).toBe(421)
+    expect(((await res.json()) as any).error.code).toBe('unknown_host')
+  })
+
+  it('refuses cross-site state changes whatever the credentials', async () => {
+    const put = (headers: Record<string, string>) =>
+      req('/api/instances/acme/relay', { method: 'PUT', body: '{"optedIn":true}', headers: { ...BEARER, ...headers } })
+    expect((await put({ origin: 'https://evil.example' })).status).toBe(403)
+    expect((await put({ origin: 'null' })).status).toBe(403)
+    expect((await put({ 'sec-fetch-site': 'cross-site' })).status).toBe(403)
+    expect((await put({ origin: 'http://localhost', 'sec-fetch-site': 'same-origin' })).status).toBe(200)
+    const login = await req('/api/session', {
+      method: 'POST',
+      body: JSON.stringify({ token: OPERATOR_TOKEN }),
+      headers: { origin: 'https://evil.example' },
+    })
+    expect(login.status).toBe(403)
+  })
+})
+
+describe('bad input changes nothing', () => {
+  const put = (body: string, headers: Record<string, string> = {}) =>
+    req('/api/instances/acme/relay', { method: 'PUT', body, headers: { ...BEARER, ...headers } })
+
+  it.each([
+    ['malformed JSON', '{"optedIn":', 400, 'invalid_json'],
+    ['a wrong type', '{"optedIn":"no"}', 400, 'invalid_body'],
+    ['an unknown field', '{"optedIn":false,"force":true}', 400, 'invalid_body'],
+    ['no body', '', 400, 'invalid_json'],
+    ['an array', '[false]', 400, 'invalid_body'],
+  ])('%s → %i %s', async (_name, body, status, code) => {
+    const before = ((await (await req('/api/instances', { headers: BEARER })).json()) as any).rev
+    const res = await put(body)
+    expect(res.status).toBe(status)
+    const json = (await res.json()) as any
+    expect(json.error.code).toBe(code)
+    expect(typeof json.error.message).toBe('string')
+    expect(((await (await req('/api/instances', { headers: BEARER })).json()) as any).rev).toBe(before)
+  })
+
+  it('names the unknown field', async () => {
+    expect(((await (await put('{"optedIn":false,"force":true}')).json()) as any).error.message).toBe(
+      'unknown field(s) force',
+    )
+  })
+
+  it('answers 413 to a body over 64 KB', async () => {
+    const res = await put(JSON.stringify({ optedIn: false, pad: 'x'.repeat(70_000) }))
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as any).error.code).toBe('body_too_large')
+  })
+
+  it('answers 404 for an unknown instance, and for an unknown /api route', async () => {
+    const res = await req('/api/instances/nobody/relay', { method: 'PUT', body: '{"optedIn":false}', headers: BEARER })
+    expect(res.status).toBe(404)
+    expect((await res.json()) as any).toEqual({
+      error: { code: 'unknown_instance', message: 'no instance with id nobody' },
+    })
+    expect((await req('/api/instances/nobody/history', { headers: BEARER })).status).toBe(404)
+    expect((await req('/api/nothing', { headers: BEARER })).status).toBe(404)
+  })
+
+  it('throttles repeated failed logins', async () => {
+    const attempts: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const res = await console_.app.request(
+        '/api/session',
+        { method: 'POST', body: JSON.stringify({ token: `wrong-${i}` }), headers: { host: 'localhost' } },
+        { incoming: { socket: { remoteAddress: '203.0.113.9' } } },
+      )
+      attempts.push(res.status)
+    }
+    expect(attempts.slice(0, 10).every((s) => s === 401)).toBe(true)
+    expect(attempts.slice(10)).toEqual([429, 429])
+  })
+})
+
+describe('other routes', () => {
+  it('answers /healthz without auth', async () => {
+    const res = await req('/healthz')
+    expect((await res.json()) as any).toEqual({ status: 'ok' })
+  })
+
+  it('exposes Prometheus metrics', async () => {
+    const text = await (await req('/metrics')).text()
+    for (const name of [
+      'relay_console_transports',
+      'relay_console_dials_total',
+      'relay_console_sse_clients',
+      'relay_console_event_fanout_seconds',
+      'relay_console_http_request_duration_seconds',
+    ]) {
+      expect(text).toContain(name)
+    }
+  })
+
+  it('tells the operator when the web app is not built', async () => {
+    const res = await req('/')
+    expect(res.status).toBe(503)
+    expect(await res.text()).toMatch(/web app is not built/)
+  })
+})

@@ -1,0 +1,109 @@
+/**
+ * The console's HTTP surface: Hono only. Guards first (Host, body size, cross-site, operator),
+ * then the API, the event stream, health, metrics, and the built web app.
+ * @module
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { serveStatic } from '@hono/node-server/serve-static'
+import type { Clock } from '@relay-console/shared/clock'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { compress } from 'hono/compress'
+import type { Log } from '../lib/log'
+import type { Metrics } from '../lib/metrics'
+import type { RelayIntents } from '../ops/relay-intent'
+import type { ConsoleState } from '../state/console-state'
+import type { EventHub } from '../state/event-hub'
+import type { StateStore } from '../state/store'
+import type { OperatorAuth } from './auth'
+import { ApiError, errorBody, renderError } from './errors'
+import { type Caller, crossSiteGuard, hostGuard, operatorGuard } from './guards'
+import { auditRoutes, instanceRoutes } from './routes/instances'
+import { loginRoutes, sessionRoutes } from './routes/session'
+import { eventRoutes } from './sse'
+
+export interface AppDeps {
+  state: ConsoleState
+  store: StateStore
+  hub: EventHub
+  intents: RelayIntents
+  auth: OperatorAuth
+  metrics: Metrics
+  clock: Clock
+  log: Log
+  /** The port the server listens on (known after listen). */
+  port: () => number
+  allowedHosts: readonly string[]
+  /** The built web app (`web/dist`); null or missing serves a short notice instead. */
+  webRoot: string | null
+  ssePingMs?: number
+}
+
+export const MAX_BODY_BYTES = 64 * 1024
+
+export function createApp(deps: AppDeps): Hono<{ Variables: { caller: Caller } }> {
+  const { clock, metrics } = deps
+  const now = () => clock.now()
+  const app = new Hono<{ Variables: { caller: Caller } }>()
+  app.onError(renderError(deps.log))
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+
+  app.use('*', async (c, next) => {
+    const started = performance.now()
+    await next()
+    const route = c.req.routePath === '/*' || c.req.routePath === '*' ? 'static' : c.req.routePath
+    metrics.httpSeconds.observe(
+      { method: c.req.method, route, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    )
+  })
+  app.use('*', hostGuard(deps.port, deps.allowedHosts))
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'body_too_large', `bodies are limited to ${MAX_BODY_BYTES / 1024} KB`)
+      },
+    }),
+  )
+  app.use('*', crossSiteGuard)
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType)
+    return c.body(await metrics.registry.metrics())
+  })
+
+  app.route('/', loginRoutes(deps.auth, now))
+  app.use('/api/*', operatorGuard(deps.auth, now))
+  app.route('/api/session', sessionRoutes(deps.auth))
+  app.route('/api/instances', instanceRoutes(deps.state, deps.intents, deps.store))
+  app.route('/api/audit', auditRoutes(deps.store))
+  app.route(
+    '/api/events',
+    eventRoutes({ state: deps.state, hub: deps.hub, clock, metrics, pingIntervalMs: deps.ssePingMs }),
+  )
+  app.all('/api/*', (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+
+  const webRoot = deps.webRoot !== null && existsSync(join(deps.webRoot, 'index.html')) ? deps.webRoot : null
+  if (webRoot === null) {
+    app.get('/*', (c) =>
+      c.text(
+        'Relay Console: the web app is not built. Run `npm run build --workspace web` (npm start does this).',
+        503,
+      ),
+    )
+  } else {
+    app.use('/assets/*', async (c, next) => {
+      await next()
+      c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    })
+    app.use('/*', compress())
+    app.use('/*', serveStatic({ root: webRoot }))
+    // Client-side routes (e.g. /login) get the app shell.
+    app.get('/*', serveStatic({ root: webRoot, path: 'index.html' }))
+  }
+  return app
+}

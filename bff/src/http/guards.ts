@@ -1,0 +1,99 @@
+/**
+ * Request guards that run before any route: the Host allow-list (against DNS rebinding), the
+ * cross-site check for every state-changing request, and operator authentication for `/api`.
+ * @module
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { getCookie } from 'hono/cookie'
+import type { OperatorAuth } from './auth'
+import { SESSION_COOKIE } from './auth'
+import { ApiError } from './errors'
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** Accepts loopback names on the listening port, and whatever the operator configured. */
+export function hostGuard(port: () => number, allowedHosts: readonly string[]): MiddlewareHandler {
+  const extra = new Set(allowedHosts.map((h) => h.toLowerCase()))
+  return async (c, next) => {
+    const host = (c.req.header('host') ?? '').toLowerCase()
+    const [name, hostPort] = splitHost(host)
+    const loopback =
+      LOOPBACK_NAMES.includes(name) && (hostPort === String(port()) || (hostPort === '' && port() === 80))
+    if (!loopback && !extra.has(host) && !extra.has(name)) {
+      throw new ApiError(421, 'unknown_host', 'this console does not answer for that Host; add it to allowedHosts')
+    }
+    await next()
+  }
+}
+
+function splitHost(host: string): [string, string] {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host)
+  return [match?.[1] ?? host, match?.[2] ?? '']
+}
+
+/** The console's own origin, as the browser sees it. */
+export function ownOrigin(c: Context): string {
+  const forwarded = c.req.header('x-forwarded-proto')
+  const proto = forwarded === 'https' || new URL(c.req.url).protocol === 'https:' ? 'https' : 'http'
+  return `${proto}://${c.req.header('host') ?? ''}`
+}
+
+export function isHttps(c: Context): boolean {
+  return ownOrigin(c).startsWith('https:')
+}
+
+/** PUT/POST/DELETE from another site are refused, whatever the credentials. */
+export const crossSiteGuard: MiddlewareHandler = async (c, next) => {
+  if (!SAFE_METHODS.has(c.req.method)) {
+    const origin = c.req.header('origin')
+    if (origin !== undefined && origin !== ownOrigin(c)) {
+      throw new ApiError(403, 'cross_origin', 'requests that change state must come from the console itself')
+    }
+    if (c.req.header('sec-fetch-site') === 'cross-site') {
+      throw new ApiError(403, 'cross_origin', 'requests that change state must come from the console itself')
+    }
+  }
+  await next()
+}
+
+export type Caller = 'session' | 'bearer'
+
+/** Every `/api` route but the login itself needs the operator: a session cookie or the bearer token. */
+export function operatorGuard(
+  auth: OperatorAuth,
+  now: () => number,
+): MiddlewareHandler<{ Variables: { caller: Caller } }> {
+  return async (c, next) => {
+    if (auth.verifySession(getCookie(c, SESSION_COOKIE))) {
+      c.set('caller', 'session')
+      return next()
+    }
+    const header = c.req.header('authorization')
+    if (header !== undefined) {
+      const key = clientKey(c)
+      throttle(auth, key, now)
+      const match = /^Bearer\s+(\S+)$/i.exec(header)
+      if (match?.[1] !== undefined && auth.checkToken(match[1])) {
+        c.set('caller', 'bearer')
+        return next()
+      }
+      auth.failures.recordFailure(key, now())
+    }
+    throw new ApiError(401, 'unauthenticated', 'log in with the operator token')
+  }
+}
+
+export function clientKey(c: Context): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown'
+}
+
+export function throttle(auth: OperatorAuth, key: string, now: () => number): void {
+  const wait = auth.failures.retryAfterMs(key, now())
+  if (wait > 0) {
+    throw new ApiError(429, 'too_many_attempts', 'too many failed logins; try again later', {
+      'Retry-After': String(Math.ceil(wait / 1000)),
+    })
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `/api/instances`: the fleet, one instance's relay switch, and its history.
+ * @module
+ */
+import { SetRelayBodySchema } from '@relay-console/shared/api'
+import { Hono } from 'hono'
+import type { RelayIntents } from '../../ops/relay-intent'
+import type { ConsoleState } from '../../state/console-state'
+import type { StateStore } from '../../state/store'
+import { ApiError, readJson } from '../errors'
+import type { Caller } from '../guards'
+
+export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store: StateStore) {
+  const app = new Hono<{ Variables: { caller: Caller } }>()
+
+  const known = (id: string) => {
+    if (state.get(id) === undefined) throw new ApiError(404, 'unknown_instance', `no instance with id ${id}`)
+  }
+
+  app.get('/', (c) => c.json(state.snapshot()))
+
+  app.put('/:id/relay', async (c) => {
+    const id = c.req.param('id')
+    known(id)
+    const { optedIn } = await readJson(c, SetRelayBodySchema)
+    const outcome = await intents.set(id, optedIn, c.get('caller') === 'session' ? 'operator' : 'api')
+    if (!outcome.ok) throw new ApiError(502, outcome.error.code, outcome.error.message)
+    return c.json(outcome.instance)
+  })
+
+  app.get('/:id/history', (c) => {
+    const id = c.req.param('id')
+    known(id)
+    return c.json({ transitions: store.history(id, 200) })
+  })
+
+  return app
+}
+
+export function auditRoutes(store: StateStore) {
+  const app = new Hono()
+  app.get('/', (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 1000)
+    return c.json({ entries: store.audit({ limit, instanceId: c.req.query('instanceId') || undefined }) })
+  })
+  return app
+}

@@ -1,0 +1,78 @@
+/**
+ * The console's Prometheus metrics (prom-client), one registry per service so tests and several
+ * services in one process never share counters.
+ * @module
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  socketsByState: Gauge<'state'>
+  dials: Counter<'kind'>
+  unauthorizedCloses: Counter<'reason'>
+  inbound: Counter
+  sseClients: Gauge
+  sseDropped: Counter
+  fanoutSeconds: Histogram
+  httpSeconds: Histogram<'method' | 'route' | 'status'>
+  /** Where the transports-by-phase gauge reads from at scrape time. */
+  observeTransports(source: () => Record<string, number>): void
+}
+
+export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
+  const registry = new Registry()
+  if (options.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'relay_console_' })
+  let transports: () => Record<string, number> = () => ({})
+  return {
+    registry,
+    socketsByState: new Gauge({
+      name: 'relay_console_transports',
+      help: 'Relay transports by phase (socket, backoff, held, revoked, closed, none)',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const [state, count] of Object.entries(transports())) this.set({ state }, count)
+      },
+    }),
+    observeTransports(source) {
+      transports = source
+    },
+    dials: new Counter({
+      name: 'relay_console_dials_total',
+      help: 'Relay dials, by kind (backoff/initial or the fresh-token re-dial)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    unauthorizedCloses: new Counter({
+      name: 'relay_console_4401_total',
+      help: 'Relay sockets closed 4401, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    inbound: new Counter({
+      name: 'relay_console_inbound_total',
+      help: 'Inbound relay events received',
+      registers: [registry],
+    }),
+    sseClients: new Gauge({ name: 'relay_console_sse_clients', help: 'Open event streams', registers: [registry] }),
+    sseDropped: new Counter({
+      name: 'relay_console_sse_dropped_total',
+      help: 'Event streams closed because the client fell too far behind',
+      registers: [registry],
+    }),
+    fanoutSeconds: new Histogram({
+      name: 'relay_console_event_fanout_seconds',
+      help: 'Time to hand one state change to every event stream',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+      registers: [registry],
+    }),
+    httpSeconds: new Histogram({
+      name: 'relay_console_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  }
+}

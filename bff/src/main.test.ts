@@ -1,0 +1,117 @@
+/**
+ * The console as a process: `npm start -- --config FILE`, including a crash (SIGKILL) in the
+ * middle of an opt-out.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunningConnector } from '@relay-console/connector'
+import { afterEach, describe, expect, it } from 'vitest'
+import { admin, allStates, api, IDENTITY_TOKEN, OPERATOR_TOKEN, tempDir, testConnector, until } from './test-support'
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
+
+const cleanups: Array<() => Promise<unknown> | unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(TSX, [MAIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+  })
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, exited, out: () => stdout, err: () => stderr }
+}
+
+async function consoleProcess(configFile: string) {
+  const proc = run(['--config', configFile], {
+    RELAY_CONSOLE_TOKEN: OPERATOR_TOKEN,
+    RELAY_IDENTITY_TOKEN: IDENTITY_TOKEN,
+  })
+  cleanups.push(() => stop(proc.child))
+  const url = await until('the console banner', () => /running at (http:\/\/\S+)/.exec(proc.out())?.[1], 20_000)
+  return { ...proc, url }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+describe('npm start -- --config FILE', () => {
+  it('exits non-zero naming the field when the config is invalid', async () => {
+    const dir = tempDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'bad.json')
+    writeFileSync(file, JSON.stringify({ connector: { url: 'ws://127.0.0.1:1' }, listen: { port: 'eighty' } }))
+    const proc = run(['--config', file])
+    expect(await proc.exited).toBe(2)
+    expect(proc.err()).toContain(`invalid config ${file}`)
+    expect(proc.err()).toContain('listen.port:')
+  })
+
+  it('resumes an opt-out interrupted by a crash, and never reconnects the instance', async () => {
+    const dir = tempDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    let connector: RunningConnector = await testConnector({ dataDir: join(dir, 'connector') })
+    cleanups.push(() => connector.stop())
+    const file = join(dir, 'console.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listen: { host: '127.0.0.1', port: 0 },
+        stateDir: join(dir, 'state'),
+        connector: { url: connector.url },
+        instances: [
+          {
+            id: 'acme',
+            displayName: 'Acme support',
+            gatewayId: 'gw-acme',
+            platforms: [{ platform: 'discord', botId: '1' }],
+          },
+        ],
+        relay: { backoffBaseMs: 50, backoffMaxMs: 300 },
+      }),
+    )
+    const first = await consoleProcess(file)
+    const acme = async (url: string) => (await api(url, 'GET', '/api/instances')).json.instances[0]
+    await until('connected', async () => allStates(await acme(first.url), 'connected'), 10_000)
+
+    // The connector goes away; the opt-out's intent is written, the deprovision fails.
+    const port = connector.port
+    await connector.stop()
+    const res = await api(first.url, 'PUT', '/api/instances/acme/relay', { optedIn: false })
+    expect(res.status).toBe(502)
+    first.child.kill('SIGKILL')
+    await first.exited
+
+    connector = await testConnector({ dataDir: join(dir, 'connector'), port })
+    cleanups.push(() => connector.stop())
+    const second = await consoleProcess(file)
+    expect(await acme(second.url)).toMatchObject({ optedIn: false })
+    expect(allStates(await acme(second.url), 'disabled')).toBe(true)
+    await until(
+      'revoked at the connector',
+      async () => (await admin(connector, 'GET', '/instances/gw-acme')).revoked,
+      10_000,
+    )
+    await until('pending cleared', async () => (await acme(second.url)).pending === null, 10_000)
+    await new Promise((r) => setTimeout(r, 500))
+    expect((await admin(connector, 'GET', '/instances/gw-acme')).upgrades.total).toBe(0)
+  })
+})

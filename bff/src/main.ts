@@ -1,0 +1,85 @@
+/**
+ * `npm start`: the console. With `--config FILE` (or RELAY_CONSOLE_CONFIG) it manages the instances
+ * FILE names against the connector FILE names; without, it runs the embedded demo.
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfigFile, type RuntimeConfig } from './config/load'
+import { createLogger } from './lib/log'
+import { startConsole } from './service'
+
+const USAGE = `Usage: npm start [-- --config FILE]
+  --config FILE   manage the instances FILE names (also: RELAY_CONSOLE_CONFIG=FILE)
+                  without it, the console runs its embedded demo connector and instances
+Environment: RELAY_CONSOLE_TOKEN (operator token; generated when unset), LOG_LEVEL (info)`
+
+const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return
+  }
+  // npm runs workspace scripts in the workspace; paths are meant from where the operator typed.
+  const base = process.env.INIT_CWD ?? process.cwd()
+  const configFile = values.config ?? process.env.RELAY_CONSOLE_CONFIG
+  const demoMode = configFile === undefined || configFile === ''
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? (demoMode ? 'warn' : 'info') })
+  let config: RuntimeConfig
+  let stopDemo: () => Promise<void> = async () => {}
+  if (!demoMode) {
+    const loaded = loadConfigFile(resolve(base, configFile))
+    config = { ...loaded, stateDir: resolve(base, loaded.stateDir) }
+  } else {
+    const { startEmbeddedDemo } = await import('./demo/embedded')
+    const demo = await startEmbeddedDemo({
+      stateDir: resolve(base, '.relay-console'),
+      listen: { host: '127.0.0.1', port: 8787 },
+      logger,
+    })
+    config = demo.config
+    stopDemo = demo.stop
+  }
+  const envToken = process.env.RELAY_CONSOLE_TOKEN
+  const operatorToken = envToken !== undefined && envToken !== '' ? envToken : randomBytes(24).toString('base64url')
+  const running = await startConsole({ config, operatorToken, logger, webRoot: WEB_ROOT })
+
+  const lines = [
+    '',
+    `  Relay Console is running at ${running.url}`,
+    `  Open this one-time login link: ${running.loginLink()}`,
+    envToken ? '  Operator token: from RELAY_CONSOLE_TOKEN' : `  Operator token (for the login form): ${operatorToken}`,
+    demoMode ? '  Embedded demo: reference connector and 4 demo instances' : `  Config: ${configFile}`,
+    '',
+  ]
+  console.log(lines.join('\n'))
+
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    Promise.all([running.stop(), stopDemo()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGINT', () => shutdown('SIGINT'))
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message)
+    process.exit(2)
+  }
+  console.error(`relay-console: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})

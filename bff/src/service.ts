@@ -1,0 +1,155 @@
+/**
+ * The composition root of one console: store, state, event hub, relay fleet, intents, HTTP.
+ * `main.ts` calls it with a config; tests call it with their own.
+ * @module
+ */
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { type Clock, systemClock } from '@relay-console/shared/clock'
+import { CLOSE_UNAUTHORIZED } from '@relay-console/shared/relay/close-codes'
+import type { Logger } from 'pino'
+import type { RuntimeConfig } from './config/load'
+import { createConnectorClient } from './connector-api/client'
+import { createApp } from './http/app'
+import { createOperatorAuth } from './http/auth'
+import { createLogger } from './lib/log'
+import { createMetrics } from './lib/metrics'
+import { createRelayIntents } from './ops/relay-intent'
+import type { Dialer } from './relay/dialer'
+import { createFleet } from './relay/fleet'
+import { createWsDialer } from './relay/ws-dialer'
+import { ConsoleState } from './state/console-state'
+import { createMemoryEventHub } from './state/event-hub'
+import { openSqliteStore } from './state/sqlite-store'
+
+export interface ConsoleOptions {
+  config: RuntimeConfig
+  operatorToken: string
+  clock?: Clock
+  random?: () => number
+  logger?: Logger
+  dialer?: Dialer
+  webRoot?: string | null
+  ssePingMs?: number
+  /** Reconciler backoff for failed connector calls. */
+  retry?: { baseMs: number; maxMs: number }
+  revocationGraceMs?: number
+  /** Collect Node's default process metrics (off in tests that start many consoles). */
+  processMetrics?: boolean
+}
+
+export interface RunningConsole {
+  url: string
+  port: number
+  app: ReturnType<typeof createApp>
+  /** A fresh single-use login link. */
+  loginLink(): string
+  stop(): Promise<void>
+}
+
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  const { config } = options
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? Math.random
+  const log = options.logger ?? createLogger()
+  const now = () => clock.now()
+  const metrics = createMetrics({ defaults: options.processMetrics ?? true })
+
+  const store = openSqliteStore({ stateDir: config.stateDir, now })
+  const stored = store.define(
+    config.instances.map(({ id, displayName, gatewayId, platforms }) => ({ id, displayName, gatewayId, platforms })),
+  )
+  const hub = createMemoryEventHub({ onFanout: (ms) => metrics.fanoutSeconds.observe(ms / 1000) })
+  const state = new ConsoleState(store, hub, stored, now)
+
+  let onRevoked: (id: string, reason: string) => void = () => {}
+  const fleet = createFleet({
+    connectorUrl: config.connectorUrl,
+    clock,
+    random,
+    dialer: options.dialer ?? createWsDialer(),
+    log,
+    timings: config.relay,
+    attentionAfterMs: config.relay.attentionAfterMs,
+    nextRevision: state.nextRevision,
+    onChange: (change) => state.applyStatus(change),
+    onRevoked: (id, reason) => onRevoked(id, reason),
+    onTransportEvent: (_id, event) => {
+      if (event.type === 'dialing') metrics.dials.inc({ kind: event.fresh ? 'fresh_token' : 'regular' })
+      if (event.type === 'ended' && event.end.kind === 'close' && event.end.code === CLOSE_UNAUTHORIZED) {
+        metrics.unauthorizedCloses.inc({ reason: event.end.reason || 'none' })
+      }
+    },
+    onInbound: () => metrics.inbound.inc(),
+  })
+  metrics.observeTransports(() => fleet.phases())
+
+  const intents = createRelayIntents({
+    state,
+    store,
+    fleet,
+    connector: createConnectorClient({ connectorUrl: config.connectorUrl, clock }),
+    identityToken: config.identityToken,
+    identityTokenEnv: config.identityTokenEnv,
+    configSecrets: new Map(config.instances.map((i) => [i.id, i.configSecret])),
+    storedSecrets: new Map(stored.map((s) => [s.id, { secret: s.secret, configSecretDigest: s.configSecretDigest }])),
+    clock,
+    random,
+    log,
+    retry: options.retry,
+    revocationGraceMs: options.revocationGraceMs,
+  })
+  onRevoked = (id, reason) => intents.onRevoked(id, reason)
+
+  const auth = createOperatorAuth(options.operatorToken, now)
+  let port = 0
+  const app = createApp({
+    state,
+    store,
+    hub,
+    intents,
+    auth,
+    metrics,
+    clock,
+    log,
+    port: () => port,
+    allowedHosts: config.allowedHosts,
+    webRoot: options.webRoot ?? null,
+    ssePingMs: options.ssePingMs,
+  })
+
+  const server = createAdaptorServer({ fetch: app.fetch })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  port = (server.address() as AddressInfo).port
+  const host = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  log.info({ url, instances: config.instances.length }, 'relay console listening')
+
+  await intents.start()
+
+  let stopping: Promise<void> | null = null
+  return {
+    url,
+    port,
+    app,
+    loginLink: () => `${url}/auth/link/${auth.createLoginCode()}`,
+    stop() {
+      stopping ??= (async () => {
+        await intents.stop()
+        await fleet.stopAll()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+        })
+        store.close()
+      })()
+      return stopping
+    },
+  }
+}

@@ -1,0 +1,118 @@
+import { rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../test-support'
+import { HISTORY_CAP, openSqliteStore } from './sqlite-store'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+const dir = () => {
+  const d = tempDir('relay-console-store-')
+  dirs.push(d)
+  return d
+}
+const definition = {
+  id: 'acme',
+  displayName: 'Acme',
+  gatewayId: 'gw-acme',
+  platforms: [{ platform: 'discord', botId: '1' }],
+}
+const syncNow = (flush: () => void) => flush()
+
+describe('openSqliteStore', () => {
+  it('creates an owner-only database and keeps intent and secrets across reopen', () => {
+    const stateDir = dir()
+    const store = openSqliteStore({ stateDir, now: Date.now })
+    expect(store.define([definition])[0]).toMatchObject({ id: 'acme', optedIn: true, pending: null, secret: null })
+    store.saveIntent('acme', false, 'opting_out')
+    store.saveSecret('acme', 's3cret', 'digest')
+    store.close()
+    expect(statSync(join(stateDir, 'console.db')).mode & 0o777).toBe(0o600)
+    const reopened = openSqliteStore({ stateDir, now: Date.now })
+    expect(reopened.define([definition])[0]).toMatchObject({
+      optedIn: false,
+      pending: 'opting_out',
+      secret: 's3cret',
+      configSecretDigest: 'digest',
+    })
+    reopened.close()
+  })
+
+  it('never reuses a revision, even when the process dies without closing', () => {
+    const stateDir = dir()
+    const first = openSqliteStore({ stateDir, now: Date.now })
+    const issued = [first.nextRev(), first.nextRev(), first.nextRev()]
+    // No close(): as after a crash.
+    const second = openSqliteStore({ stateDir, now: Date.now })
+    expect(second.nextRev()).toBeGreaterThan(Math.max(...issued))
+    expect(second.currentRev()).toBeGreaterThan(Math.max(...issued))
+    first.close()
+    second.close()
+  })
+
+  it('keeps the last HISTORY_CAP transitions per instance, newest first', () => {
+    const store = openSqliteStore({ stateDir: null, now: Date.now, defer: syncNow })
+    store.define([definition])
+    for (let rev = 1; rev <= HISTORY_CAP + 20; rev++) {
+      store.saveStatuses(
+        'acme',
+        [],
+        [
+          {
+            rev,
+            at: new Date(rev * 1000).toISOString(),
+            platform: 'discord',
+            from: 'connecting',
+            to: 'connected',
+            errorCode: null,
+            errorMessage: null,
+          },
+        ],
+      )
+    }
+    const history = store.history('acme', 1000)
+    expect(history).toHaveLength(HISTORY_CAP)
+    expect(history[0]?.rev).toBe(HISTORY_CAP + 20)
+    expect(history.at(-1)?.rev).toBe(21)
+    store.close()
+  })
+
+  it('records audit entries, settles them, and filters by instance', () => {
+    const store = openSqliteStore({ stateDir: null, now: () => Date.UTC(2026, 10, 27) })
+    store.define([definition, { ...definition, id: 'globex', gatewayId: 'gw-globex' }])
+    const id = store.appendAudit({
+      actor: 'operator',
+      action: 'opt_out',
+      instanceId: 'acme',
+      result: 'pending',
+      detail: null,
+    })
+    store.appendAudit({ actor: 'operator', action: 'opt_in', instanceId: 'globex', result: 'ok', detail: null })
+    store.settleAudit(id, 'failed', 'connector unreachable')
+    expect(store.audit({ limit: 10, instanceId: 'acme' })).toEqual([
+      {
+        at: '2026-11-27T00:00:00.000Z',
+        actor: 'operator',
+        action: 'opt_out',
+        instanceId: 'acme',
+        result: 'failed',
+        detail: 'connector unreachable',
+      },
+    ])
+    expect(store.audit({ limit: 10 }).map((e) => e.instanceId)).toEqual(['globex', 'acme'])
+    store.close()
+  })
+
+  it('only returns the instances it was asked to define, in their order', () => {
+    const store = openSqliteStore({ stateDir: null, now: Date.now })
+    store.define([definition, { ...definition, id: 'b', gatewayId: 'gw-b' }])
+    expect(store.define([{ ...definition, id: 'b', gatewayId: 'gw-b' }, definition]).map((i) => i.id)).toEqual([
+      'b',
+      'acme',
+    ])
+    expect(store.define([definition]).map((i) => i.id)).toEqual(['acme'])
+    store.close()
+  })
+})
