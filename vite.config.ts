@@ -1,10 +1,33 @@
 /**
- * The one Vite/Vitest config of the repo: the test projects of every workspace.
- * (The web app's build config joins here when web/ lands.)
+ * The one Vite/Vitest config of the repo: the web app's build (root `web/`, output `web/dist`),
+ * its dev server (proxying the API to a console on 8787), and the test projects of every workspace.
  */
+import { fileURLToPath } from 'node:url'
+import tailwindcss from '@tailwindcss/vite'
+import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vitest/config'
 
+const web = fileURLToPath(new URL('./web', import.meta.url))
+const console_ = 'http://127.0.0.1:8787'
+
 export default defineConfig({
+  root: web,
+  plugins: [react(), tailwindcss()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 600,
+  },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    strictPort: true,
+    proxy: {
+      '/api': { target: console_, changeOrigin: false },
+      '/auth': { target: console_, changeOrigin: false },
+    },
+  },
   test: {
     projects: [
       {
@@ -30,7 +53,17 @@ export default defineConfig({
           root: './bff',
           include: ['src/**/*.test.ts'],
           environment: 'node',
-          testTimeout: 15_000,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [react()],
+        test: {
+          name: 'web',
+          root: './web',
+          include: ['src/**/*.test.{ts,tsx}', '../locales/**/*.test.ts'],
+          environment: 'happy-dom',
+          setupFiles: ['./src/test-setup.ts'],
         },
       },
     ],

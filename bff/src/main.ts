@@ -14,7 +14,8 @@ import { startConsole } from './service'
 const USAGE = `Usage: npm start [-- --config FILE]
   --config FILE   manage the instances FILE names (also: RELAY_CONSOLE_CONFIG=FILE)
                   without it, the console runs its embedded demo connector and instances
-Environment: RELAY_CONSOLE_TOKEN (operator token; generated when unset), LOG_LEVEL (info)`
+Environment: RELAY_CONSOLE_TOKEN (operator token; generated when unset), LOG_LEVEL (info),
+             RELAY_CONSOLE_ALLOWED_HOSTS (extra Host values, comma-separated)`
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
 
@@ -47,6 +48,11 @@ async function main(): Promise<void> {
     config = demo.config
     stopDemo = demo.stop
   }
+  const extraHosts = (process.env.RELAY_CONSOLE_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')
+  config = { ...config, allowedHosts: [...config.allowedHosts, ...extraHosts] }
   const envToken = process.env.RELAY_CONSOLE_TOKEN
   const operatorToken = envToken !== undefined && envToken !== '' ? envToken : randomBytes(24).toString('base64url')
   const running = await startConsole({ config, operatorToken, logger, webRoot: WEB_ROOT })

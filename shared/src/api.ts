@@ -3,7 +3,7 @@
  * @module
  */
 import { z } from 'zod'
-import { InstanceSchema } from './instance'
+import { ClientInstanceSchema, InstanceSchema } from './instance'
 import { PlatformStateSchema } from './platform-state'
 
 const Timestamp = z.iso.datetime({ offset: true })
@@ -22,6 +22,16 @@ export const InstancesResponseSchema = z.object({
   instances: z.array(InstanceSchema),
 })
 export type InstancesResponse = z.infer<typeof InstancesResponseSchema>
+
+/** `GET /api/instances` as a client reads it (unknown platform states tolerated). */
+export const ClientInstancesResponseSchema = z.object({
+  rev: z.number().int().nonnegative(),
+  instances: z.array(ClientInstanceSchema),
+})
+export type ClientInstancesResponse = z.infer<typeof ClientInstancesResponseSchema>
+
+/** `GET /api/session`. */
+export const SessionInfoSchema = z.object({ authenticated: z.literal(true), via: z.enum(['session', 'bearer']) })
 
 /** One observed change of one platform's state. */
 export const TransitionSchema = z.object({

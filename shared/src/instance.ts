@@ -20,3 +20,13 @@ export const InstanceSchema = z.object({
   platforms: z.array(PlatformStatusSchema),
 })
 export type Instance = z.infer<typeof InstanceSchema>
+
+/**
+ * What a client accepts from the wire: a platform state this version does not know is kept (and
+ * shown as "unknown"), not rejected — a newer console must not break an older browser tab.
+ */
+export const ClientPlatformStatusSchema = PlatformStatusSchema.extend({ state: z.string().min(1) })
+export type ClientPlatformStatus = z.infer<typeof ClientPlatformStatusSchema>
+
+export const ClientInstanceSchema = InstanceSchema.extend({ platforms: z.array(ClientPlatformStatusSchema) })
+export type ClientInstance = z.infer<typeof ClientInstanceSchema>

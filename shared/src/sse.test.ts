@@ -43,6 +43,14 @@ describe('parseSseEvent', () => {
     })
   })
 
+  it('keeps a platform state it does not know, for the UI to show as unknown', () => {
+    const future = { ...instance, platforms: [{ ...instance.platforms[0], state: 'hibernating' }] }
+    expect(parseSseEvent('instance', '9', JSON.stringify(future))).toMatchObject({
+      ok: true,
+      event: { data: { platforms: [{ state: 'hibernating' }] } },
+    })
+  })
+
   it('refuses garbage without throwing', () => {
     expect(parseSseEvent('instance', '8', 'nope')).toEqual({ ok: false, error: 'instance event: data is not JSON' })
     expect(parseSseEvent('instance', '', JSON.stringify(instance)).ok).toBe(false)

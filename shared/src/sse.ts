@@ -1,11 +1,12 @@
 /**
  * The console's Server-Sent Events (PRODUCT.md `GET /api/events`): `snapshot` and `instance`
- * carry `id: <rev>`; `ping` carries none.
+ * carry `id: <rev>`; `ping` carries none. Parsed as a client reads them: a platform state this
+ * version does not know is kept, not rejected.
  * @module
  */
 import { z } from 'zod'
-import { InstancesResponseSchema } from './api'
-import { InstanceSchema } from './instance'
+import { ClientInstancesResponseSchema } from './api'
+import { ClientInstanceSchema } from './instance'
 
 export const SSE_EVENT_TYPES = ['snapshot', 'instance', 'ping'] as const
 export type SseEventType = (typeof SSE_EVENT_TYPES)[number]
@@ -15,8 +16,8 @@ export const PingPayloadSchema = z.object({ at: z.iso.datetime({ offset: true })
 const Rev = z.number().int().nonnegative()
 
 export const SseEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('snapshot'), rev: Rev, data: InstancesResponseSchema }),
-  z.object({ type: z.literal('instance'), rev: Rev, data: InstanceSchema }),
+  z.object({ type: z.literal('snapshot'), rev: Rev, data: ClientInstancesResponseSchema }),
+  z.object({ type: z.literal('instance'), rev: Rev, data: ClientInstanceSchema }),
   z.object({ type: z.literal('ping'), data: PingPayloadSchema }),
 ])
 export type SseEvent = z.infer<typeof SseEventSchema>

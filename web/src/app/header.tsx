@@ -1,0 +1,78 @@
+/**
+ * The top bar: the console's name, the live indicator, language, theme, and sign out.
+ * @module
+ */
+import { LogOut, RadioTower } from 'lucide-react'
+import { type ReactNode, useId, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { Button } from '../components/ui/button'
+import { changeLanguage, isLanguage, LANGUAGES } from '../lib/i18n'
+import { applyTheme, storedTheme, THEME_CHOICES, type ThemeChoice } from '../lib/theme'
+
+const selectClass =
+  'h-8 rounded-md border border-border bg-card px-2 text-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring'
+
+export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogout?: () => void }) {
+  const { t, i18n } = useTranslation()
+  const [theme, setTheme] = useState<ThemeChoice>(storedTheme)
+  const languageId = useId()
+  const themeId = useId()
+  const themeLabel = { system: t('header.themeSystem'), light: t('header.themeLight'), dark: t('header.themeDark') }
+  return (
+    <header className="border-b border-border bg-card">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+        <div className="flex items-center gap-4">
+          <h1 className="flex items-center gap-2 text-lg font-semibold">
+            <RadioTower aria-hidden="true" className="size-5" />
+            {t('app.title')}
+          </h1>
+          {indicator}
+        </div>
+        <div className="flex flex-wrap items-center gap-2">
+          <label htmlFor={languageId} className="sr-only">
+            {t('header.language')}
+          </label>
+          <select
+            id={languageId}
+            className={selectClass}
+            value={i18n.language}
+            onChange={(event) => {
+              if (isLanguage(event.target.value)) void changeLanguage(event.target.value)
+            }}
+          >
+            {LANGUAGES.map((l) => (
+              <option key={l.code} value={l.code} lang={l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+          <label htmlFor={themeId} className="sr-only">
+            {t('header.theme')}
+          </label>
+          <select
+            id={themeId}
+            className={selectClass}
+            value={theme}
+            onChange={(event) => {
+              const next = event.target.value as ThemeChoice
+              setTheme(next)
+              applyTheme(next)
+            }}
+          >
+            {THEME_CHOICES.map((choice) => (
+              <option key={choice} value={choice}>
+                {themeLabel[choice]}
+              </option>
+            ))}
+          </select>
+          {onLogout && (
+            <Button variant="ghost" size="sm" onClick={onLogout}>
+              <LogOut aria-hidden="true" />
+              {t('header.logout')}
+            </Button>
+          )}
+        </div>
+      </div>
+    </header>
+  )
+}

@@ -1,0 +1,36 @@
+/**
+ * The web app's entry: translations first (so nothing flashes in the wrong language), then React.
+ * @module
+ */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { ApiError } from '../lib/api-client'
+import { initI18n } from '../lib/i18n'
+import { applyTheme, storedTheme } from '../lib/theme'
+import { App } from './app'
+import './index.css'
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      retry: (failures, error) => !(error instanceof ApiError && error.status === 401) && failures < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+})
+
+applyTheme(storedTheme())
+
+const root = document.getElementById('root')
+if (root === null) throw new Error('no #root element')
+
+void initI18n().then(() => {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <App />
+      </QueryClientProvider>
+    </StrictMode>,
+  )
+})

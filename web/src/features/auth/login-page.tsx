@@ -1,0 +1,74 @@
+/**
+ * The sign-in page: the operator token, or the one-time link printed at start (which lands here
+ * only when it was already used).
+ * @module
+ */
+import { useMutation } from '@tanstack/react-query'
+import { KeyRound, LoaderCircle } from 'lucide-react'
+import { type FormEvent, useId, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { Button } from '../../components/ui/button'
+import { api } from '../../lib/api-client'
+import { errorCode } from '../instances/model/messages'
+
+export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void; linkInvalid: boolean }) {
+  const { t } = useTranslation()
+  const [token, setToken] = useState('')
+  const inputId = useId()
+  const errorId = useId()
+  const login = useMutation({ mutationFn: (value: string) => api.login(value), onSuccess: onLoggedIn })
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    if (token.trim() !== '') login.mutate(token.trim())
+  }
+
+  const code = login.isError ? errorCode(login.error) : null
+  const error =
+    code === null
+      ? linkInvalid && login.isIdle
+        ? t('login.linkInvalid')
+        : null
+      : code === 'invalid_token'
+        ? t('login.invalid')
+        : code === 'too_many_attempts'
+          ? t('login.throttled')
+          : t('login.failed', { reason: code })
+
+  return (
+    <main id="main" className="mx-auto flex min-h-[70vh] w-full max-w-md flex-col justify-center px-4">
+      <form onSubmit={submit} className="flex flex-col gap-4 rounded-lg border border-border bg-card p-6 shadow-sm">
+        <div className="flex items-center gap-2">
+          <KeyRound aria-hidden="true" className="size-5 text-muted-foreground" />
+          <h1 className="text-xl font-semibold">{t('login.title')}</h1>
+        </div>
+        <p className="text-sm text-muted-foreground">{t('login.intro')}</p>
+        <div className="flex flex-col gap-1">
+          <label htmlFor={inputId} className="text-sm font-medium">
+            {t('login.token')}
+          </label>
+          <input
+            id={inputId}
+            type="password"
+            autoComplete="current-password"
+            required
+            value={token}
+            onChange={(event) => setToken(event.target.value)}
+            aria-invalid={code !== null}
+            aria-describedby={error !== null ? errorId : undefined}
+            className="h-10 rounded-md border border-border bg-background px-3 text-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring"
+          />
+        </div>
+        {error !== null && (
+          <p id={errorId} role="alert" className="text-sm text-destructive">
+            {error}
+          </p>
+        )}
+        <Button type="submit" disabled={login.isPending}>
+          {login.isPending && <LoaderCircle aria-hidden="true" className="motion-safe:animate-spin" />}
+          {login.isPending ? t('login.working') : t('login.submit')}
+        </Button>
+      </form>
+    </main>
+  )
+}

@@ -1,0 +1,40 @@
+/**
+ * An instance's recent platform transitions, newest first, kept fresh by the event stream.
+ * @module
+ */
+import { useQuery } from '@tanstack/react-query'
+import { useTranslation } from 'react-i18next'
+import { StatusBadge } from '../../components/status-badge'
+import { api } from '../../lib/api-client'
+import { dateTime } from '../../lib/format'
+import { instanceKeys } from '../../lib/query-keys'
+
+export function Timeline({ instanceId, labels }: { instanceId: string; labels: Record<string, string> }) {
+  const { t, i18n } = useTranslation()
+  const query = useQuery({ queryKey: instanceKeys.history(instanceId), queryFn: () => api.getHistory(instanceId) })
+  if (query.isPending) return <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
+  if (query.isError) {
+    return <p className="text-sm text-destructive">{t('detail.loadFailed', { reason: query.error.message })}</p>
+  }
+  const transitions = query.data.transitions.slice(0, 30)
+  if (transitions.length === 0) return <p className="text-sm text-muted-foreground">{t('detail.noTransitions')}</p>
+  return (
+    <ol className="flex flex-col gap-2">
+      {transitions.map((tr) => (
+        <li key={`${tr.rev}/${tr.platform}`} className="flex flex-wrap items-center gap-2 text-sm">
+          <time dateTime={tr.at} className="text-xs text-muted-foreground tabular-nums">
+            {dateTime(Date.parse(tr.at), i18n.language)}
+          </time>
+          <span className="font-medium">{labels[tr.platform] ?? tr.platform}</span>
+          {tr.from !== null && (
+            <>
+              <StatusBadge state={tr.from} />
+              <span aria-hidden="true">→</span>
+            </>
+          )}
+          <StatusBadge state={tr.to} />
+        </li>
+      ))}
+    </ol>
+  )
+}

@@ -1,0 +1,124 @@
+import { render, screen, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it, vi } from 'vitest'
+import { instance, platformStatus, STATUS_BY_STATE } from '../../../test-fixtures'
+import { FleetPanel, type FleetPanelProps } from './fleet-view'
+
+const fleet = [
+  instance('acme'),
+  instance('globex', { platforms: [STATUS_BY_STATE.fatal] }),
+  instance('initech', { optedIn: false, platforms: [STATUS_BY_STATE.disabled] }),
+  instance('umbrella', { platforms: [{ ...STATUS_BY_STATE.retrying, needsAttention: true }] }),
+]
+
+function renderPanel(props: Partial<FleetPanelProps> = {}) {
+  const user = userEvent.setup()
+  render(
+    <FleetPanel
+      instances={fleet}
+      loadError={null}
+      stale={false}
+      lastEventAt={null}
+      onSetRelay={vi.fn()}
+      renderDetail={(i) => <p>detail of {i.id}</p>}
+      {...props}
+    />,
+  )
+  const cards = () => screen.getAllByRole('article').map((a) => within(a).getByRole('heading').textContent)
+  return { user, cards }
+}
+
+describe('FleetPanel', () => {
+  it('counts platforms per state at the top', () => {
+    renderPanel()
+    expect(screen.getByRole('button', { name: 'Show only Connected (2)' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Show only Failed (1)' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Show only Disabled (1)' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Show only Needs attention (1)' })).toBeInTheDocument()
+  })
+
+  it('lists problems first by default', () => {
+    const { cards } = renderPanel()
+    expect(cards()).toEqual(['Globex support', 'Umbrella support', 'Initech support', 'Acme support'])
+  })
+
+  it('filters by a state when its count is pressed, and shows all again', async () => {
+    const { user, cards } = renderPanel()
+    const disabled = screen.getByRole('button', { name: 'Show only Disabled (1)' })
+    await user.click(disabled)
+    expect(disabled).toHaveAttribute('aria-pressed', 'true')
+    expect(cards()).toEqual(['Initech support'])
+    expect(screen.getByText('Showing 1 of 4 instances')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Show all' }))
+    expect(cards()).toHaveLength(4)
+  })
+
+  it('searches by name and gateway id, and says when nothing matches', async () => {
+    const { user, cards } = renderPanel()
+    await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), 'gw-ini')
+    expect(cards()).toEqual(['Initech support'])
+    await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), 'zzz')
+    expect(screen.getByText('No instance matches')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Clear search and filters' }))
+    expect(cards()).toHaveLength(4)
+  })
+
+  it('sorts by name on request', async () => {
+    const { user, cards } = renderPanel()
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'name')
+    expect(cards()).toEqual(['Acme support', 'Globex support', 'Initech support', 'Umbrella support'])
+  })
+
+  it('has an empty state for a console with no instances', () => {
+    renderPanel({ instances: [] })
+    expect(screen.getByText('No instances are configured')).toBeInTheDocument()
+    expect(screen.queryByRole('article')).toBeNull()
+  })
+
+  it('raises a banner for failed and long-retrying platforms, never for disabled ones', () => {
+    renderPanel()
+    const banner = screen.getByTestId('action-banner')
+    expect(banner).toHaveTextContent('2 platforms need action')
+    expect(banner).toHaveTextContent('Globex support · Discord: failed')
+    expect(banner).toHaveTextContent('Umbrella support · Discord: retrying for a long time')
+    expect(banner).not.toHaveTextContent('Initech')
+  })
+
+  it('raises no banner for a fleet that is only disabled and connected', () => {
+    renderPanel({ instances: [instance('a'), instance('b', { platforms: [STATUS_BY_STATE.disabled] })] })
+    expect(screen.queryByTestId('action-banner')).toBeNull()
+  })
+
+  it('warns that the view may be stale while live updates are down', () => {
+    renderPanel({ stale: true, lastEventAt: Date.now() - 10_000 })
+    expect(screen.getByTestId('stale-banner')).toHaveTextContent('Live updates are interrupted')
+  })
+
+  it('opens an instance to show its detail', async () => {
+    const { user } = renderPanel()
+    const card = screen.getAllByRole('article')[3] as HTMLElement
+    const toggle = within(card).getByRole('button', { name: 'Show details' })
+    expect(toggle).toHaveAttribute('aria-expanded', 'false')
+    await user.click(toggle)
+    expect(within(card).getByRole('button', { name: 'Hide details' })).toHaveAttribute('aria-expanded', 'true')
+    expect(within(card).getByText('detail of acme')).toBeInTheDocument()
+  })
+
+  it('says why the fleet could not load', () => {
+    renderPanel({ instances: undefined, loadError: Object.assign(new Error('x'), { code: 'network' }) })
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'The fleet could not be loaded: the console could not be reached.',
+    )
+  })
+
+  it('summarises each card, and marks an opted-out one', () => {
+    renderPanel({
+      instances: [
+        instance('acme', { platforms: [platformStatus(), platformStatus({ platform: 'slack', state: 'retrying' })] }),
+        instance('off', { optedIn: false, platforms: [STATUS_BY_STATE.disabled] }),
+      ],
+    })
+    expect(screen.getByText('1 of 2 platforms connected')).toBeInTheDocument()
+    expect(screen.getByText('Opted out of the relay')).toBeInTheDocument()
+  })
+})

@@ -1,0 +1,179 @@
+/**
+ * The fleet page: summary counts (which filter), search and sort, the banners that need an
+ * operator, and the list of PlatformsCards — or an empty state that says why it is empty.
+ * @module
+ */
+import type { ClientInstance } from '@relay-console/shared/instance'
+import { Search } from 'lucide-react'
+import { type ReactNode, useCallback, useDeferredValue, useId, useMemo, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { Button } from '../../../components/ui/button'
+import { useInstances, useSetRelay } from '../api/use-instances'
+import { useLiveState } from '../live/live-provider'
+import { actionNeeded, countFleet, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
+import { failureReason } from '../model/messages'
+import { ActionBanner, StaleBanner } from './banners'
+import { InstanceList } from './instance-list'
+import { PlatformsCard } from './platforms-card'
+import { StateSummary } from './state-summary'
+
+/** The fleet page wired to the API and the live stream. */
+export function FleetView({ renderDetail }: { renderDetail: (instance: ClientInstance) => ReactNode }) {
+  const query = useInstances()
+  const live = useLiveState()
+  const setRelay = useSetRelay()
+  return (
+    <FleetPanel
+      instances={query.data?.instances}
+      loadError={query.isError && query.data === undefined ? query.error : null}
+      stale={live.stale}
+      lastEventAt={live.lastEventAt}
+      onSetRelay={(id, optedIn) => setRelay.mutateAsync({ id, optedIn })}
+      renderDetail={renderDetail}
+    />
+  )
+}
+
+export interface FleetPanelProps {
+  /** undefined while the first load is in flight. */
+  instances: readonly ClientInstance[] | undefined
+  loadError: unknown
+  stale: boolean
+  lastEventAt: number | null
+  onSetRelay: (id: string, optedIn: boolean) => Promise<unknown>
+  renderDetail: (instance: ClientInstance) => ReactNode
+}
+
+/** The fleet page itself: data in, events out. */
+export function FleetPanel({
+  instances: loaded,
+  loadError,
+  stale,
+  lastEventAt,
+  onSetRelay,
+  renderDetail,
+}: FleetPanelProps) {
+  const { t, i18n } = useTranslation()
+  const [filter, setFilter] = useState<StateFilter>(null)
+  const [search, setSearch] = useState('')
+  const [sort, setSort] = useState<SortOrder>('problems')
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
+  const deferredSearch = useDeferredValue(search)
+  const searchId = useId()
+  const sortId = useId()
+
+  const instances = loaded ?? EMPTY
+  const counts = useMemo(() => countFleet(instances), [instances])
+  const shown = useMemo(
+    () => selectInstances(instances, { filter, query: deferredSearch, sort, locale: i18n.language }),
+    [instances, filter, deferredSearch, sort, i18n.language],
+  )
+  const needed = useMemo(() => actionNeeded(instances), [instances])
+
+  const toggle = useCallback((id: string) => {
+    setExpanded((current) => {
+      const next = new Set(current)
+      if (next.has(id)) next.delete(id)
+      else next.add(id)
+      return next
+    })
+  }, [])
+
+  return (
+    <div className="flex flex-col gap-4">
+      <h2 className="sr-only">{t('fleet.heading')}</h2>
+      {stale && <StaleBanner lastEventAt={lastEventAt} />}
+      <ActionBanner items={needed} />
+      <StateSummary counts={counts} filter={filter} onFilter={setFilter} />
+      <div className="flex flex-wrap items-end gap-3">
+        <div className="flex min-w-56 flex-1 flex-col gap-1">
+          <label htmlFor={searchId} className="text-sm font-medium">
+            {t('fleet.search')}
+          </label>
+          <div className="relative">
+            <Search
+              aria-hidden="true"
+              className="pointer-events-none absolute start-2.5 top-2.5 size-4 text-muted-foreground"
+            />
+            <input
+              id={searchId}
+              type="search"
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+              placeholder={t('fleet.searchPlaceholder')}
+              className="h-9 w-full rounded-md border border-border bg-card ps-8 pe-3 text-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring"
+            />
+          </div>
+        </div>
+        <div className="flex flex-col gap-1">
+          <label htmlFor={sortId} className="text-sm font-medium">
+            {t('fleet.sort')}
+          </label>
+          <select
+            id={sortId}
+            value={sort}
+            onChange={(event) => setSort(event.target.value as SortOrder)}
+            className="h-9 rounded-md border border-border bg-card px-2 text-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring"
+          >
+            <option value="problems">{t('fleet.sortProblems')}</option>
+            <option value="name">{t('fleet.sortName')}</option>
+            <option value="recent">{t('fleet.sortRecent')}</option>
+          </select>
+        </div>
+      </div>
+      {loadError !== null && loadError !== undefined ? (
+        <p role="alert" className="rounded-lg border border-destructive-border bg-destructive-bg p-4 text-destructive">
+          {t('fleet.loadFailed', { reason: failureReason(loadError, t) })}
+        </p>
+      ) : loaded === undefined ? (
+        <p className="text-muted-foreground">{t('app.loading')}</p>
+      ) : instances.length === 0 ? (
+        <EmptyState title={t('fleet.empty')} hint={t('fleet.emptyHint')} />
+      ) : (
+        <>
+          <p className="text-sm text-muted-foreground" aria-live="polite">
+            {t('fleet.showing', { shown: shown.length, count: instances.length })}
+          </p>
+          {shown.length === 0 ? (
+            <EmptyState title={t('fleet.noMatch')} hint={t('fleet.noMatchHint')}>
+              <Button
+                variant="outline"
+                onClick={() => {
+                  setFilter(null)
+                  setSearch('')
+                }}
+              >
+                {t('fleet.clearFilters')}
+              </Button>
+            </EmptyState>
+          ) : (
+            <InstanceList
+              instances={shown}
+              renderCard={(instance) => (
+                <PlatformsCard
+                  instance={instance}
+                  onSetRelay={(optedIn) => onSetRelay(instance.id, optedIn)}
+                  expanded={expanded.has(instance.id)}
+                  onToggleExpanded={() => toggle(instance.id)}
+                  detail={expanded.has(instance.id) ? renderDetail(instance) : null}
+                />
+              )}
+            />
+          )}
+        </>
+      )}
+    </div>
+  )
+}
+
+const EMPTY: readonly ClientInstance[] = []
+
+function EmptyState({ title, hint, children }: { title: string; hint: string; children?: ReactNode }) {
+  return (
+    <div className="flex flex-col items-center gap-2 rounded-lg border border-dashed border-border p-10 text-center">
+      <p className="font-semibold">{title}</p>
+      <p className="text-sm text-muted-foreground">{hint}</p>
+      {children}
+    </div>
+  )
+}

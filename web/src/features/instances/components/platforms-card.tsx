@@ -1,0 +1,83 @@
+/**
+ * An instance: its name and gateway id, the relay switch, a one-line summary, one row per
+ * platform, and (expanded) whatever detail the page puts under it.
+ * @module
+ */
+import type { ClientInstance } from '@relay-console/shared/instance'
+import { ChevronDown } from 'lucide-react'
+import { type ReactNode, useId } from 'react'
+import { useTranslation } from 'react-i18next'
+import { Button } from '../../../components/ui/button'
+import { cn } from '../../../lib/cn'
+import { PlatformRow } from './platform-row'
+import { RelaySwitch } from './relay-switch'
+
+export interface PlatformsCardProps {
+  instance: ClientInstance
+  onSetRelay: (optedIn: boolean) => Promise<unknown>
+  expanded: boolean
+  onToggleExpanded: () => void
+  detail?: ReactNode
+}
+
+export function PlatformsCard({ instance, onSetRelay, expanded, onToggleExpanded, detail }: PlatformsCardProps) {
+  const { t } = useTranslation()
+  const titleId = useId()
+  const detailId = useId()
+  const connected = instance.platforms.filter((p) => p.state === 'connected').length
+  const allDisabled = instance.platforms.length > 0 && instance.platforms.every((p) => p.state === 'disabled')
+  const summary = allDisabled
+    ? t('card.optedOut')
+    : t('card.connectedOf', { connected, count: instance.platforms.length })
+
+  return (
+    <article aria-labelledby={titleId} className="overflow-hidden rounded-lg border border-border bg-card shadow-xs">
+      <header className="flex flex-wrap items-start justify-between gap-3 p-4">
+        <div className="min-w-0">
+          <h3 id={titleId} className={cn('truncate text-base font-semibold', allDisabled && 'text-muted-foreground')}>
+            {instance.displayName}
+          </h3>
+          <p className="truncate text-xs text-muted-foreground">
+            <span className="sr-only">{t('card.gatewayId')}: </span>
+            <code>{instance.gatewayId}</code>
+          </p>
+          <p className="mt-1 text-sm text-muted-foreground">{summary}</p>
+        </div>
+        <div className="flex items-start gap-2">
+          <RelaySwitch
+            name={instance.displayName}
+            optedIn={instance.optedIn}
+            pending={instance.pending}
+            onSetRelay={onSetRelay}
+          />
+          <Button
+            variant="ghost"
+            size="sm"
+            aria-expanded={expanded}
+            aria-controls={expanded ? detailId : undefined}
+            onClick={onToggleExpanded}
+          >
+            {expanded ? t('card.hideDetails') : t('card.showDetails')}
+            <ChevronDown
+              aria-hidden="true"
+              className={cn('transition-transform motion-reduce:transition-none', expanded && 'rotate-180')}
+            />
+          </Button>
+        </div>
+      </header>
+      <ul
+        aria-label={t('card.platforms', { name: instance.displayName })}
+        className="divide-y divide-border border-t border-border"
+      >
+        {instance.platforms.map((status) => (
+          <PlatformRow key={status.platform} instanceId={instance.id} status={status} />
+        ))}
+      </ul>
+      {expanded && (
+        <div id={detailId} className="border-t border-border bg-muted/30 p-4">
+          {detail}
+        </div>
+      )}
+    </article>
+  )
+}

@@ -1,0 +1,121 @@
+import { act, render, screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it, vi } from 'vitest'
+import { RelaySwitch } from './relay-switch'
+
+function deferred() {
+  let resolve!: (value?: unknown) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+function setup(optedIn = true) {
+  const onSetRelay = vi.fn<(optedIn: boolean) => Promise<unknown>>()
+  const user = userEvent.setup()
+  const view = render(<RelaySwitch name="Acme support" optedIn={optedIn} pending={null} onSetRelay={onSetRelay} />)
+  const toggle = () => screen.getByRole('switch', { name: 'Relay for Acme support' })
+  return { onSetRelay, user, toggle, view }
+}
+
+describe('RelaySwitch', () => {
+  it('is a switch named "Relay for {name}" showing the desired state', () => {
+    const { toggle } = setup()
+    expect(toggle()).toHaveAttribute('aria-checked', 'true')
+  })
+
+  it('asks before opting out: Cancel focused, the consequence stated', async () => {
+    const { user, toggle } = setup()
+    await user.click(toggle())
+    const dialog = await screen.findByRole('alertdialog', { name: 'Opt Acme support out of the relay?' })
+    expect(dialog).toHaveTextContent(/revokes this instance's relay credentials/)
+    expect(screen.getByRole('button', { name: 'Cancel' })).toHaveFocus()
+    expect(screen.getByRole('button', { name: 'Opt out' })).toBeInTheDocument()
+  })
+
+  it('springs back on Cancel, and gives focus back to the switch', async () => {
+    const { user, toggle, onSetRelay } = setup()
+    await user.click(toggle())
+    await user.click(await screen.findByRole('button', { name: 'Cancel' }))
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+    expect(toggle()).toHaveAttribute('aria-checked', 'true')
+    expect(toggle()).toHaveFocus()
+    expect(onSetRelay).not.toHaveBeenCalled()
+  })
+
+  it('springs back on Esc too', async () => {
+    const { user, toggle, onSetRelay } = setup()
+    toggle().focus()
+    await user.keyboard(' ')
+    await screen.findByRole('alertdialog')
+    await user.keyboard('{Escape}')
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+    expect(toggle()).toHaveAttribute('aria-checked', 'true')
+    expect(toggle()).toHaveFocus()
+    expect(onSetRelay).not.toHaveBeenCalled()
+  })
+
+  it('stays open with progress until the opt-out settles, then closes', async () => {
+    const { user, toggle, onSetRelay } = setup()
+    const request = deferred()
+    onSetRelay.mockReturnValue(request.promise)
+    await user.click(toggle())
+    await user.click(await screen.findByRole('button', { name: 'Opt out' }))
+    expect(onSetRelay).toHaveBeenCalledWith(false)
+    const working = screen.getByRole('button', { name: 'Opting out…' })
+    expect(working).toBeDisabled()
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeDisabled()
+    expect(screen.getByRole('alertdialog')).toBeInTheDocument()
+    // The switch shows the server's state, not a guess (it sits behind the modal: hidden from the a11y tree).
+    expect(screen.getByRole('switch', { name: 'Relay for Acme support', hidden: true })).toHaveAttribute(
+      'aria-checked',
+      'true',
+    )
+    await act(async () => request.resolve())
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+    expect(toggle()).toHaveFocus()
+  })
+
+  it('shows a failure translated, with a retry that tries again', async () => {
+    const { user, toggle, onSetRelay } = setup()
+    onSetRelay.mockRejectedValueOnce(Object.assign(new Error('502'), { code: 'connector_unreachable' }))
+    await user.click(toggle())
+    await user.click(await screen.findByRole('button', { name: 'Opt out' }))
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent(
+      'Could not opt out: the connector could not be reached. Your choice is saved and will be applied when it is back.',
+    )
+    onSetRelay.mockResolvedValueOnce(undefined)
+    await user.click(screen.getByRole('button', { name: 'Try again' }))
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+    expect(onSetRelay).toHaveBeenCalledTimes(2)
+  })
+
+  it('opts in at once, without a dialog', async () => {
+    const { user, toggle, onSetRelay } = setup(false)
+    onSetRelay.mockResolvedValue(undefined)
+    await user.click(toggle())
+    expect(screen.queryByRole('alertdialog')).toBeNull()
+    expect(onSetRelay).toHaveBeenCalledWith(true)
+  })
+
+  it('shows a failed opt-in next to the switch with a retry', async () => {
+    const { user, toggle, onSetRelay } = setup(false)
+    onSetRelay.mockRejectedValueOnce(Object.assign(new Error('x'), { code: 'identity_token_missing' }))
+    await user.click(toggle())
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not opt in: the console has no identity token to provision instances with.',
+    )
+    onSetRelay.mockResolvedValueOnce(undefined)
+    await user.click(screen.getByRole('button', { name: 'Retry' }))
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull())
+  })
+
+  it('says what is pending', () => {
+    render(<RelaySwitch name="Acme" optedIn={false} pending="opting_out" onSetRelay={vi.fn()} />)
+    expect(screen.getByText('Opting out…')).toBeInTheDocument()
+  })
+})

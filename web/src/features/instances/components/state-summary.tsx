@@ -1,0 +1,85 @@
+/**
+ * Counts of platforms per state across the fleet; each count filters the list when pressed.
+ * @module
+ */
+import type { PlatformState } from '@relay-console/shared/platform-state'
+import { TriangleAlert } from 'lucide-react'
+import type { ReactNode } from 'react'
+import { useTranslation } from 'react-i18next'
+import { STATUS_VIEW } from '../../../components/status-view'
+import { cn } from '../../../lib/cn'
+import type { FleetCounts, StateFilter } from '../model/fleet'
+
+const ORDER: PlatformState[] = ['fatal', 'retrying', 'connecting', 'connected', 'disabled']
+
+const TONE: Record<string, string> = {
+  success: 'text-success',
+  warning: 'text-warning',
+  destructive: 'text-destructive',
+  outline: 'text-foreground',
+}
+
+export function StateSummary({
+  counts,
+  filter,
+  onFilter,
+}: {
+  counts: FleetCounts
+  filter: StateFilter
+  onFilter: (filter: StateFilter) => void
+}) {
+  const { t } = useTranslation()
+  const item = (key: StateFilter, label: string, count: number, icon: ReactNode, tone: string) => (
+    <li key={key ?? 'all'}>
+      <button
+        type="button"
+        aria-pressed={filter === key}
+        aria-label={t('fleet.showOnly', { state: label, count })}
+        onClick={() => onFilter(filter === key ? null : key)}
+        className={cn(
+          'flex min-w-28 flex-col items-start gap-1 rounded-md border border-border bg-card px-3 py-2 text-start transition-colors hover:bg-muted',
+          'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring',
+          filter === key && 'border-ring ring-1 ring-ring',
+        )}
+      >
+        <span className={cn('inline-flex items-center gap-1 text-xs font-medium', tone)}>
+          {icon}
+          {label}
+        </span>
+        <span className="text-2xl font-semibold tabular-nums">{count}</span>
+      </button>
+    </li>
+  )
+  return (
+    <section aria-label={t('fleet.summary')} className="flex flex-wrap items-center gap-2">
+      <ul className="flex flex-wrap gap-2">
+        {ORDER.map((state) => {
+          const view = STATUS_VIEW[state]
+          return item(
+            state,
+            t(view.labelKey),
+            counts.byState[state],
+            <view.Icon aria-hidden="true" className="size-3.5" />,
+            TONE[view.variant] ?? '',
+          )
+        })}
+        {item(
+          'attention',
+          t('fleet.needsAttention'),
+          counts.attention,
+          <TriangleAlert aria-hidden="true" className="size-3.5" />,
+          'text-warning',
+        )}
+      </ul>
+      {filter !== null && (
+        <button
+          type="button"
+          onClick={() => onFilter(null)}
+          className="rounded-md px-2 py-1 text-sm underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-ring"
+        >
+          {t('fleet.showAll')}
+        </button>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,96 @@
+/**
+ * Pure views of the fleet: counts per state, problem ranking, filtering, sorting, and the
+ * platforms that need an operator's action. No React, no network.
+ * @module
+ */
+import type { ClientInstance, ClientPlatformStatus } from '@relay-console/shared/instance'
+import { PLATFORM_STATES, type PlatformState } from '@relay-console/shared/platform-state'
+
+export type StateFilter = PlatformState | 'attention' | null
+export type SortOrder = 'problems' | 'name' | 'recent'
+
+export interface FleetCounts {
+  byState: Record<PlatformState, number>
+  /** Platforms in a state this version does not know. */
+  unknown: number
+  attention: number
+  instances: number
+}
+
+export function countFleet(instances: readonly ClientInstance[]): FleetCounts {
+  const byState = Object.fromEntries(PLATFORM_STATES.map((s) => [s, 0])) as Record<PlatformState, number>
+  let unknown = 0
+  let attention = 0
+  for (const instance of instances) {
+    for (const p of instance.platforms) {
+      if (p.state in byState) byState[p.state as PlatformState] += 1
+      else unknown += 1
+      if (p.needsAttention) attention += 1
+    }
+  }
+  return { byState, unknown, attention, instances: instances.length }
+}
+
+/** Lower is worse. Disabled is calm: an operator chose it. */
+const SEVERITY: Record<string, number> = { fatal: 0, retrying: 2, connecting: 3, disabled: 5, connected: 6 }
+
+export function platformSeverity(p: ClientPlatformStatus): number {
+  if (p.needsAttention) return 1
+  return SEVERITY[p.state] ?? 4
+}
+
+export function instanceSeverity(instance: ClientInstance): number {
+  return Math.min(6, ...instance.platforms.map(platformSeverity))
+}
+
+const lastChange = (instance: ClientInstance) =>
+  Math.max(0, ...instance.platforms.map((p) => Date.parse(p.updatedAt) || 0))
+
+export function matchesFilter(instance: ClientInstance, filter: StateFilter): boolean {
+  if (filter === null) return true
+  if (filter === 'attention') return instance.platforms.some((p) => p.needsAttention)
+  return instance.platforms.some((p) => p.state === filter)
+}
+
+export function matchesSearch(instance: ClientInstance, query: string): boolean {
+  const q = query.trim().toLocaleLowerCase()
+  if (q === '') return true
+  return [instance.displayName, instance.gatewayId, instance.id].some((v) => v.toLocaleLowerCase().includes(q))
+}
+
+export function selectInstances(
+  instances: readonly ClientInstance[],
+  options: { filter: StateFilter; query: string; sort: SortOrder; locale: string },
+): ClientInstance[] {
+  const collator = new Intl.Collator(options.locale, { sensitivity: 'base', numeric: true })
+  const byName = (a: ClientInstance, b: ClientInstance) =>
+    collator.compare(a.displayName, b.displayName) || collator.compare(a.id, b.id)
+  const selected = instances.filter((i) => matchesFilter(i, options.filter) && matchesSearch(i, options.query))
+  switch (options.sort) {
+    case 'name':
+      return selected.sort(byName)
+    case 'recent':
+      return selected.sort((a, b) => lastChange(b) - lastChange(a) || byName(a, b))
+    case 'problems':
+      return selected.sort((a, b) => instanceSeverity(a) - instanceSeverity(b) || byName(a, b))
+  }
+}
+
+export interface ActionNeeded {
+  instance: ClientInstance
+  platform: ClientPlatformStatus
+  kind: 'fatal' | 'attention'
+}
+
+/** Platforms that need an operator: failed ones and long retries. Never disabled ones. */
+export function actionNeeded(instances: readonly ClientInstance[]): ActionNeeded[] {
+  const out: ActionNeeded[] = []
+  for (const instance of instances) {
+    for (const platform of instance.platforms) {
+      if (platform.state === 'fatal') out.push({ instance, platform, kind: 'fatal' })
+      else if (platform.needsAttention && platform.state !== 'disabled')
+        out.push({ instance, platform, kind: 'attention' })
+    }
+  }
+  return out
+}
