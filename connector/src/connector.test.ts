@@ -317,3 +317,33 @@ describe('the admin API', () => {
     peer.ws.close()
   })
 })
+
+describe('injected session faults', () => {
+  it('can leave hellos unanswered, or answer with a chosen (invalid) descriptor, then stop', async () => {
+    const c = await start()
+    const secret = await provision(c, 'gw-f')
+    expect(
+      (await api(c, 'PUT', '/admin/instances/gw-f/faults', { descriptors: { discord: { contract_version: 'one' } } }))
+        .json,
+    ).toEqual({ silentHellos: false, descriptors: { discord: { contract_version: 'one' } } })
+    const odd = dial(c.url, tokenFor('gw-f', secret))
+    await odd.opened
+    odd.send({ type: 'hello', platform: 'discord', botId: '1' })
+    expect((await odd.next('descriptor')).descriptor).toEqual({ contract_version: 'one' })
+    odd.ws.close()
+
+    await api(c, 'PUT', '/admin/instances/gw-f/faults', { silentHellos: true })
+    const silent = dial(c.url, tokenFor('gw-f', secret))
+    await silent.opened
+    silent.send({ type: 'hello', platform: 'discord', botId: '1' })
+    await expect(silent.next('descriptor', 200)).rejects.toThrow(/no descriptor/)
+    silent.ws.close()
+
+    await api(c, 'DELETE', '/admin/instances/gw-f/faults')
+    const healed = dial(c.url, tokenFor('gw-f', secret))
+    await healed.opened
+    healed.send({ type: 'hello', platform: 'discord', botId: '1' })
+    expect((await healed.next('descriptor')).descriptor.label).toBe('Discord')
+    healed.ws.close()
+  })
+})

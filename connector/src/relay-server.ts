@@ -13,7 +13,7 @@ import { peekGatewayId } from '@relay-console/shared/relay/token'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import { InboundBuffer } from './inbound-buffer'
-import { RelaySession } from './session'
+import { NO_FAULTS, RelaySession, type SessionFaults } from './session'
 import type { ConnectorStore } from './store'
 import { authenticateGateway, bearerToken } from './verify'
 
@@ -56,6 +56,9 @@ export interface RelayServer {
   dropAll(code: number, reason: string): number
   setPaused(paused: boolean): void
   readonly paused: boolean
+  /** Faults for a gateway's sessions, present and future; null clears them. */
+  setFaults(gatewayId: string, faults: SessionFaults | null): void
+  faults(gatewayId: string): SessionFaults
   addRejection(rule: RejectionRule): void
   clearRejections(gatewayId: string | null): void
   stats(gatewayId: string): UpgradeStats
@@ -87,6 +90,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
   const buffers = new Map<string, InboundBuffer>()
   const statsByGateway = new Map<string, UpgradeStats>()
   let rules: RejectionRule[] = []
+  const faultsByGateway = new Map<string, SessionFaults>()
   let paused = false
   let closed = false
 
@@ -221,6 +225,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
         const session = new RelaySession(ws, {
           gatewayId,
           buffer: bufferFor(gatewayId),
+          faults: () => faultsByGateway.get(gatewayId) ?? NO_FAULTS,
           clock,
           log,
           onClose: sessionOnClose,
@@ -258,6 +263,12 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     get paused() {
       return paused
     },
+
+    setFaults(gatewayId, faults) {
+      if (faults === null) faultsByGateway.delete(gatewayId)
+      else faultsByGateway.set(gatewayId, faults)
+    },
+    faults: (gatewayId) => faultsByGateway.get(gatewayId) ?? NO_FAULTS,
 
     addRejection(rule) {
       rules.push({ ...rule })

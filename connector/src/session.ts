@@ -20,9 +20,20 @@ import type { RawData, WebSocket } from 'ws'
 import { descriptorFor, supportsOp } from './descriptors'
 import type { InboundBuffer } from './inbound-buffer'
 
+/** Faults an administrator can inject into a gateway's sessions (for tests and demos). */
+export interface SessionFaults {
+  /** Never answer a hello: the gateway's handshake hangs. */
+  silentHellos: boolean
+  /** Answer a hello for these platforms with this raw descriptor instead (it may be invalid). */
+  descriptors: Record<string, unknown>
+}
+
+export const NO_FAULTS: SessionFaults = { silentHellos: false, descriptors: {} }
+
 export interface SessionDeps {
   gatewayId: string
   buffer: InboundBuffer
+  faults: () => SessionFaults
   clock: Clock
   log: Logger
   onClose: (session: RelaySession, code: number, reason: string) => void
@@ -128,11 +139,13 @@ export class RelaySession {
   #handle(frame: GatewayFrame): void {
     switch (frame.type) {
       case 'hello': {
+        const faults = this.#deps.faults()
+        if (faults.silentHellos) break
         const first = !this.handshaken
         const descriptor = descriptorFor(frame.platform)
         this.hellos.set(frame.platform, frame.botId)
         this.#descriptors.set(frame.platform, descriptor)
-        this.send({ type: 'descriptor', descriptor })
+        this.send({ type: 'descriptor', descriptor: faults.descriptors[frame.platform] ?? descriptor })
         if (first) this.#replayBacklog()
         break
       }

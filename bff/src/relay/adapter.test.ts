@@ -151,6 +151,28 @@ describe('RelayAdapter', () => {
     expect(changes[0]?.instanceId).toBe('acme')
   })
 
+  it('announces connecting when it replaces a different state (opting back in), and only then', () => {
+    const clock = new FakeClock()
+    const changes: StatusChange[] = []
+    const base = {
+      instanceId: 'acme',
+      platforms: [{ platform: 'discord', botId: '1' }],
+      clock,
+      attentionAfterMs: 0,
+      nextRevision: () => changes.length + 1,
+      onChange: (change: StatusChange) => changes.push(change),
+    }
+    const [fresh] = new RelayAdapter(base).platforms
+    if (fresh === undefined) throw new Error('no platform')
+    const disabled = { ...fresh, state: 'disabled' as const, label: 'Discord' }
+    expect(changes).toHaveLength(0)
+    const adapter = new RelayAdapter({ ...base, initial: [disabled] })
+    expect(changes).toHaveLength(1)
+    expect(adapter.platforms[0]).toMatchObject({ state: 'connecting', label: 'Discord' })
+    new RelayAdapter({ ...base, initial: adapter.platforms })
+    expect(changes).toHaveLength(1)
+  })
+
   it('stops emitting and leaves no timer once stopped', () => {
     const { adapter, clock, changes } = setup(1000)
     adapter.handle(down(1, null))

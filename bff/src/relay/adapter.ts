@@ -71,6 +71,15 @@ export class RelayAdapter {
         needsAttention: false,
       }
     })
+    // A new transport starts at `connecting`: say so when the caller last showed something else
+    // (opting back in from Disabled), so the operator sees connecting → connected.
+    const initial = options.initial
+    if (
+      initial !== undefined &&
+      this.#platforms.some((p) => initial.find((i) => i.platform === p.platform)?.state !== p.state)
+    ) {
+      options.onChange({ instanceId: options.instanceId, rev: options.nextRevision(), platforms: this.#platforms })
+    }
   }
 
   get platforms(): readonly PlatformStatus[] {

@@ -46,6 +46,10 @@ const EnrollmentBody = z.object({
     .default(3600),
 })
 const InboundBody = z.object({ event: z.record(z.string(), z.unknown()) })
+const FaultsBody = z.object({
+  silentHellos: z.boolean().default(false),
+  descriptors: z.record(z.string(), z.unknown()).default({}),
+})
 
 export interface AdminRouteDeps {
   store: ConnectorStore
@@ -74,6 +78,7 @@ function describe(record: GatewayRecord, relay: RelayServer) {
     hellos: sessions.flatMap((s) => [...s.hellos.keys()]),
     upgrades: relay.stats(record.gatewayId),
     inboundBacklog: relay.backlog(record.gatewayId),
+    faults: relay.faults(record.gatewayId),
   }
 }
 
@@ -122,6 +127,18 @@ export function adminRoutes(deps: AdminRouteDeps): Hono {
     mustExist(gatewayId)
     const { event } = await readBody(c, InboundBody)
     return c.json({ bufferId: relay.pushInbound(gatewayId, event) }, 202)
+  })
+
+  // Faults may be set before the gateway exists (e.g. before a console provisions it).
+  app.put('/instances/:gatewayId/faults', async (c) => {
+    const faults = await readBody(c, FaultsBody)
+    relay.setFaults(c.req.param('gatewayId'), faults)
+    return c.json(faults)
+  })
+
+  app.delete('/instances/:gatewayId/faults', (c) => {
+    relay.setFaults(c.req.param('gatewayId'), null)
+    return c.json(relay.faults(c.req.param('gatewayId')))
   })
 
   app.post('/reject-upgrades', async (c) => {

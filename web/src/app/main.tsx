@@ -9,6 +9,7 @@ import { ApiError } from '../lib/api-client'
 import { initI18n } from '../lib/i18n'
 import { applyTheme, storedTheme } from '../lib/theme'
 import { App } from './app'
+import '@fontsource-variable/inter'
 import './index.css'
 
 const queryClient = new QueryClient({

@@ -44,7 +44,11 @@ export function PlatformRow({ instanceId, status }: { instanceId: string; status
       )}
     >
       <div className="flex min-w-0 items-center gap-2">
-        {status.emoji !== null && <span aria-hidden="true">{status.emoji}</span>}
+        {status.emoji !== null && (
+          <span aria-hidden="true" data-testid="platform-emoji">
+            {status.emoji}
+          </span>
+        )}
         <span className={cn('truncate font-medium', status.state === 'disabled' && 'text-muted-foreground')}>
           {status.label ?? status.platform}
         </span>
@@ -80,7 +84,11 @@ export function PlatformRow({ instanceId, status }: { instanceId: string; status
             {message}
           </p>
         )}
-        {retry !== null && <p className="text-xs text-muted-foreground tabular-nums">{retry}</p>}
+        {retry !== null && (
+          <p data-testid="retry-line" className="text-xs text-muted-foreground tabular-nums">
+            {retry}
+          </p>
+        )}
         {technical !== null && (
           <p className="break-words text-xs text-muted-foreground">{t('platform.technical', { message: technical })}</p>
         )}

@@ -1,0 +1,38 @@
+/**
+ * Fixtures: the console page on the shared stack, its connector's admin API, and private stacks
+ * for tests that restart servers.
+ * @module
+ */
+import { test as base } from '@playwright/test'
+import { ConsolePage } from './pages/console-page'
+import { ConnectorAdmin } from './support/connector-admin'
+import { SHARED_CONNECTOR_URL } from './support/env'
+import { type PrivateStack, startPrivateStack } from './support/stack'
+
+interface Fixtures {
+  consolePage: ConsolePage
+  connector: ConnectorAdmin
+  privateStack: (options: Parameters<typeof startPrivateStack>[0]) => Promise<PrivateStack>
+}
+
+export const test = base.extend<Fixtures>({
+  consolePage: async ({ page }, use) => {
+    await use(new ConsolePage(page))
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  connector: async ({}, use) => {
+    await use(new ConnectorAdmin(SHARED_CONNECTOR_URL))
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  privateStack: async ({}, use) => {
+    const stacks: PrivateStack[] = []
+    await use(async (options) => {
+      const stack = await startPrivateStack(options)
+      stacks.push(stack)
+      return stack
+    })
+    await Promise.all(stacks.map((s) => s.stop()))
+  },
+})
+
+export { expect } from '@playwright/test'

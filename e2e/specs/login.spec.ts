@@ -1,0 +1,37 @@
+import { expect, test } from '../fixtures'
+import { SHARED_INSTANCES } from '../support/env'
+
+test('the one-time login link signs in, once', async ({ page, privateStack }) => {
+  const stack = await privateStack({ instances: SHARED_INSTANCES.slice(0, 1) })
+  const link = stack.loginLink()
+  await page.goto(link)
+  await expect(page).toHaveURL(`${stack.consoleUrl}/`)
+  await expect(page.getByRole('switch', { name: 'Relay for Acme support' })).toBeVisible()
+
+  // A second use of the same link does not sign anyone in.
+  await page.context().clearCookies()
+  await page.goto(link)
+  await expect(page).toHaveURL(/\/login\?link=invalid$/)
+  await expect(page.getByRole('alert')).toHaveText(
+    'This login link was already used or has expired. Sign in with the operator token instead.',
+  )
+})
+
+test('a bad token is refused with a clear message; the right one signs in; signing out works', async ({ page }) => {
+  await page.goto('/')
+  await expect(page).toHaveURL(/\/login$/)
+  const token = page.getByLabel('Operator token')
+  await token.fill('not-the-token')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByRole('alert')).toHaveText('That token is not valid.')
+  await expect(token).toHaveAttribute('aria-invalid', 'true')
+
+  await token.fill('e2e-operator-token-0123456789')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-live', 'true')
+
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect(page).toHaveURL(/\/login$/)
+  await page.goto('/')
+  await expect(page).toHaveURL(/\/login$/)
+})
