@@ -39,7 +39,7 @@ export function PlatformsCard({ instance, onSetRelay, expanded, onToggleExpanded
           </h3>
           <p className="truncate text-xs text-muted-foreground">
             <span className="sr-only">{t('card.gatewayId')}: </span>
-            <code>{instance.gatewayId}</code>
+            <span className="tabular-nums">{instance.gatewayId}</span>
           </p>
           <p className="mt-1 text-sm text-muted-foreground">{summary}</p>
         </div>
