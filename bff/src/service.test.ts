@@ -257,7 +257,9 @@ describe('the event stream', () => {
   it('pings, with no id', async () => {
     const connector = await testConnector()
     cleanups.push(() => connector.stop())
-    const running = await testConsole(testConfig(connector.url), { ssePingMs: 50 })
+    const running = await testConsole(
+      testConfig(connector.url, { events: { pingIntervalMs: 100, maxClientBacklogBytes: 1024 * 1024 } }),
+    )
     cleanups.push(() => running.stop())
     const events = openEvents(running.url)
     cleanups.push(() => events.close())

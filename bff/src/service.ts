@@ -30,7 +30,6 @@ export interface ConsoleOptions {
   logger?: Logger
   dialer?: Dialer
   webRoot?: string | null
-  ssePingMs?: number
   /** Reconciler backoff for failed connector calls. */
   retry?: { baseMs: number; maxMs: number }
   revocationGraceMs?: number
@@ -115,7 +114,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     port: () => port,
     allowedHosts: config.allowedHosts,
     webRoot: options.webRoot ?? null,
-    ssePingMs: options.ssePingMs,
+    events: config.events,
   })
 
   const server = createAdaptorServer({ fetch: app.fetch })

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream'
 import { type RunningConnector, startConnector } from '@relay-console/connector'
 import { pino } from 'pino'
 import type { ResolvedInstance, RuntimeConfig } from './config/load'
-import { RelayTimingsSchema } from './config/schema'
+import { EventsSchema, RelayTimingsSchema } from './config/schema'
 import { REDACT_PATHS } from './lib/log'
 import { type ConsoleOptions, type RunningConsole, startConsole } from './service'
 
@@ -78,6 +78,7 @@ export function testConfig(connectorUrl: string, overrides: Partial<RuntimeConfi
     identityTokenEnv: 'RELAY_IDENTITY_TOKEN',
     instances: TEST_INSTANCES,
     relay: FAST_RELAY,
+    events: EventsSchema.parse({}),
     allowedHosts: ['localhost'],
     ...overrides,
   }

@@ -347,3 +347,31 @@ describe('injected session faults', () => {
     healed.ws.close()
   })
 })
+
+describe('bulk admin routes', () => {
+  it('seeds many gateways at once, closes many sockets at once, and logs accepted upgrades', async () => {
+    const c = await start()
+    const since = Date.now()
+    const instances = Array.from({ length: 3 }, (_, i) => ({
+      gatewayId: `gw-bulk-${i}`,
+      secret: `secret-${i}`,
+      platforms: [{ platform: 'discord', botId: `${i}` }],
+    }))
+    expect((await api(c, 'POST', '/admin/instances/bulk', { instances })).json).toEqual({ seeded: 3 })
+    const peers = instances.map((i) => dial(c.url, tokenFor(i.gatewayId, i.secret)))
+    await Promise.all(peers.map((p) => p.opened))
+    const closed = await api(c, 'POST', '/admin/close-many', { gatewayIds: ['gw-bulk-0', 'gw-bulk-2'], code: 1011 })
+    expect(closed.json.closed).toBe(2)
+    expect(closed.json.at).toBeGreaterThanOrEqual(since)
+    expect((await peers[0]?.closed)?.code).toBe(1011)
+    const log = (await api(c, 'GET', `/admin/upgrade-log?since=${since}`)).json.accepted
+    expect(log).toHaveLength(3)
+    peers[1]?.ws.close()
+  })
+
+  it('still refuses big bodies outside the admin API', async () => {
+    const c = await start()
+    const res = await api(c, 'POST', '/relay/provision', { gatewayId: 'x'.repeat(70_000) }, IDENTITY)
+    expect(res.status).toBe(413)
+  })
+})

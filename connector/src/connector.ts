@@ -10,7 +10,7 @@ import { type Clock, systemClock } from '@relay-console/shared/clock'
 import { createFailureThrottle, DEFAULT_THROTTLE, type ThrottleOptions } from '@relay-console/shared/failure-throttle'
 import { CLOSE_GOING_AWAY, CLOSE_UNAUTHORIZED } from '@relay-console/shared/relay/close-codes'
 import { DEFAULT_SKEW_SECONDS } from '@relay-console/shared/relay/token'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { createDemoTraffic } from './demo-traffic'
@@ -87,7 +87,11 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
   const app = new Hono()
   app.onError(errorResponse)
   app.notFound((c) => c.json({ error: 'not found' }, 404))
-  app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: 'body too large' }, 413) }))
+  const tooLarge = (c: Context) => c.json({ error: 'body too large' }, 413)
+  const smallBodies = bodyLimit({ maxSize: 64 * 1024, onError: tooLarge })
+  // The admin API (loopback, admin token) takes bulk bodies: seeding thousands of gateways at once.
+  const adminBodies = bodyLimit({ maxSize: 8 * 1024 * 1024, onError: tooLarge })
+  app.use('*', (c, next) => (c.req.path.startsWith('/admin/') ? adminBodies(c, next) : smallBodies(c, next)))
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.route('/relay', relayRoutes({ store, identity: createIdentityVerifier(identityTokens), log, now }))
   app.route('/manage', manageRoutes({ store, log, now, skewSeconds, revoke }))

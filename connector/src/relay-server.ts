@@ -62,6 +62,8 @@ export interface RelayServer {
   addRejection(rule: RejectionRule): void
   clearRejections(gatewayId: string | null): void
   stats(gatewayId: string): UpgradeStats
+  /** Wall-clock times (ms) of the accepted upgrades since `sinceMs`, oldest first (the last 200,000 kept). */
+  acceptedSince(sinceMs: number): number[]
   /** Buffers an inbound event for a gateway and delivers it to a live session if there is one. */
   pushInbound(gatewayId: string, event: Record<string, unknown>): string
   backlog(gatewayId: string): number
@@ -91,6 +93,8 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
   const statsByGateway = new Map<string, UpgradeStats>()
   let rules: RejectionRule[] = []
   const faultsByGateway = new Map<string, SessionFaults>()
+  const acceptedLog: number[] = []
+  const ACCEPTED_LOG_CAP = 200_000
   let paused = false
   let closed = false
 
@@ -222,6 +226,8 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
         const { gatewayId } = auth.record
         throttle.recordSuccess(throttleKey)
         note(gatewayId, 'accepted', 'accepted')
+        acceptedLog.push(clock.now())
+        if (acceptedLog.length > ACCEPTED_LOG_CAP) acceptedLog.splice(0, acceptedLog.length - ACCEPTED_LOG_CAP)
         const session = new RelaySession(ws, {
           gatewayId,
           buffer: bufferFor(gatewayId),
@@ -279,6 +285,10 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
 
     stats(gatewayId) {
       return { ...(statsByGateway.get(gatewayId) ?? emptyStats()) }
+    },
+
+    acceptedSince(sinceMs) {
+      return acceptedLog.filter((t) => t >= sinceMs)
     },
 
     pushInbound(gatewayId, event) {

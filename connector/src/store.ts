@@ -50,6 +50,8 @@ export interface ConnectorStore {
   issueSecret(gatewayId: string, options: IssueOptions): { secret: string; record: GatewayRecord }
   /** Creates or replaces a gateway with a secret chosen by an administrator. */
   seed(gatewayId: string, options: { tenant: string; secret: string; displayName?: string | undefined }): GatewayRecord
+  /** Seeds many gateways in one transaction (benchmarks, large demos). */
+  seedMany(gateways: ReadonlyArray<{ gatewayId: string; tenant: string; secret: string; platforms: PlatformBinding[] }>): number
   /** Records instanceId / displayName when given; never clears them. */
   annotate(gatewayId: string, fields: { instanceId?: string | undefined; displayName?: string | undefined }): void
   bindPlatform(gatewayId: string, binding: PlatformBinding): void
@@ -227,9 +229,29 @@ export function openStore(dataDir: string | null, now: () => number = Date.now):
     },
   )
 
+  const seedMany = db.transaction(
+    (gateways: ReadonlyArray<{ gatewayId: string; tenant: string; secret: string; platforms: PlatformBinding[] }>) => {
+      const at = iso()
+      for (const g of gateways) {
+        q.remove.run(g.gatewayId)
+        q.insert.run({
+          gatewayId: g.gatewayId,
+          tenant: g.tenant,
+          instanceId: null,
+          displayName: null,
+          secrets: JSON.stringify([g.secret]),
+          at,
+        })
+        for (const p of g.platforms) q.bind.run(g.gatewayId, p.platform, p.botId)
+      }
+      return gateways.length
+    },
+  )
+
   return {
     get,
     list: () => q.list.all().map(toRecord),
+    seedMany: (gateways) => seedMany(gateways),
     issueSecret: (gatewayId, options) => issueSecret(gatewayId, options),
     seed: (gatewayId, options) => seed(gatewayId, options),
     annotate: (gatewayId, fields) => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { type ConfigFile, ConfigSchema, type InstanceConfig, type RelayTimings } from './schema'
+import { type ConfigFile, ConfigSchema, type EventsOptions, type InstanceConfig, type RelayTimings } from './schema'
 
 export class ConfigError extends Error {
   constructor(
@@ -35,6 +35,7 @@ export interface RuntimeConfig {
   identityTokenEnv: string
   instances: ResolvedInstance[]
   relay: RelayTimings
+  events: EventsOptions
   allowedHosts: string[]
 }
 
@@ -89,6 +90,7 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
     identityTokenEnv: config.connector.identityTokenEnv,
     instances,
     relay: config.relay,
+    events: config.events,
     allowedHosts: config.allowedHosts,
   }
 }

@@ -51,6 +51,13 @@ export const RelayTimingsSchema = z.strictObject({
   handshakeTimeoutMs: Ms(10).default(30_000),
 })
 
+export const EventsSchema = z.strictObject({
+  /** A `ping` event this often keeps idle proxies from closing streams and lets clients see liveness. */
+  pingIntervalMs: Ms(100).default(15_000),
+  /** A client with more than this many bytes unsent is dropped; it reconnects and catches up. */
+  maxClientBacklogBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
+})
+
 export const ConfigSchema = z
   .strictObject({
     listen: z
@@ -76,6 +83,7 @@ export const ConfigSchema = z
     }),
     instances: z.array(InstanceConfigSchema).default([]),
     relay: RelayTimingsSchema.default(RelayTimingsSchema.parse({})),
+    events: EventsSchema.default(EventsSchema.parse({})),
     /** Extra Host header values to accept (behind a reverse proxy); loopback names are always accepted. */
     allowedHosts: z.array(z.string().min(1)).default([]),
   })
@@ -108,3 +116,4 @@ export const ConfigSchema = z
 export type ConfigFile = z.infer<typeof ConfigSchema>
 export type InstanceConfig = ConfigFile['instances'][number]
 export type RelayTimings = z.infer<typeof RelayTimingsSchema>
+export type EventsOptions = z.infer<typeof EventsSchema>

@@ -9,7 +9,7 @@ import { type RunningConnector, startConnector } from '@relay-console/connector'
 import { type Clock, systemClock, type TimerHandle } from '@relay-console/shared/clock'
 import type { Logger } from 'pino'
 import type { ResolvedInstance, RuntimeConfig } from '../config/load'
-import { RelayTimingsSchema } from '../config/schema'
+import { EventsSchema, RelayTimingsSchema } from '../config/schema'
 
 export const DEMO_INSTANCES: ResolvedInstance[] = [
   {
@@ -111,6 +111,7 @@ export async function startEmbeddedDemo(options: {
       identityTokenEnv: 'RELAY_IDENTITY_TOKEN',
       instances: DEMO_INSTANCES,
       relay: RelayTimingsSchema.parse({}),
+      events: EventsSchema.parse({}),
       allowedHosts: [],
     },
     async stop() {

@@ -10,6 +10,7 @@ import type { Clock } from '@relay-console/shared/clock'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { compress } from 'hono/compress'
+import type { EventsOptions } from '../config/schema'
 import type { Log } from '../lib/log'
 import type { Metrics } from '../lib/metrics'
 import type { RelayIntents } from '../ops/relay-intent'
@@ -37,7 +38,7 @@ export interface AppDeps {
   allowedHosts: readonly string[]
   /** The built web app (`web/dist`); null or missing serves a short notice instead. */
   webRoot: string | null
-  ssePingMs?: number
+  events: EventsOptions
 }
 
 export const MAX_BODY_BYTES = 64 * 1024
@@ -83,7 +84,14 @@ export function createApp(deps: AppDeps): Hono<{ Variables: { caller: Caller } }
   app.route('/api/audit', auditRoutes(deps.store))
   app.route(
     '/api/events',
-    eventRoutes({ state: deps.state, hub: deps.hub, clock, metrics, pingIntervalMs: deps.ssePingMs }),
+    eventRoutes({
+      state: deps.state,
+      hub: deps.hub,
+      clock,
+      metrics,
+      pingIntervalMs: deps.events.pingIntervalMs,
+      maxQueuedBytes: deps.events.maxClientBacklogBytes,
+    }),
   )
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
 

@@ -17,16 +17,87 @@ export interface SseOptions {
   hub: EventHub
   clock: Clock
   metrics: Metrics
-  pingIntervalMs?: number
+  pingIntervalMs: number
   /** Bytes a client may have queued before it is dropped. */
-  maxQueuedBytes?: number
+  maxQueuedBytes: number
+}
+
+export interface ClientQueue {
+  push(chunk: Uint8Array): void
+  close(): void
+}
+
+const encoder = new TextEncoder()
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  return Buffer.concat(chunks)
+}
+
+/**
+ * One client's outgoing bytes. Chunks arrive already batched and encoded (the hub does that once
+ * for everyone); whatever piles up while a write is in flight goes out as the next write. A client
+ * that lets more than `maxBytes` pile up is dropped (`onOverflow`): a slow reader costs bounded
+ * memory, and catches up by reconnecting.
+ */
+export function createClientQueue(options: {
+  write: (chunk: Uint8Array) => Promise<void>
+  maxBytes: number
+  onOverflow: () => void
+  onError: () => void
+}): ClientQueue {
+  const pending: Uint8Array[] = []
+  let bytes = 0
+  let writing = false
+  let open = true
+
+  const pump = async () => {
+    writing = true
+    while (pending.length > 0 && open) {
+      const chunk = concat(pending)
+      pending.length = 0
+      bytes = 0
+      await options.write(chunk)
+    }
+    writing = false
+  }
+
+  return {
+    push(chunk) {
+      if (!open) return
+      pending.push(chunk)
+      if (!writing) {
+        // Nothing in flight: it goes out now, however big (a snapshot of a large fleet).
+        pump().catch(() => options.onError())
+        return
+      }
+      bytes += chunk.byteLength
+      if (bytes > options.maxBytes) {
+        open = false
+        pending.length = 0
+        options.onOverflow()
+      }
+    },
+    close() {
+      open = false
+      pending.length = 0
+    },
+  }
 }
 
 export function eventRoutes(options: SseOptions): Hono {
   const { state, hub, clock, metrics } = options
-  const pingMs = options.pingIntervalMs ?? 15_000
-  const maxQueued = options.maxQueuedBytes ?? 4 * 1024 * 1024
   const app = new Hono()
+  // Tabs that connect together (a console restart, a deploy) share one serialised snapshot.
+  let snapshotCache: { rev: number; bytes: Uint8Array } | null = null
+  const snapshotBytes = (): Uint8Array => {
+    const rev = state.rev()
+    if (snapshotCache?.rev !== rev) {
+      const snapshot = state.snapshot()
+      snapshotCache = { rev, bytes: encoder.encode(serializeSse('snapshot', snapshot, snapshot.rev)) }
+    }
+    return snapshotCache.bytes
+  }
 
   app.get('/', (c) => {
     const header = c.req.header('last-event-id')
@@ -34,58 +105,40 @@ export function eventRoutes(options: SseOptions): Hono {
     c.header('Cache-Control', 'no-cache, no-transform')
     c.header('X-Accel-Buffering', 'no')
     return streamSSE(c, async (stream) => {
-      const queue: string[] = []
-      let queuedBytes = 0
-      let pumping = false
-      let open = true
       let ping: TimerHandle | null = null
       let end: () => void = () => {}
       const finished = new Promise<void>((resolve) => {
         end = resolve
       })
       stream.onAbort(() => end())
-
-      const pump = async () => {
-        pumping = true
-        while (queue.length > 0 && open) {
-          const text = queue.shift() as string
-          queuedBytes -= text.length
-          await stream.write(text)
-        }
-        pumping = false
-      }
-      const send = (text: string) => {
-        if (!open) return
-        queue.push(text)
-        queuedBytes += text.length
-        if (queuedBytes > maxQueued) {
+      const queue = createClientQueue({
+        write: (chunk) => stream.write(chunk).then(() => undefined),
+        maxBytes: options.maxQueuedBytes,
+        onOverflow: () => {
           metrics.sseDropped.inc()
           end()
-          return
-        }
-        if (!pumping) pump().catch(() => end())
-      }
+        },
+        onError: () => end(),
+      })
 
       // Subscribe and take the snapshot in one tick: no event can fall between them.
-      const subscription = hub.subscribe((event) => send(event.text), lastEventId)
-      if (subscription.replay === null) {
-        const snapshot = state.snapshot()
-        send(serializeSse('snapshot', snapshot, snapshot.rev))
-      } else {
-        for (const event of subscription.replay) send(event.text)
+      const subscription = hub.subscribe((chunk) => queue.push(chunk), lastEventId)
+      if (subscription.replay === null) queue.push(snapshotBytes())
+      else if (subscription.replay.length > 0) {
+        queue.push(encoder.encode(subscription.replay.map((e) => e.text).join('')))
       }
       const schedulePing = () => {
         ping = clock.setTimeout(() => {
-          send(serializeSse('ping', { at: new Date(clock.now()).toISOString() }))
+          queue.push(encoder.encode(serializeSse('ping', { at: new Date(clock.now()).toISOString() })))
           schedulePing()
-        }, pingMs)
+        }, options.pingIntervalMs)
       }
       schedulePing()
       metrics.sseClients.inc()
       try {
         await finished
       } finally {
-        open = false
+        queue.close()
         subscription.unsubscribe()
         if (ping !== null) clock.clearTimeout(ping)
         metrics.sseClients.dec()

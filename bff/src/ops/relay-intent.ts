@@ -157,8 +157,12 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
 
   // ── opting out ────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Waits for the latch while a socket (live, or the fresh-token re-dial) can still carry the
+   * connector's 4401; returns at once when none can (the instance was down, redials held).
+   */
   function waitForRevocation(id: string): Promise<void> {
-    if (fleet.isRevoked(id) || !fleet.isConnected(id)) return Promise.resolve()
+    if (fleet.isRevoked(id) || fleet.phase(id) !== 'socket') return Promise.resolve()
     return new Promise((resolve) => {
       const timer = clock.setTimeout(() => {
         revocationWaiters.delete(id)

@@ -65,6 +65,8 @@ export interface Fleet {
   /** No more backoff re-dials for this instance; the fresh-token re-dial of a 4401 still happens. */
   holdRedials(instanceId: string): void
   isConnected(instanceId: string): boolean
+  /** The transport's phase, or `none` without one. */
+  phase(instanceId: string): string
   isRevoked(instanceId: string): boolean
   platforms(instanceId: string): readonly PlatformStatus[] | undefined
   request(instanceId: string, action: OutboundAction, target?: { platform?: string }): Promise<OutboundReply>
@@ -147,6 +149,7 @@ export function createFleet(options: FleetOptions): Fleet {
     },
 
     isConnected: (instanceId) => members.get(instanceId)?.transport?.connected ?? false,
+    phase: (instanceId) => members.get(instanceId)?.transport?.phase ?? 'none',
     isRevoked: (instanceId) => members.get(instanceId)?.transport?.authRevoked ?? false,
     platforms: (instanceId) => members.get(instanceId)?.adapter.platforms,
 

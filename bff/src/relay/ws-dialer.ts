@@ -13,6 +13,20 @@ export interface WsDialerOptions {
   upgradeTimeoutMs?: number
 }
 
+/**
+ * Reports the peer's close frame the moment it arrives. ws emits 'close' only after the TCP
+ * teardown, which waits on the peer processing our echo: under a connector that closes hundreds
+ * of sockets at once, that is tens of milliseconds of Disabled or Retrying the operator does not
+ * see yet. The code and reason are the frame's, exactly what 'close' would carry. Uses ws's
+ * receiver 'conclude' event; without it (another ws), 'close' still reports the end.
+ */
+function watchCloseFrame(ws: WebSocket, onFrame: (code: number, reason: string) => void): void {
+  const receiver = (ws as unknown as { _receiver?: { on?: (event: string, listener: (...args: never[]) => void) => void } })
+    ._receiver
+  receiver?.on?.('conclude', ((code: number, reason: Buffer) =>
+    onFrame(code, Buffer.from(reason).toString('utf8'))) as (...args: never[]) => void)
+}
+
 export function createWsDialer(options: WsDialerOptions = {}): Dialer {
   return ({ url, headers }, handlers) => {
     const ws = new WebSocket(url, {
@@ -35,6 +49,7 @@ export function createWsDialer(options: WsDialerOptions = {}): Dialer {
     ws.on('open', () => {
       opened = true
       handlers.onOpen()
+      watchCloseFrame(ws, (code, reason) => end({ kind: 'close', code, reason }))
     })
     ws.on('message', (data, isBinary) => {
       if (ended) return

@@ -1,8 +1,8 @@
 /**
  * The console's view of every instance: desired state (`optedIn`, `pending`) next to observed
- * state (`platforms`). Every change gets the next revision, is persisted, recorded as a transition
- * when a platform's state moved, and published to the event hub — in that order, synchronously,
- * so revisions reach clients in order.
+ * state (`platforms`). Every change gets the next revision and is published to the event hub
+ * synchronously, so revisions reach clients in order. Intent is persisted before it is published;
+ * observed statuses and their transitions are written behind (they are rebuilt from the sockets).
  * @module
  */
 import type { InstancesResponse, Transition } from '@relay-console/shared/api'
@@ -71,6 +71,11 @@ export class ConsoleState {
     return [...this.#instances.keys()]
   }
 
+  /** The latest revision: what a snapshot taken now would carry. */
+  rev(): number {
+    return this.#store.currentRev()
+  }
+
   snapshot(): InstancesResponse {
     return { rev: this.#store.currentRev(), instances: [...this.#instances.values()].map(publicView) }
   }
@@ -85,8 +90,9 @@ export class ConsoleState {
       if (previous?.state !== next.state) transitions.push(transitionOf(change.rev, previous, next))
     }
     managed.platforms = change.platforms.map((p) => ({ ...p }))
-    this.#store.saveStatuses(managed.id, managed.platforms, transitions)
+    // Published first: the store writes statuses behind, and must not delay the fan-out.
     this.#hub.publish(change.rev, publicView(managed))
+    this.#store.saveStatuses(managed.id, managed.platforms, transitions)
   }
 
   /** Records the operator's (or the connector's) decision, durably, before anything acts on it. */

@@ -1,6 +1,6 @@
 import type { Instance } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
-import { createMemoryEventHub, type SerializedEvent, serializeSse } from './event-hub'
+import { createMemoryEventHub, serializeSse } from './event-hub'
 
 const instance = (id: string): Instance => ({
   id,
@@ -10,21 +10,55 @@ const instance = (id: string): Instance => ({
   pending: null,
   platforms: [],
 })
+const decoder = new TextDecoder()
+
+function manualHub(ringSize?: number) {
+  const flushes: Array<() => void> = []
+  const timings: number[] = []
+  const hub = createMemoryEventHub({ ringSize, defer: (f) => flushes.push(f), onFanout: (_ms, n) => timings.push(n) })
+  const flush = () => {
+    for (const f of flushes.splice(0)) f()
+  }
+  return { hub, flush, timings }
+}
 
 describe('createMemoryEventHub', () => {
-  it('serialises each event once, as the exact SSE text', () => {
-    const hub = createMemoryEventHub()
-    const got: SerializedEvent[] = []
-    hub.subscribe((e) => got.push(e), null)
-    hub.subscribe((e) => got.push(e), null)
+  it('serialises each event once, and sends a turn’s events as one chunk, the same to every listener', () => {
+    const { hub, flush } = manualHub()
+    const got: Uint8Array[][] = [[], []]
+    hub.subscribe((c) => got[0]?.push(c), null)
+    hub.subscribe((c) => got[1]?.push(c), null)
     hub.publish(7, instance('a'))
-    expect(got[0]?.text).toBe(`event: instance\nid: 7\ndata: ${JSON.stringify(instance('a'))}\n\n`)
-    expect(got[0]).toBe(got[1])
+    hub.publish(8, instance('b'))
+    expect(got[0]).toHaveLength(0)
+    flush()
+    expect(got[0]).toHaveLength(1)
+    expect(got[0]?.[0]).toBe(got[1]?.[0])
+    expect(decoder.decode(got[0]?.[0])).toBe(
+      `event: instance\nid: 7\ndata: ${JSON.stringify(instance('a'))}\n\nevent: instance\nid: 8\ndata: ${JSON.stringify(instance('b'))}\n\n`,
+    )
+  })
+
+  it('does not send a pending batch again to a listener that joined after it (its replay has it)', () => {
+    const { hub, flush } = manualHub()
+    hub.publish(1, instance('a'))
+    flush()
+    hub.publish(2, instance('b'))
+    const got: string[] = []
+    const { replay } = hub.subscribe((c) => got.push(decoder.decode(c)), 1)
+    expect(replay?.map((e) => e.rev)).toEqual([2])
+    flush()
+    expect(got).toEqual([])
+    hub.publish(3, instance('c'))
+    flush()
+    expect(got).toHaveLength(1)
+    expect(got[0]).toContain('id: 3')
   })
 
   it('replays exactly what a client missed, nothing when it missed nothing, and asks for a snapshot otherwise', () => {
-    const hub = createMemoryEventHub({ ringSize: 3 })
+    const { hub, flush } = manualHub(3)
     for (const rev of [1, 2, 3, 4, 5]) hub.publish(rev, instance(`i${rev}`))
+    flush()
     expect(hub.subscribe(() => {}, 3).replay?.map((e) => e.rev)).toEqual([4, 5])
     expect(hub.subscribe(() => {}, 2).replay?.map((e) => e.rev)).toEqual([3, 4, 5])
     expect(hub.subscribe(() => {}, 5).replay).toEqual([])
@@ -33,14 +67,15 @@ describe('createMemoryEventHub', () => {
     expect(hub.subscribe(() => {}, null).replay).toBeNull()
   })
 
-  it('forgets listeners that unsubscribe and reports fan-out timing', () => {
-    const timings: number[] = []
-    const hub = createMemoryEventHub({ onFanout: (_ms, n) => timings.push(n) })
+  it('forgets listeners that unsubscribe and reports fan-out per batch', () => {
+    const { hub, flush, timings } = manualHub()
     const a = hub.subscribe(() => {}, null)
     hub.subscribe(() => {}, null)
     a.unsubscribe()
     expect(hub.listeners).toBe(1)
     hub.publish(1, instance('x'))
+    hub.publish(2, instance('y'))
+    flush()
     expect(timings).toEqual([1])
   })
 

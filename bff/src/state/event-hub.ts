@@ -1,7 +1,8 @@
 /**
  * The SSE fan-out, behind a small interface (a multi-replica backend would publish through a
- * broker). Each event is serialised once, into the exact SSE text every client receives; a ring
- * of recent events lets a reconnecting client resume from `Last-Event-ID`.
+ * broker). Each event is serialised once, into the exact SSE text every client receives; the
+ * events of one turn of the event loop are joined and encoded once, and that one chunk goes to
+ * every client. A ring of recent events lets a reconnecting client resume from `Last-Event-ID`.
  * @module
  */
 import type { Instance } from '@relay-console/shared/instance'
@@ -12,7 +13,8 @@ export interface SerializedEvent {
   text: string
 }
 
-export type HubListener = (event: SerializedEvent) => void
+/** Receives encoded SSE text: one or more complete messages. */
+export type HubListener = (chunk: Uint8Array) => void
 
 export interface Subscription {
   /** Events after `lastEventId` to send before anything else; null when the client needs a snapshot. */
@@ -22,7 +24,11 @@ export interface Subscription {
 
 export interface EventHub {
   publish(rev: number, instance: Instance): void
-  /** Subscribes, and in the same tick answers what to replay: nothing can fall in between. */
+  /**
+   * Subscribes, and in the same tick answers what to replay: nothing can fall in between. The
+   * listener gets everything published after this call (not what it already has via the replay or
+   * a snapshot taken now).
+   */
   subscribe(listener: HubListener, lastEventId: number | null): Subscription
   readonly listeners: number
 }
@@ -33,40 +39,64 @@ export function serializeSse(event: string, data: unknown, id?: number): string 
 
 export interface MemoryHubOptions {
   ringSize?: number
-  /** Called with the time one publish took to reach every listener, in milliseconds. */
+  /** Called with the time one batch took to reach every listener, in milliseconds. */
   onFanout?: (ms: number, listeners: number) => void
+  /** Defers the batch to the end of this turn; setImmediate by default. */
+  defer?: (flush: () => void) => void
 }
+
+const encoder = new TextEncoder()
 
 export function createMemoryEventHub(options: MemoryHubOptions = {}): EventHub {
   const ringSize = options.ringSize ?? 1024
+  const defer = options.defer ?? ((flush) => setImmediate(flush))
   const ring: SerializedEvent[] = []
   const listeners = new Set<HubListener>()
+  /** Subscribed while a batch was pending: they already have it (replay or snapshot). */
+  const joining = new Set<HubListener>()
+  let batch: string[] = []
   let lastRev = 0
+
+  const flush = () => {
+    const started = performance.now()
+    const chunk = encoder.encode(batch.length === 1 ? (batch[0] as string) : batch.join(''))
+    batch = []
+    for (const listener of listeners) listener(chunk)
+    for (const listener of joining) listeners.add(listener)
+    joining.clear()
+    options.onFanout?.(performance.now() - started, listeners.size)
+  }
 
   return {
     publish(rev, instance) {
-      const started = performance.now()
       const event: SerializedEvent = { rev, text: serializeSse('instance', instance, rev) }
       lastRev = rev
       ring.push(event)
       if (ring.length > ringSize) ring.shift()
-      for (const listener of listeners) listener(event)
-      options.onFanout?.(performance.now() - started, listeners.size)
+      if (batch.length === 0) defer(flush)
+      batch.push(event.text)
     },
 
     subscribe(listener, lastEventId) {
-      listeners.add(listener)
+      if (batch.length > 0) joining.add(listener)
+      else listeners.add(listener)
       let replay: SerializedEvent[] | null = null
       if (lastEventId !== null && lastEventId <= lastRev) {
         const oldest = ring[0]?.rev
         if (lastEventId === lastRev) replay = []
         else if (oldest !== undefined && oldest <= lastEventId + 1) replay = ring.filter((e) => e.rev > lastEventId)
       }
-      return { replay, unsubscribe: () => listeners.delete(listener) }
+      return {
+        replay,
+        unsubscribe: () => {
+          listeners.delete(listener)
+          joining.delete(listener)
+        },
+      }
     },
 
     get listeners() {
-      return listeners.size
+      return listeners.size + joining.size
     },
   }
 }

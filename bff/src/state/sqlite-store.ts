@@ -13,6 +13,8 @@ import type { InstanceDefinition, StateStore, StoredInstance } from './store'
 /** Revisions are reserved in blocks; a restart starts past the block, so none is ever reused. */
 const REV_BLOCK = 1000
 export const HISTORY_CAP = 200
+/** Trimming is batched: an instance's history may grow this far past the cap between trims. */
+const TRIM_SLACK = 50
 const AUDIT_CAP = 10_000
 
 interface InstanceRow {
@@ -135,11 +137,16 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   let closed = false
   const defer = options.defer ?? ((flush) => setImmediate(flush))
 
+  const untrimmed = new Map<string, number>()
   const flush = db.transaction(() => {
     for (const [id, pending] of behind) {
       q.statuses.run(JSON.stringify(pending.statuses), id)
       for (const t of pending.transitions) q.addTransition.run({ instanceId: id, ...t })
-      if (pending.transitions.length > 0) q.trimTransitions.run(id, id)
+      const added = (untrimmed.get(id) ?? TRIM_SLACK) + pending.transitions.length
+      if (added >= TRIM_SLACK) {
+        q.trimTransitions.run(id, id)
+        untrimmed.set(id, 0)
+      } else untrimmed.set(id, added)
     }
     behind.clear()
   })
@@ -198,7 +205,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     },
     history(id, limit) {
       flush()
-      return q.history.all(id, limit).map(
+      return q.history.all(id, Math.min(limit, HISTORY_CAP)).map(
         (r): Transition => ({
           rev: r.rev as number,
           at: r.at as string,

@@ -46,6 +46,23 @@ const EnrollmentBody = z.object({
     .default(3600),
 })
 const InboundBody = z.object({ event: z.record(z.string(), z.unknown()) })
+const BulkSeedBody = z.object({
+  tenant: z.string().min(1).default('default'),
+  instances: z
+    .array(
+      z.object({
+        gatewayId: z.string().trim().min(1).max(200),
+        secret: z.string().refine((s) => s.trim() !== '', 'secret must not be blank'),
+        platforms: z.array(z.object({ platform: z.string().min(1), botId: z.string().default('') })).default([]),
+      }),
+    )
+    .max(20_000),
+})
+const CloseManyBody = z.object({
+  gatewayIds: z.array(z.string().min(1)).max(20_000),
+  code: CloseCode.default(1011),
+  reason: Reason.default('closed by admin'),
+})
 const FaultsBody = z.object({
   silentHellos: z.boolean().default(false),
   descriptors: z.record(z.string(), z.unknown()).default({}),
@@ -107,6 +124,24 @@ export function adminRoutes(deps: AdminRouteDeps): Hono {
     log.info({ gatewayId: body.gatewayId }, 'gateway seeded by admin')
     return c.json(describe(mustExist(body.gatewayId), relay), 201)
   })
+
+  app.post('/instances/bulk', async (c) => {
+    const body = await readBody(c, BulkSeedBody)
+    const seeded = store.seedMany(body.instances.map((i) => ({ ...i, tenant: body.tenant })))
+    log.info({ seeded }, 'gateways seeded in bulk by admin')
+    return c.json({ seeded }, 201)
+  })
+
+  app.post('/close-many', async (c) => {
+    const { gatewayIds, code, reason } = await readBody(c, CloseManyBody)
+    // Sub-millisecond wall-clock time, comparable with other processes' (benchmarks measure from it).
+    const at = performance.timeOrigin + performance.now()
+    let closed = 0
+    for (const gatewayId of gatewayIds) closed += relay.closeGateway(gatewayId, code, reason)
+    return c.json({ closed, at })
+  })
+
+  app.get('/upgrade-log', (c) => c.json({ accepted: relay.acceptedSince(Number(c.req.query('since') ?? 0) || 0) }))
 
   app.post('/instances/:gatewayId/revoke', (c) => {
     const gatewayId = c.req.param('gatewayId')

@@ -1,0 +1,260 @@
+/**
+ * `npm run bench [-- --quick] [--out FILE] [--only a,b]`: every scenario against real processes
+ * on loopback (the connector and the console each in their own process, load from this one).
+ * Prints a markdown table; `--out` writes the JSON.
+ * @module
+ */
+import { execSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import { parseArgs } from 'node:util'
+import { REPO } from './procs'
+import { capacity } from './scenarios/capacity'
+import { fanout } from './scenarios/fanout'
+import { optout } from './scenarios/optout'
+import { pollingBaseline } from './scenarios/polling'
+import { propagation } from './scenarios/propagation'
+import { storm } from './scenarios/storm'
+import { ui } from './scenarios/ui'
+import { startStack } from './stack'
+import { round, summarise } from './stats'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    only: { type: 'string' },
+  },
+})
+const quick = values.quick ?? false
+const only = values.only ? new Set(values.only.split(',')) : null
+const wanted = (name: string) => only === null || only.has(name)
+
+const SIZE = quick
+  ? {
+      propagation: { instances: 300, clients: 50, drop: 50, reps: 3 },
+      optout: 8,
+      capacity: { instances: 2000, idleMs: 8000 },
+      storm: 1000,
+      fanout: { clients: 200, measured: 50, changesPerSecond: 100, seconds: 8, slowClients: 2 },
+      ui: { instances: 500, seconds: 4 },
+      polling: { seconds: 12 },
+    }
+  : {
+      propagation: { instances: 1000, clients: 200, drop: 100, reps: 5 },
+      optout: 30,
+      capacity: { instances: 10_000, idleMs: 30_000 },
+      storm: 5000,
+      fanout: { clients: 1000, measured: 100, changesPerSecond: 100, seconds: 30, slowClients: 5 },
+      ui: { instances: 2000, seconds: 10 },
+      polling: { seconds: 40 },
+    }
+
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  log('building the web app')
+  execSync('npm run build --silent', { cwd: REPO, stdio: 'ignore' })
+  const result: Record<string, unknown> = {
+    machine: {
+      cores: availableParallelism(),
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memory_gb: round(totalmem() / 1024 ** 3, 1),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      date: new Date().toISOString(),
+    },
+    ...(quick ? { quick: true } : {}),
+  }
+
+  if (wanted('propagation') || wanted('optout') || wanted('polling_baseline')) {
+    const size = SIZE.propagation
+    log(`stack: ${size.instances} instances × 2 platforms`)
+    const stack = await startStack({ instances: size.instances, platforms: 2, relay: { backoffBaseMs: 200, backoffMaxMs: 1000 } })
+    try {
+      if (wanted('propagation')) {
+        log('propagation')
+        const runs = await propagation(stack, { clients: size.clients, drop: size.drop, reps: size.reps })
+        result.propagation = {
+          instances: size.instances,
+          clients: size.clients,
+          dropped: size.drop,
+          p50_ms: summarise(runs.map((r) => r.p50_ms)),
+          p99_ms: summarise(runs.map((r) => r.p99_ms)),
+          max_ms: summarise(runs.map((r) => r.max_ms)),
+        }
+      }
+      if (wanted('polling_baseline')) {
+        log('polling_baseline')
+        result.polling_baseline = await pollingBaseline(stack, { seconds: SIZE.polling.seconds, changesPerSecond: 4, pollMs: 5000 })
+      }
+      if (wanted('optout')) {
+        log('optout')
+        const run = await optout(stack, { count: SIZE.optout })
+        result.optout = { p50_ms: run.p50_ms, p99_ms: run.p99_ms, samples: run.samples.length }
+      }
+    } finally {
+      await stack.stop()
+    }
+  }
+
+  if (wanted('fanout')) {
+    const size = SIZE.fanout
+    log(`fanout: ${size.clients} clients`)
+    const stack = await startStack({
+      instances: 500,
+      platforms: 2,
+      relay: { backoffBaseMs: 200, backoffMaxMs: 1000, stableAfterMs: 0 },
+      events: { maxClientBacklogBytes: 256 * 1024 },
+    })
+    try {
+      result.fanout = await fanout(stack, size)
+    } finally {
+      await stack.stop()
+    }
+  }
+
+  if (wanted('ui')) {
+    const size = SIZE.ui
+    log(`ui: ${size.instances} instances`)
+    const stack = await startStack({
+      instances: size.instances,
+      platforms: 2,
+      relay: { backoffBaseMs: 200, backoffMaxMs: 1000, stableAfterMs: 0 },
+    })
+    try {
+      result.ui = await ui(stack, { changesPerSecond: 100, seconds: size.seconds })
+    } finally {
+      await stack.stop()
+    }
+  }
+
+  if (wanted('capacity')) {
+    const size = SIZE.capacity
+    log(`capacity: ${size.instances} instances`)
+    const stack = await startStack({ instances: size.instances, platforms: 1 })
+    try {
+      result.capacity = await capacity(stack, { idleMs: size.idleMs })
+    } finally {
+      await stack.stop()
+    }
+  }
+
+  if (wanted('storm')) {
+    log(`storm: ${SIZE.storm} instances`)
+    const stack = await startStack({ instances: SIZE.storm, platforms: 1 })
+    try {
+      result.storm = await storm(stack)
+    } finally {
+      await stack.stop()
+    }
+  }
+
+  const propagation50 = (result.propagation as { p50_ms?: { median: number } } | undefined)?.p50_ms?.median
+  const polling = result.polling_baseline as { mean_staleness_ms: number; ratio?: number } | undefined
+  if (polling !== undefined && propagation50 !== undefined) polling.ratio = polling.mean_staleness_ms / propagation50
+
+  result.elapsed_s = round((Date.now() - started) / 1000)
+  process.stdout.write(`${markdown(result)}\n`)
+  if (values.out) writeFileSync(values.out, `${JSON.stringify(flatten(result), null, 2)}\n`)
+}
+
+/** The JSON of the issue: medians as plain numbers, with min/max kept beside them. */
+function flatten(result: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [scenario, value] of Object.entries(result)) {
+    if (value === null || typeof value !== 'object') {
+      out[scenario] = value
+      continue
+    }
+    const flat: Record<string, unknown> = {}
+    for (const [key, v] of Object.entries(value)) {
+      if (v !== null && typeof v === 'object' && 'median' in v) {
+        const s = v as { median: number; min: number; max: number; runs: number }
+        flat[key] = round(s.median, 2)
+        flat[`${key}_min`] = round(s.min, 2)
+        flat[`${key}_max`] = round(s.max, 2)
+        flat.runs = s.runs
+      } else flat[key] = typeof v === 'number' ? round(v, 2) : v
+    }
+    out[scenario] = flat
+  }
+  return out
+}
+
+function markdown(result: Record<string, unknown>): string {
+  const r = flatten(result) as Record<string, Record<string, number | string | boolean>>
+  const m = r.machine ?? {}
+  const lines = [
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}, ${m.platform}${quick ? ' — quick mode' : ''}`,
+    '',
+    '| scenario | measured | target | met |',
+    '|---|---|---|---|',
+  ]
+  const row = (name: string, measured: string, target: string, met: boolean | null) =>
+    lines.push(`| \`${name}\` | ${measured} | ${target} | ${met === null ? '–' : met ? 'yes' : '**no**'} |`)
+  const p = r.propagation
+  if (p) {
+    row(
+      'propagation',
+      `${p.instances} inst × 2, ${p.clients} clients, ${p.dropped} dropped: p50 ${p.p50_ms} ms (${p.p50_ms_min}–${p.p50_ms_max}), p99 ${p.p99_ms} ms (${p.p99_ms_min}–${p.p99_ms_max}), max ${p.max_ms} ms`,
+      'p50 ≤ 20 ms, p99 ≤ 100 ms',
+      Number(p.p50_ms) <= 20 && Number(p.p99_ms) <= 100,
+    )
+  }
+  const o = r.optout
+  if (o) row('optout', `p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms (${o.samples} opt-outs)`, 'p99 ≤ 250 ms', Number(o.p99_ms) <= 250)
+  const c = r.capacity
+  if (c) {
+    row(
+      'capacity',
+      `${c.instances} inst: all connected in ${c.connect_all_s} s, RSS ${c.rss_mb} MB, idle CPU ${c.idle_cpu_pct} %`,
+      '≤ 60 s, ≤ 500 MB, ≤ 5 %',
+      Number(c.connect_all_s) <= 60 && Number(c.rss_mb) <= 500 && Number(c.idle_cpu_pct) <= 5,
+    )
+  }
+  const s = r.storm
+  if (s) {
+    row(
+      'storm',
+      `${s.instances} inst: all back in ${s.all_reconnected_s} s; busiest second ${s.max_window_pct} % of ${s.redials} re-dials`,
+      '≤ 40 s; ≤ 20 %',
+      Number(s.all_reconnected_s) <= 40 && Number(s.max_window_pct) <= 20,
+    )
+  }
+  const f = r.fanout
+  if (f) {
+    row(
+      'fanout',
+      `${f.clients} clients, ${f.events_per_client} events each: lag p50 ${f.p50_lag_ms} ms, p99 ${f.p99_lag_ms} ms; slow clients dropped ${f.slow_dropped}, recovered ${f.slow_recovered}`,
+      'p99 ≤ 200 ms; slow clients dropped and recovered',
+      Number(f.p99_lag_ms) <= 200 && f.slow_dropped === f.slow_recovered,
+    )
+  }
+  const u = r.ui
+  if (u) {
+    row(
+      'ui',
+      `first render ${u.first_render_ms} ms; longest task ${u.max_long_task_ms} ms (${u.long_tasks} over 50 ms); initial JS ${u.bundle_gzip_kb} KB gzip`,
+      '≤ 1,500 ms; no task > 100 ms',
+      Number(u.first_render_ms) <= 1500 && Number(u.max_long_task_ms) <= 100,
+    )
+  }
+  const b = r.polling_baseline
+  if (b) {
+    row(
+      'polling_baseline',
+      `mean staleness ${b.mean_staleness_ms} ms (${b.seen} of ${b.changes} changes ever seen); ${b.ratio ?? '–'}× propagation p50`,
+      'report',
+      null,
+    )
+  }
+  lines.push('', `Elapsed: ${result.elapsed_s} s`)
+  return lines.join('\n')
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,133 @@
+/**
+ * A benchmark stack: the reference connector and the console as separate processes on loopback,
+ * with N instances whose secrets are seeded at the connector in bulk (no provisioning storm).
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { freePort, type Proc, run, TOKENS, tempDir, waitHealthy, writeJson } from './procs'
+
+export interface BenchInstance {
+  id: string
+  gatewayId: string
+}
+
+export interface StackOptions {
+  instances: number
+  platforms: number
+  relay?: Record<string, number>
+  events?: Record<string, number>
+  connectorPingMs?: number
+  /** Node flags for the console process (e.g. `--cpu-prof` to profile it). */
+  consoleNodeArgs?: string[]
+}
+
+export interface BenchStack {
+  consoleUrl: string
+  connectorUrl: string
+  instances: BenchInstance[]
+  console: Proc
+  connector: Proc
+  /** Wall-clock time the console process was spawned. */
+  consoleStartedAt: number
+  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }>
+  restartConnector(): Promise<{ stoppedAt: number; startedAt: number }>
+  stop(): Promise<void>
+}
+
+const PLATFORMS = ['discord', 'telegram', 'slack', 'whatsapp', 'matrix']
+
+export async function startStack(options: StackOptions): Promise<BenchStack> {
+  const dir = tempDir()
+  const [consolePort, connectorPort] = [await freePort(), await freePort()]
+  const consoleUrl = `http://127.0.0.1:${consolePort}`
+  const connectorUrl = `http://127.0.0.1:${connectorPort}`
+  const connectorArgs = [
+    'connector/src/main.ts',
+    '--port',
+    String(connectorPort),
+    '--data',
+    join(dir.path, 'connector'),
+    '--ping-interval-ms',
+    String(options.connectorPingMs ?? 30_000),
+    '--log-level',
+    'warn',
+  ]
+  let connector = run(connectorArgs)
+  await waitHealthy(connectorUrl, connector)
+
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${connectorUrl}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`)
+    return (await res.json()) as T
+  }
+
+  const width = String(options.instances).length
+  const instances = Array.from({ length: options.instances }, (_, i) => {
+    const id = `b-${String(i).padStart(width, '0')}`
+    return {
+      id,
+      displayName: `Bench ${id}`,
+      gatewayId: `gw-${id}`,
+      secret: randomBytes(18).toString('base64url'),
+      platforms: PLATFORMS.slice(0, options.platforms).map((platform) => ({ platform, botId: `${id}-${platform}` })),
+    }
+  })
+  for (let i = 0; i < instances.length; i += 5000) {
+    await admin('POST', '/instances/bulk', { instances: instances.slice(i, i + 5000) })
+  }
+  const configFile = join(dir.path, 'console.json')
+  writeJson(configFile, {
+    listen: { host: '127.0.0.1', port: consolePort },
+    stateDir: join(dir.path, 'console'),
+    connector: { url: `ws://127.0.0.1:${connectorPort}` },
+    instances: instances.map(({ id, displayName, gatewayId, secret, platforms }) => ({
+      id,
+      displayName,
+      gatewayId,
+      secret,
+      platforms,
+    })),
+    relay: options.relay ?? {},
+    ...(options.events ? { events: options.events } : {}),
+  })
+  const consoleStartedAt = performance.timeOrigin + performance.now()
+  const console_ = run(['bff/src/main.ts', '--config', configFile], {}, options.consoleNodeArgs)
+  await waitHealthy(consoleUrl, console_, 120_000)
+
+  return {
+    consoleUrl,
+    connectorUrl,
+    instances: instances.map(({ id, gatewayId }) => ({ id, gatewayId })),
+    console: console_,
+    get connector() {
+      return connector
+    },
+    consoleStartedAt,
+    admin,
+    async api<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${consoleUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKENS.RELAY_CONSOLE_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      return { status: res.status, json: (await res.json()) as T }
+    },
+    async restartConnector() {
+      const stoppedAt = performance.timeOrigin + performance.now()
+      await connector.stop()
+      connector = run(connectorArgs)
+      await waitHealthy(connectorUrl, connector)
+      return { stoppedAt, startedAt: performance.timeOrigin + performance.now() }
+    },
+    async stop() {
+      await Promise.all([console_.stop(), connector.stop()])
+      dir.remove()
+    },
+  }
+}
