@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const REPO = join(import.meta.dirname, '..', '..')
-const TSX = join(REPO, 'node_modules', '.bin', 'tsx')
 
 export const TOKENS = {
   RELAY_CONSOLE_TOKEN: 'bench-operator-token-0123456789',
@@ -36,11 +35,11 @@ export interface Proc {
 }
 
 /**
- * Runs `tsx ARGS` with `ulimit -n` raised to the hard limit. With `nodeArgs` (e.g. `--cpu-prof`),
- * runs `node NODE_ARGS --import tsx ARGS` instead, for profiling.
+ * Runs `node NODE_ARGS --import tsx ARGS` with `ulimit -n` raised to the hard limit. Node itself
+ * is the process (no wrapper), so its pid's RSS and CPU time are the server's own.
  */
 export function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Proc {
-  const command = nodeArgs.length > 0 ? [process.execPath, ...nodeArgs, '--import', 'tsx', ...args] : [TSX, ...args]
+  const command = [process.execPath, ...nodeArgs, '--import', 'tsx', ...args]
   const quoted = command.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
   const child = spawn('sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${quoted}`], {
     cwd: REPO,

@@ -35,8 +35,8 @@ const SIZE = quick
       propagation: { instances: 300, clients: 50, drop: 50, reps: 3 },
       optout: 8,
       capacity: { instances: 2000, idleMs: 8000 },
-      storm: 1000,
-      fanout: { clients: 200, measured: 50, changesPerSecond: 100, seconds: 8, slowClients: 2 },
+      storm: 2500,
+      fanout: { clients: 200, measured: 50, changesPerSecond: 100, seconds: 16, slowClients: 2 },
       ui: { instances: 500, seconds: 4 },
       polling: { seconds: 12 },
     }
@@ -71,7 +71,11 @@ async function main(): Promise<void> {
   if (wanted('propagation') || wanted('optout') || wanted('polling_baseline')) {
     const size = SIZE.propagation
     log(`stack: ${size.instances} instances × 2 platforms`)
-    const stack = await startStack({ instances: size.instances, platforms: 2, relay: { backoffBaseMs: 200, backoffMaxMs: 1000 } })
+    const stack = await startStack({
+      instances: size.instances,
+      platforms: 2,
+      relay: { backoffBaseMs: 200, backoffMaxMs: 1000 },
+    })
     try {
       if (wanted('propagation')) {
         log('propagation')
@@ -87,7 +91,11 @@ async function main(): Promise<void> {
       }
       if (wanted('polling_baseline')) {
         log('polling_baseline')
-        result.polling_baseline = await pollingBaseline(stack, { seconds: SIZE.polling.seconds, changesPerSecond: 4, pollMs: 5000 })
+        result.polling_baseline = await pollingBaseline(stack, {
+          seconds: SIZE.polling.seconds,
+          changesPerSecond: 4,
+          pollMs: 5000,
+        })
       }
       if (wanted('optout')) {
         log('optout')
@@ -102,9 +110,11 @@ async function main(): Promise<void> {
   if (wanted('fanout')) {
     const size = SIZE.fanout
     log(`fanout: ${size.clients} clients`)
+    // Four platforms per instance: bigger events, so the slow clients' backlog outgrows the
+    // kernel's socket buffers within the run and the console has to drop them.
     const stack = await startStack({
       instances: 500,
-      platforms: 2,
+      platforms: 4,
       relay: { backoffBaseMs: 200, backoffMaxMs: 1000, stableAfterMs: 0 },
       events: { maxClientBacklogBytes: 256 * 1024 },
     })
@@ -204,7 +214,13 @@ function markdown(result: Record<string, unknown>): string {
     )
   }
   const o = r.optout
-  if (o) row('optout', `p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms (${o.samples} opt-outs)`, 'p99 ≤ 250 ms', Number(o.p99_ms) <= 250)
+  if (o)
+    row(
+      'optout',
+      `p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms (${o.samples} opt-outs)`,
+      'p99 ≤ 250 ms',
+      Number(o.p99_ms) <= 250,
+    )
   const c = r.capacity
   if (c) {
     row(
@@ -227,9 +243,9 @@ function markdown(result: Record<string, unknown>): string {
   if (f) {
     row(
       'fanout',
-      `${f.clients} clients, ${f.events_per_client} events each: lag p50 ${f.p50_lag_ms} ms, p99 ${f.p99_lag_ms} ms; slow clients dropped ${f.slow_dropped}, recovered ${f.slow_recovered}`,
+      `${f.clients} clients, ${f.events_per_client} events each: lag p50 ${f.p50_lag_ms} ms, p99 ${f.p99_lag_ms} ms; slow clients dropped ${f.slow_dropped}, recovered ${f.slow_recovered}; CPU: console ${f.console_pct} %, connector ${f.connector_pct} %, clients ${f.clients_pct} %`,
       'p99 ≤ 200 ms; slow clients dropped and recovered',
-      Number(f.p99_lag_ms) <= 200 && f.slow_dropped === f.slow_recovered,
+      Number(f.p99_lag_ms) <= 200 && Number(f.slow_dropped) > 0 && f.slow_dropped === f.slow_recovered,
     )
   }
   const u = r.ui

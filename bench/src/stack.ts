@@ -97,7 +97,12 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     ...(options.events ? { events: options.events } : {}),
   })
   const consoleStartedAt = performance.timeOrigin + performance.now()
-  const console_ = run(['bff/src/main.ts', '--config', configFile], {}, options.consoleNodeArgs)
+  const console_ = run(
+    ['bff/src/main.ts', '--config', configFile],
+    {},
+    options.consoleNodeArgs ??
+      (process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+  )
   await waitHealthy(consoleUrl, console_, 120_000)
 
   return {

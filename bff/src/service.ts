@@ -15,6 +15,7 @@ import { createOperatorAuth } from './http/auth'
 import { createLogger } from './lib/log'
 import { createMetrics } from './lib/metrics'
 import { createRelayIntents } from './ops/relay-intent'
+import { createDialPacer } from './relay/dial-pacer'
 import type { Dialer } from './relay/dialer'
 import { createFleet } from './relay/fleet'
 import { createWsDialer } from './relay/ws-dialer'
@@ -67,6 +68,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     clock,
     random,
     dialer: options.dialer ?? createWsDialer(),
+    pacer: createDialPacer({
+      perSecond: config.relay.maxDialsPerSecond,
+      burst: Math.max(1, Math.round(config.relay.maxDialsPerSecond / 2)),
+      clock,
+    }),
     log,
     timings: config.relay,
     attentionAfterMs: config.relay.attentionAfterMs,

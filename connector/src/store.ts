@@ -51,7 +51,9 @@ export interface ConnectorStore {
   /** Creates or replaces a gateway with a secret chosen by an administrator. */
   seed(gatewayId: string, options: { tenant: string; secret: string; displayName?: string | undefined }): GatewayRecord
   /** Seeds many gateways in one transaction (benchmarks, large demos). */
-  seedMany(gateways: ReadonlyArray<{ gatewayId: string; tenant: string; secret: string; platforms: PlatformBinding[] }>): number
+  seedMany(
+    gateways: ReadonlyArray<{ gatewayId: string; tenant: string; secret: string; platforms: PlatformBinding[] }>,
+  ): number
   /** Records instanceId / displayName when given; never clears them. */
   annotate(gatewayId: string, fields: { instanceId?: string | undefined; displayName?: string | undefined }): void
   bindPlatform(gatewayId: string, binding: PlatformBinding): void

@@ -21,7 +21,9 @@ export function driveChanges(stack: BenchStack, changesPerSecond: number): { sto
       next += 1
       drops += 1
       if (instance !== undefined) {
-        void stack.admin('POST', '/close-many', { gatewayIds: [instance.gatewayId], code: 1011, reason: 'bench' }).catch(() => undefined)
+        void stack
+          .admin('POST', '/close-many', { gatewayIds: [instance.gatewayId], code: 1011, reason: 'bench' })
+          .catch(() => undefined)
       }
     }
   })()

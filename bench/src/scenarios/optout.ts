@@ -3,11 +3,15 @@
  * the real 4401 path (deprovision, close 4401, one fresh-token dial refused, latch).
  * @module
  */
-import { percentile } from '../stats'
+
 import { FleetWatcher, wallNow } from '../sse'
 import type { BenchStack } from '../stack'
+import { percentile } from '../stats'
 
-export async function optout(stack: BenchStack, options: { count: number }): Promise<{ p50_ms: number; p99_ms: number; samples: number[] }> {
+export async function optout(
+  stack: BenchStack,
+  options: { count: number },
+): Promise<{ p50_ms: number; p99_ms: number; samples: number[] }> {
   const watcher = new FleetWatcher(stack.consoleUrl)
   await watcher.client.connected
   await watcher.until('all connected', () => watcher.count('connected') === stack.instances.length, 120_000)

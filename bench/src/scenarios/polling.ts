@@ -4,9 +4,10 @@
  * shows a change − when it happened (changes overwritten between polls are never seen at all).
  * @module
  */
-import { mean } from '../stats'
+
 import { FleetWatcher } from '../sse'
 import type { BenchStack } from '../stack'
+import { mean } from '../stats'
 import { driveChanges } from './drive'
 
 interface Snapshot {

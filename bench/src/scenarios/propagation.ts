@@ -3,9 +3,10 @@
  * D sockets (1011) at once; latency from the close to the matching `instance` event at every client.
  * @module
  */
-import { percentile } from '../stats'
+
 import { FleetWatcher, SseClient } from '../sse'
 import type { BenchStack } from '../stack'
+import { percentile } from '../stats'
 
 export interface PropagationRun {
   p50_ms: number
@@ -22,40 +23,54 @@ export async function propagation(
   await watcher.client.connected
   await watcher.until('all connected', () => watcher.count('connected') === stack.instances.length, 120_000)
 
-  // Each client records, per instance, when it first saw it retrying after the close.
-  let targets = new Set<string>()
-  let seen: Array<Map<string, number>> = []
+  // Each client keeps what it receives with the time it arrived, untouched: analysing 200 streams
+  // as they arrive would make this process, not the console, the bottleneck. After each drop, the
+  // first event of each dropped instance at each client (its move to retrying) gives the latency.
+  let recording = false
+  const chunks: Array<Array<[Buffer, number]>> = []
   const clients = Array.from({ length: options.clients }, (_, index) => {
-    seen[index] = new Map()
+    chunks[index] = []
     return new SseClient({
       url: stack.consoleUrl,
-      onEvent: (event) => {
-        if (event.event !== 'instance') return
-        const id = /^\{"id":"([^"]+)"/.exec(event.data)?.[1]
-        const map = seen[index]
-        if (id === undefined || map === undefined || !targets.has(id) || map.has(id)) return
-        if (event.data.includes('"state":"retrying"')) map.set(id, event.receivedAt)
+      onChunk: (chunk, receivedAt) => {
+        if (recording) chunks[index]?.push([chunk, receivedAt])
       },
     })
   })
+  const ID = /data: \{"id":"([^"]+)"/g
+  const firstSeen = (received: Array<[Buffer, number]>, targets: Set<string>): Map<string, number> => {
+    const seen = new Map<string, number>()
+    let tail = ''
+    for (const [chunk, at] of received) {
+      const text = tail + chunk.toString('utf8')
+      tail = text.slice(-40)
+      for (const match of text.matchAll(ID)) {
+        const id = match[1] as string
+        if (targets.has(id) && !seen.has(id)) seen.set(id, at)
+      }
+    }
+    return seen
+  }
   await Promise.all(clients.map((c) => c.connected))
 
   const runs: PropagationRun[] = []
   // One warm-up round (JIT, connection pools), not reported.
   for (let rep = -1; rep < options.reps; rep++) {
     const slice = stack.instances.slice((rep + 1) * options.drop, (rep + 2) * options.drop)
-    targets = new Set(slice.map((i) => i.id))
-    seen = seen.map(() => new Map())
+    const targets = new Set(slice.map((i) => i.id))
+    for (const list of chunks) list.length = 0
+    recording = true
     const { at } = await stack.admin<{ at: number }>('POST', '/close-many', {
       gatewayIds: slice.map((i) => i.gatewayId),
       code: 1011,
       reason: 'bench drop',
     })
-    const deadline = Date.now() + 15_000
-    while (seen.some((m) => m.size < targets.size) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    const latencies = seen.flatMap((m) => [...m.values()].map((t) => t - at))
     const ids = slice.map((i) => i.id)
+    // Every client has everything once the watcher saw them all come back.
     await watcher.until('reconnected', () => watcher.allIn('connected', ids), 60_000)
+    await new Promise((r) => setTimeout(r, 200))
+    recording = false
+    const latencies = chunks.flatMap((received) => [...firstSeen(received, targets).values()].map((t) => t - at))
     if (rep < 0) continue
     runs.push({
       p50_ms: percentile(latencies, 50),

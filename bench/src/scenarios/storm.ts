@@ -6,7 +6,9 @@
 import { FleetWatcher, wallNow } from '../sse'
 import type { BenchStack } from '../stack'
 
-export async function storm(stack: BenchStack): Promise<{ instances: number; all_reconnected_s: number; max_window_pct: number; redials: number }> {
+export async function storm(
+  stack: BenchStack,
+): Promise<{ instances: number; all_reconnected_s: number; max_window_pct: number; redials: number }> {
   const watcher = new FleetWatcher(stack.consoleUrl)
   await watcher.client.connected
   const all = stack.instances.length

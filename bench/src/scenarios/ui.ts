@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
 import { REPO, TOKENS } from '../procs'
+import { FleetWatcher } from '../sse'
 import type { BenchStack } from '../stack'
 import { driveChanges } from './drive'
 
@@ -25,11 +26,22 @@ export async function ui(
   stack: BenchStack,
   options: { changesPerSecond: number; seconds: number },
 ): Promise<{ first_render_ms: number; max_long_task_ms: number; long_tasks: number; bundle_gzip_kb: number }> {
+  // Measure a console at rest (every instance connected), as an operator opening it would find it.
+  const watcher = new FleetWatcher(stack.consoleUrl)
+  await watcher.client.connected
+  await watcher.until('all connected', () => watcher.count('connected') === stack.instances.length, 120_000)
+  watcher.close()
   const executablePath =
     process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined)
   const browser = await chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })

@@ -49,13 +49,19 @@ export const RelayTimingsSchema = z.strictObject({
   pongTimeoutMs: Ms(10).default(60_000),
   attentionAfterMs: Ms(0).default(7_200_000),
   handshakeTimeoutMs: Ms(10).default(30_000),
+  /** Dials per second across the whole fleet, so a connector restart is not met by a stampede. */
+  maxDialsPerSecond: z.number().int().min(1).default(400),
 })
 
 export const EventsSchema = z.strictObject({
   /** A `ping` event this often keeps idle proxies from closing streams and lets clients see liveness. */
   pingIntervalMs: Ms(100).default(15_000),
   /** A client with more than this many bytes unsent is dropped; it reconnects and catches up. */
-  maxClientBacklogBytes: z.number().int().min(16 * 1024).default(1024 * 1024),
+  maxClientBacklogBytes: z
+    .number()
+    .int()
+    .min(16 * 1024)
+    .default(1024 * 1024),
 })
 
 export const ConfigSchema = z

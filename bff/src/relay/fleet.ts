@@ -9,9 +9,17 @@ import { relaySocketUrl } from '@relay-console/shared/relay/urls'
 import type { Log } from '../lib/log'
 import { RelayAdapter, type StatusChange } from './adapter'
 import type { RelayFailure } from './close-policy'
+import type { DialPacer } from './dial-pacer'
 import type { Dialer } from './dialer'
 import type { PlatformIdentity, TransportEvent } from './events'
-import { type OutboundAction, type OutboundReply, RelayTransport, type TransportTimings } from './transport'
+import { createPingWheel } from './ping-wheel'
+import {
+  DEFAULT_TIMINGS,
+  type OutboundAction,
+  type OutboundReply,
+  RelayTransport,
+  type TransportTimings,
+} from './transport'
 
 export interface InstanceSpec {
   instanceId: string
@@ -28,6 +36,8 @@ export interface FleetOptions {
   clock: Clock
   random: () => number
   dialer: Dialer
+  /** Paces every transport's dials (connects and backoff re-dials) across the fleet. */
+  pacer?: DialPacer
   log: Log
   timings?: Partial<TransportTimings>
   attentionAfterMs: number
@@ -79,6 +89,7 @@ export interface Fleet {
 export function createFleet(options: FleetOptions): Fleet {
   const url = relaySocketUrl(options.connectorUrl)
   const members = new Map<string, Member>()
+  const pingWheel = createPingWheel(options.clock, { ...DEFAULT_TIMINGS, ...options.timings }.pingIntervalMs)
 
   const teardown = async (instanceId: string) => {
     const member = members.get(instanceId)
@@ -112,6 +123,8 @@ export function createFleet(options: FleetOptions): Fleet {
         clock: options.clock,
         random: options.random,
         dialer: options.dialer,
+        pacer: options.pacer,
+        pingWheel,
         log: options.log,
         timings: options.timings,
         onEvent: (event) => {

@@ -118,8 +118,8 @@ export class FakeDialer {
 
 export const SECRET = 's3cret'
 
-export function harness(overrides: Partial<TransportOptions> = {}) {
-  const clock = new FakeClock()
+export function harness(overrides: Partial<TransportOptions> & { clock?: FakeClock } = {}) {
+  const clock = overrides.clock ?? new FakeClock()
   const dialer = new FakeDialer()
   const events: TransportEvent[] = []
   const transport = new RelayTransport({

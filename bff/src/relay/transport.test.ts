@@ -1,5 +1,7 @@
+import { FakeClock } from '@relay-console/shared/fake-clock'
 import { verifyUpgradeToken } from '@relay-console/shared/relay/token'
 import { describe, expect, it } from 'vitest'
+import { createDialPacer } from './dial-pacer'
 import { harness, SECRET } from './test-support'
 
 describe('dialling and the handshake', () => {
@@ -270,6 +272,37 @@ describe('the backoff supervisor', () => {
     expect(second.dialer.count).toBe(2)
     second.dialer.last.acceptThenRefuse('revoked')
     expect(second.transport.authRevoked).toBe(true)
+  })
+})
+
+describe('pacing', () => {
+  it('waits for the fleet pacer before dialling, and never paces the fresh-token re-dial', () => {
+    const clock = new FakeClock(0)
+    const pacer = createDialPacer({ perSecond: 1, burst: 1, clock })
+    const first = harness({ clock, pacer })
+    const second = harness({ clock, pacer })
+    first.transport.connect()
+    second.transport.connect()
+    expect(first.dialer.count).toBe(1)
+    expect(second.dialer.count).toBe(0)
+    expect(second.transport.phase).toBe('backoff')
+    clock.advance(1000)
+    expect(second.dialer.count).toBe(1)
+
+    first.handshake()
+    first.dialer.last.closeFromPeer(4401, 'revoked') // the pacer is empty: the re-dial goes anyway
+    expect(first.dialer.count).toBe(2)
+  })
+
+  it('cancels a dial waiting for the pacer on disconnect', async () => {
+    const clock = new FakeClock(0)
+    const pacer = createDialPacer({ perSecond: 1, burst: 1, clock })
+    harness({ clock, pacer }).transport.connect()
+    const waiting = harness({ clock, pacer })
+    waiting.transport.connect()
+    await waiting.transport.disconnect()
+    clock.advance(5000)
+    expect(waiting.dialer.count).toBe(0)
   })
 })
 

@@ -21,8 +21,10 @@ import { mintUpgradeToken } from '@relay-console/shared/relay/token'
 import type { Log } from '../lib/log'
 import { backoffDelay } from './backoff'
 import { decideOnEnd, type LocalCause, type SocketEnd } from './close-policy'
+import { type DialPacer, UNPACED } from './dial-pacer'
 import type { Dialer, RelaySocket } from './dialer'
 import type { PlatformIdentity, TransportEvent } from './events'
+import { createPingWheel, type PingWheel } from './ping-wheel'
 
 export interface TransportTimings {
   backoffBaseMs: number
@@ -56,6 +58,10 @@ export interface TransportOptions {
   clock: Clock
   random: () => number
   dialer: Dialer
+  /** Paces dials across the fleet; unpaced when absent. The fresh-token re-dial is never paced. */
+  pacer?: DialPacer
+  /** The fleet's shared liveness timer; the transport keeps its own when absent. */
+  pingWheel?: PingWheel
   log: Log
   timings?: Partial<TransportTimings>
   onEvent: (event: TransportEvent) => void
@@ -81,14 +87,15 @@ class Connection {
   localCause: LocalCause | null = null
   readonly decoder = new NdjsonDecoder()
   handshakeTimer: TimerHandle | null = null
-  pingTimer: TimerHandle | null = null
+  stopPings: (() => void) | null = null
   socket: RelaySocket | null = null
 }
 
 type Phase =
   | { kind: 'idle' }
   | { kind: 'socket'; conn: Connection }
-  | { kind: 'backoff'; timer: TimerHandle }
+  /** Waiting: for the backoff timer, then for the pacer. `cancel` stops whichever is pending. */
+  | { kind: 'backoff'; cancel: () => void }
   | { kind: 'held' }
   | { kind: 'revoked' }
   | { kind: 'closed' }
@@ -111,10 +118,12 @@ export class RelayTransport {
   #dials = 0
   readonly #pending = new Map<string, Pending>()
   #closedWaiters: Array<() => void> = []
+  readonly #pings: PingWheel
 
   constructor(options: TransportOptions) {
     this.#o = options
     this.#t = { ...DEFAULT_TIMINGS, ...options.timings }
+    this.#pings = options.pingWheel ?? createPingWheel(options.clock, this.#t.pingIntervalMs)
   }
 
   /** Never cleared on this transport (RELAY-CONTRACT §5). */
@@ -144,14 +153,26 @@ export class RelayTransport {
   }
 
   connect(): void {
-    if (this.#phase.kind === 'idle') this.#dial(false)
+    if (this.#phase.kind !== 'idle') return
+    this.#phase = { kind: 'backoff', cancel: () => {} }
+    this.#paced()
+  }
+
+  /** Dials when the fleet's pacer allows; the phase stays `backoff` until then. */
+  #paced(): void {
+    const phase = this.#phase
+    if (phase.kind !== 'backoff') return
+    const cancel = (this.#o.pacer ?? UNPACED).request(() => {
+      if (this.#phase === phase) this.#dial(false)
+    })
+    phase.cancel = cancel
   }
 
   /** From now on no backoff re-dial happens; the one fresh-token re-dial of a 4401 still does. */
   holdRedials(): void {
     this.#held = true
     if (this.#phase.kind === 'backoff') {
-      this.#o.clock.clearTimeout(this.#phase.timer)
+      this.#phase.cancel()
       this.#phase = { kind: 'held' }
     }
   }
@@ -161,7 +182,7 @@ export class RelayTransport {
     const phase = this.#phase
     if (phase.kind === 'closed') return Promise.resolve()
     this.#failPending('relay transport closed', true)
-    if (phase.kind === 'backoff') this.#o.clock.clearTimeout(phase.timer)
+    if (phase.kind === 'backoff') phase.cancel()
     if (phase.kind !== 'socket') {
       this.#phase = { kind: 'closed' }
       return Promise.resolve()
@@ -255,18 +276,17 @@ export class RelayTransport {
       conn.handshakeTimer = null
       this.#endLocally(conn, 'handshake_timeout')
     }, this.#t.handshakeTimeoutMs)
-    conn.pingTimer = clock.setTimeout(() => this.#pingTick(conn), this.#t.pingIntervalMs)
+    conn.stopPings = this.#pings.add(() => this.#pingTick(conn))
   }
 
+  /** Every ping interval: terminate a socket whose pongs stopped, else ping it. */
   #pingTick(conn: Connection): void {
-    conn.pingTimer = null
     if (!this.#isCurrent(conn)) return
     if (this.#o.clock.now() - conn.lastPongAt > this.#t.pongTimeoutMs) {
       this.#endLocally(conn, 'ping_timeout')
       return
     }
     conn.socket?.ping()
-    conn.pingTimer = this.#o.clock.setTimeout(() => this.#pingTick(conn), this.#t.pingIntervalMs)
   }
 
   #endLocally(conn: Connection, cause: LocalCause): void {
@@ -439,10 +459,9 @@ export class RelayTransport {
           { baseMs: this.#t.backoffBaseMs, maxMs: this.#t.backoffMaxMs },
           this.#o.random,
         )
-        const timer = clock.setTimeout(() => {
-          if (this.#phase.kind === 'backoff' && this.#phase.timer === timer) this.#dial(false)
-        }, delay)
-        this.#phase = { kind: 'backoff', timer }
+        const phase: Phase & { kind: 'backoff' } = { kind: 'backoff', cancel: () => clock.clearTimeout(timer) }
+        const timer = clock.setTimeout(() => this.#paced(), delay)
+        this.#phase = phase
         this.#emit({
           type: 'down',
           failure: decision.failure,
@@ -458,9 +477,9 @@ export class RelayTransport {
 
   #clearConnTimers(conn: Connection): void {
     if (conn.handshakeTimer !== null) this.#o.clock.clearTimeout(conn.handshakeTimer)
-    if (conn.pingTimer !== null) this.#o.clock.clearTimeout(conn.pingTimer)
+    conn.stopPings?.()
     conn.handshakeTimer = null
-    conn.pingTimer = null
+    conn.stopPings = null
   }
 
   #failPending(error: string, ambiguous: boolean): void {

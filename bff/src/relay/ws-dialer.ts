@@ -21,8 +21,9 @@ export interface WsDialerOptions {
  * receiver 'conclude' event; without it (another ws), 'close' still reports the end.
  */
 function watchCloseFrame(ws: WebSocket, onFrame: (code: number, reason: string) => void): void {
-  const receiver = (ws as unknown as { _receiver?: { on?: (event: string, listener: (...args: never[]) => void) => void } })
-    ._receiver
+  const receiver = (
+    ws as unknown as { _receiver?: { on?: (event: string, listener: (...args: never[]) => void) => void } }
+  )._receiver
   receiver?.on?.('conclude', ((code: number, reason: Buffer) =>
     onFrame(code, Buffer.from(reason).toString('utf8'))) as (...args: never[]) => void)
 }

@@ -5,8 +5,9 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { ApiError } from '../lib/api-client'
+import { ApiError, api } from '../lib/api-client'
 import { initI18n } from '../lib/i18n'
+import { instanceKeys } from '../lib/query-keys'
 import { applyTheme, storedTheme } from '../lib/theme'
 import { App } from './app'
 import '@fontsource-variable/inter'
@@ -22,6 +23,11 @@ const queryClient = new QueryClient({
 })
 
 applyTheme(storedTheme())
+
+// The fleet is the first thing on screen: ask for it while translations and React load.
+if (window.location.pathname !== '/login') {
+  void queryClient.prefetchQuery({ queryKey: instanceKeys.list(), queryFn: api.getInstances })
+}
 
 const root = document.getElementById('root')
 if (root === null) throw new Error('no #root element')

@@ -27,11 +27,22 @@ export class ApiError extends Error {
 
 type Listener = () => void
 const unauthenticatedListeners = new Set<Listener>()
+/** A 401 arrived before anyone listened (a request made while the app was still starting). */
+let missed401 = false
 
 /** Called whenever the console answers 401: the session is gone. */
 export function onUnauthenticated(listener: Listener): () => void {
   unauthenticatedListeners.add(listener)
+  if (missed401) {
+    missed401 = false
+    queueMicrotask(listener)
+  }
   return () => unauthenticatedListeners.delete(listener)
+}
+
+function announce401(): void {
+  if (unauthenticatedListeners.size === 0) missed401 = true
+  for (const listener of unauthenticatedListeners) listener()
 }
 
 async function request<S extends z.ZodType | null>(
@@ -55,7 +66,7 @@ async function request<S extends z.ZodType | null>(
   } catch (error) {
     throw new ApiError(0, 'network', error instanceof Error ? error.message : String(error))
   }
-  if (response.status === 401 && !options.quiet401) for (const listener of unauthenticatedListeners) listener()
+  if (response.status === 401 && !options.quiet401) announce401()
   if (!response.ok) {
     const parsed = ApiErrorSchema.safeParse(await response.json().catch(() => null))
     if (parsed.success) throw new ApiError(response.status, parsed.data.error.code, parsed.data.error.message)
@@ -74,7 +85,11 @@ export const api = {
   getHistory: (id: string) => request('GET', `/api/instances/${encodeURIComponent(id)}/history`, HistoryResponseSchema),
   getAudit: (instanceId: string) =>
     request('GET', `/api/audit?instanceId=${encodeURIComponent(instanceId)}&limit=50`, AuditResponseSchema),
-  login: (token: string) => request('POST', '/api/session', null, { token }, { quiet401: true }),
+  login: async (token: string) => {
+    await request('POST', '/api/session', null, { token }, { quiet401: true })
+    missed401 = false
+    return null
+  },
   logout: () => request('DELETE', '/api/session', null),
   /** Whether the session still stands, without raising the 401 alarm. */
   async checkSession(): Promise<'ok' | 'unauthenticated' | 'unreachable'> {

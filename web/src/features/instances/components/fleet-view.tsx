@@ -10,7 +10,7 @@ import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
-import { actionNeeded, countFleet, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
+import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
 import { failureReason } from '../model/messages'
 import { ActionBanner, StaleBanner } from './banners'
 import { InstanceList } from './instance-list'
@@ -21,14 +21,15 @@ import { StateSummary } from './state-summary'
 export function FleetView({ renderDetail }: { renderDetail: (instance: ClientInstance) => ReactNode }) {
   const query = useInstances()
   const live = useLiveState()
-  const setRelay = useSetRelay()
+  const { mutateAsync } = useSetRelay()
+  const onSetRelay = useCallback((id: string, optedIn: boolean) => mutateAsync({ id, optedIn }), [mutateAsync])
   return (
     <FleetPanel
       instances={query.data?.instances}
       loadError={query.isError && query.data === undefined ? query.error : null}
       stale={live.stale}
       lastEventAt={live.lastEventAt}
-      onSetRelay={(id, optedIn) => setRelay.mutateAsync({ id, optedIn })}
+      onSetRelay={onSetRelay}
       renderDetail={renderDetail}
     />
   )
@@ -64,9 +65,13 @@ export function FleetPanel({
 
   const instances = loaded ?? EMPTY
   const counts = useMemo(() => countFleet(instances), [instances])
+  // Name order changes only when names do; state changes re-sort in linear time.
+  const names = instances.map((i) => `${i.id}\u0000${i.displayName}`).join('\u0001')
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `names` stands for the instances' names and ids
+  const ranks = useMemo(() => nameRanks(instances, i18n.language), [names, i18n.language])
   const shown = useMemo(
-    () => selectInstances(instances, { filter, query: deferredSearch, sort, locale: i18n.language }),
-    [instances, filter, deferredSearch, sort, i18n.language],
+    () => selectInstances(instances, { filter, query: deferredSearch, sort, locale: i18n.language, ranks }),
+    [instances, filter, deferredSearch, sort, i18n.language, ranks],
   )
   const needed = useMemo(() => actionNeeded(instances), [instances])
 
@@ -152,9 +157,9 @@ export function FleetPanel({
               renderCard={(instance) => (
                 <PlatformsCard
                   instance={instance}
-                  onSetRelay={(optedIn) => onSetRelay(instance.id, optedIn)}
+                  onSetRelay={onSetRelay}
                   expanded={expanded.has(instance.id)}
-                  onToggleExpanded={() => toggle(instance.id)}
+                  onToggleExpanded={toggle}
                   detail={expanded.has(instance.id) ? renderDetail(instance) : null}
                 />
               )}

@@ -5,7 +5,7 @@
  */
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { ChevronDown } from 'lucide-react'
-import { type ReactNode, useId } from 'react'
+import { memo, type ReactNode, useId } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { cn } from '../../../lib/cn'
@@ -14,13 +14,21 @@ import { RelaySwitch } from './relay-switch'
 
 export interface PlatformsCardProps {
   instance: ClientInstance
-  onSetRelay: (optedIn: boolean) => Promise<unknown>
+  /** Stable across renders, so an unchanged card is not redrawn when others change. */
+  onSetRelay: (id: string, optedIn: boolean) => Promise<unknown>
   expanded: boolean
-  onToggleExpanded: () => void
+  onToggleExpanded: (id: string) => void
   detail?: ReactNode
 }
 
-export function PlatformsCard({ instance, onSetRelay, expanded, onToggleExpanded, detail }: PlatformsCardProps) {
+/** Redrawn only when its instance (replaced whole on every change), or its detail, changes. */
+export const PlatformsCard = memo(function PlatformsCard({
+  instance,
+  onSetRelay,
+  expanded,
+  onToggleExpanded,
+  detail,
+}: PlatformsCardProps) {
   const { t } = useTranslation()
   const titleId = useId()
   const detailId = useId()
@@ -48,14 +56,14 @@ export function PlatformsCard({ instance, onSetRelay, expanded, onToggleExpanded
             name={instance.displayName}
             optedIn={instance.optedIn}
             pending={instance.pending}
-            onSetRelay={onSetRelay}
+            onSetRelay={(optedIn) => onSetRelay(instance.id, optedIn)}
           />
           <Button
             variant="ghost"
             size="sm"
             aria-expanded={expanded}
             aria-controls={expanded ? detailId : undefined}
-            onClick={onToggleExpanded}
+            onClick={() => onToggleExpanded(instance.id)}
           >
             {expanded ? t('card.hideDetails') : t('card.showDetails')}
             <ChevronDown
@@ -80,4 +88,4 @@ export function PlatformsCard({ instance, onSetRelay, expanded, onToggleExpanded
       )}
     </article>
   )
-}
+})

@@ -1,6 +1,7 @@
+import { FakeClock } from '@relay-console/shared/fake-clock'
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
-import { applyEvent, newerOf } from './apply-event'
+import { applyEvent, createEventBatcher, newerOf } from './apply-event'
 
 const inst = (id: string, state = 'connected'): ClientInstance => ({
   id,
@@ -51,6 +52,12 @@ describe('applyEvent', () => {
     expect(cache?.instances[0]?.platforms[0]?.state).toBe('disabled')
   })
 
+  it('keeps the cache for a snapshot of the same revision, so nothing is redrawn', () => {
+    expect(applyEvent(snapshot, { type: 'snapshot', rev: 10, data: { rev: 10, instances: [inst('a')] } })).toBe(
+      snapshot,
+    )
+  })
+
   it('takes the snapshot of a reconnect even when its revision is lower (a reset console)', () => {
     const reset = { rev: 3, instances: [inst('a', 'connecting')] }
     expect(applyEvent(snapshot, { type: 'snapshot', rev: 3, data: reset })).toBe(reset)
@@ -70,5 +77,27 @@ describe('applyEvent', () => {
     expect(newerOf(newer, snapshot)).toBe(newer)
     expect(newerOf(snapshot, newer)).toBe(newer)
     expect(newerOf(undefined, snapshot)).toBe(snapshot)
+  })
+})
+
+describe('createEventBatcher', () => {
+  const ping = { type: 'ping' as const, data: { at: '2026-11-27T10:00:00Z' } }
+
+  it('applies the first event at once and the rest of a burst together, at most every window', () => {
+    const clock = new FakeClock(0)
+    const batches: number[] = []
+    const batcher = createEventBatcher(100, (events) => batches.push(events.length), {
+      now: () => clock.now(),
+      setTimeout: (f, ms) => clock.setTimeout(f, ms),
+    })
+    batcher.push(ping)
+    expect(batches).toEqual([1])
+    for (let i = 0; i < 50; i++) batcher.push(ping)
+    expect(batches).toEqual([1])
+    clock.advance(100)
+    expect(batches).toEqual([1, 50])
+    clock.advance(1000)
+    batcher.push(ping)
+    expect(batches).toEqual([1, 50, 1])
   })
 })

@@ -58,21 +58,37 @@ export function matchesSearch(instance: ClientInstance, query: string): boolean 
   return [instance.displayName, instance.gatewayId, instance.id].some((v) => v.toLocaleLowerCase().includes(q))
 }
 
+/**
+ * Each instance's place in name order (locale collation). Names change rarely and states often, so
+ * callers keep this between renders and sorting by state stays linear.
+ */
+export function nameRanks(instances: readonly ClientInstance[], locale: string): Map<string, number> {
+  const collator = new Intl.Collator(locale, { sensitivity: 'base', numeric: true })
+  const sorted = [...instances].sort(
+    (a, b) => collator.compare(a.displayName, b.displayName) || collator.compare(a.id, b.id),
+  )
+  return new Map(sorted.map((i, rank) => [i.id, rank]))
+}
+
 export function selectInstances(
   instances: readonly ClientInstance[],
-  options: { filter: StateFilter; query: string; sort: SortOrder; locale: string },
+  options: { filter: StateFilter; query: string; sort: SortOrder; locale: string; ranks?: Map<string, number> },
 ): ClientInstance[] {
-  const collator = new Intl.Collator(options.locale, { sensitivity: 'base', numeric: true })
-  const byName = (a: ClientInstance, b: ClientInstance) =>
-    collator.compare(a.displayName, b.displayName) || collator.compare(a.id, b.id)
+  const ranks = options.ranks ?? nameRanks(instances, options.locale)
+  const rank = (i: ClientInstance) => ranks.get(i.id) ?? Number.MAX_SAFE_INTEGER
   const selected = instances.filter((i) => matchesFilter(i, options.filter) && matchesSearch(i, options.query))
+  const byName = (a: ClientInstance, b: ClientInstance) => rank(a) - rank(b)
   switch (options.sort) {
     case 'name':
       return selected.sort(byName)
     case 'recent':
       return selected.sort((a, b) => lastChange(b) - lastChange(a) || byName(a, b))
-    case 'problems':
-      return selected.sort((a, b) => instanceSeverity(a) - instanceSeverity(b) || byName(a, b))
+    case 'problems': {
+      // Severity takes seven values: bucket by it, in name order. Linear, however large the fleet.
+      const buckets: ClientInstance[][] = Array.from({ length: 7 }, () => [])
+      for (const i of selected.sort(byName)) buckets[instanceSeverity(i)]?.push(i)
+      return buckets.flat()
+    }
   }
 }
 
