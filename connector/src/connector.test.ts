@@ -319,13 +319,13 @@ describe('the admin API', () => {
 })
 
 describe('injected session faults', () => {
-  it('can leave hellos unanswered, or answer with a chosen (invalid) descriptor, then stop', async () => {
+  it('can leave hellos unanswered, answer late, or answer with a chosen (invalid) descriptor, then stop', async () => {
     const c = await start()
     const secret = await provision(c, 'gw-f')
     expect(
       (await api(c, 'PUT', '/admin/instances/gw-f/faults', { descriptors: { discord: { contract_version: 'one' } } }))
         .json,
-    ).toEqual({ silentHellos: false, descriptors: { discord: { contract_version: 'one' } } })
+    ).toEqual({ silentHellos: false, descriptors: { discord: { contract_version: 'one' } }, helloDelayMs: 0 })
     const odd = dial(c.url, tokenFor('gw-f', secret))
     await odd.opened
     odd.send({ type: 'hello', platform: 'discord', botId: '1' })
@@ -338,6 +338,15 @@ describe('injected session faults', () => {
     silent.send({ type: 'hello', platform: 'discord', botId: '1' })
     await expect(silent.next('descriptor', 200)).rejects.toThrow(/no descriptor/)
     silent.ws.close()
+
+    await api(c, 'PUT', '/admin/instances/gw-f/faults', { helloDelayMs: 300 })
+    const slow = dial(c.url, tokenFor('gw-f', secret))
+    await slow.opened
+    const asked = Date.now()
+    slow.send({ type: 'hello', platform: 'discord', botId: '1' })
+    await slow.next('descriptor')
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(250)
+    slow.ws.close()
 
     await api(c, 'DELETE', '/admin/instances/gw-f/faults')
     const healed = dial(c.url, tokenFor('gw-f', secret))

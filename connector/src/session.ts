@@ -11,6 +11,7 @@ import {
   type CapabilityDescriptor,
   decodeGatewayFrame,
   type GatewayFrame,
+  type HelloFrame,
   type OutboundFrame,
   type OutboundResult,
 } from '@relay-console/shared/relay/frame-schemas'
@@ -26,9 +27,11 @@ export interface SessionFaults {
   silentHellos: boolean
   /** Answer a hello for these platforms with this raw descriptor instead (it may be invalid). */
   descriptors: Record<string, unknown>
+  /** Answer hellos only after this long: a slow connector, so `connecting` lasts long enough to see. */
+  helloDelayMs: number
 }
 
-export const NO_FAULTS: SessionFaults = { silentHellos: false, descriptors: {} }
+export const NO_FAULTS: SessionFaults = { silentHellos: false, descriptors: {}, helloDelayMs: 0 }
 
 export interface SessionDeps {
   gatewayId: string
@@ -141,12 +144,8 @@ export class RelaySession {
       case 'hello': {
         const faults = this.#deps.faults()
         if (faults.silentHellos) break
-        const first = !this.handshaken
-        const descriptor = descriptorFor(frame.platform)
-        this.hellos.set(frame.platform, frame.botId)
-        this.#descriptors.set(frame.platform, descriptor)
-        this.send({ type: 'descriptor', descriptor: faults.descriptors[frame.platform] ?? descriptor })
-        if (first) this.#replayBacklog()
+        if (faults.helloDelayMs > 0) this.#deps.clock.setTimeout(() => this.#answerHello(frame, faults), faults.helloDelayMs)
+        else this.#answerHello(frame, faults)
         break
       }
       case 'outbound':
@@ -163,6 +162,16 @@ export class RelaySession {
       default:
         assertNever(frame)
     }
+  }
+
+  #answerHello(frame: HelloFrame, faults: SessionFaults): void {
+    if (this.#closed) return
+    const first = !this.handshaken
+    const descriptor = descriptorFor(frame.platform)
+    this.hellos.set(frame.platform, frame.botId)
+    this.#descriptors.set(frame.platform, descriptor)
+    this.send({ type: 'descriptor', descriptor: faults.descriptors[frame.platform] ?? descriptor })
+    if (first) this.#replayBacklog()
   }
 
   #perform(frame: OutboundFrame): OutboundResult {

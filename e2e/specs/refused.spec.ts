@@ -6,7 +6,6 @@ const ID = 'e2e-refused'
 test('an instance refused 4401 from the start keeps Retrying (amber), never Disabled, until it is accepted', async ({
   consolePage,
   connector,
-  page,
 }) => {
   await consolePage.open()
   await consolePage.search(NAME)
@@ -14,8 +13,7 @@ test('an instance refused 4401 from the start keeps Retrying (amber), never Disa
   await card.expectAll('connected')
 
   // A new transport (opt out, then in) whose every upgrade is refused 4401 — no handshake, ever.
-  await card.relaySwitch.click()
-  await page.getByRole('alertdialog').getByRole('button', { name: 'Opt out' }).click()
+  await card.optOut()
   await card.expectAll('disabled')
   await connector.rejectUpgrades({ gatewayId: `gw-${ID}`, count: 100_000, code: 4401, reason: 'unauthorized' })
   await card.relaySwitch.click()

@@ -46,8 +46,7 @@ test('a console restart shows Reconnecting and the stale banner, then both recov
   const out = console_.card(OPT_OUT.displayName, OPT_OUT.id)
   await acme.expectAll('connected')
   await out.expectAll('connected')
-  await out.relaySwitch.click()
-  await page.getByRole('alertdialog').getByRole('button', { name: 'Opt out' }).click()
+  await out.optOut()
   await out.expectAll('disabled')
   await expect(console_.liveIndicator).toHaveAttribute('data-live', 'true')
 

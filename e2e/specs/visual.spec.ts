@@ -37,8 +37,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.goto(stack.loginLink())
     const console_ = new ConsolePage(page)
     await expect(console_.liveIndicator).toHaveAttribute('data-live', 'true')
-    await console_.card(CARDS.disabled.displayName, CARDS.disabled.id).relaySwitch.click()
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Opt out' }).click()
+    await console_.card(CARDS.disabled.displayName, CARDS.disabled.id).optOut()
 
     for (const [state, def] of Object.entries(CARDS)) {
       const card = console_.card(def.displayName, def.id)

@@ -58,8 +58,12 @@ export class ConnectorAdmin {
 
   setFaults(
     gatewayId: string,
-    faults: { silentHellos?: boolean; descriptors?: Record<string, unknown> },
+    faults: { silentHellos?: boolean; helloDelayMs?: number; descriptors?: Record<string, unknown> },
   ): Promise<unknown> {
     return this.#call('PUT', `/instances/${encodeURIComponent(gatewayId)}/faults`, faults)
+  }
+
+  clearFaults(gatewayId: string): Promise<unknown> {
+    return this.#call('DELETE', `/instances/${encodeURIComponent(gatewayId)}/faults`)
   }
 }

@@ -66,6 +66,7 @@ const CloseManyBody = z.object({
 const FaultsBody = z.object({
   silentHellos: z.boolean().default(false),
   descriptors: z.record(z.string(), z.unknown()).default({}),
+  helloDelayMs: z.number().int().min(0).max(600_000).default(0),
 })
 
 export interface AdminRouteDeps {
