@@ -144,7 +144,8 @@ export class RelaySession {
       case 'hello': {
         const faults = this.#deps.faults()
         if (faults.silentHellos) break
-        if (faults.helloDelayMs > 0) this.#deps.clock.setTimeout(() => this.#answerHello(frame, faults), faults.helloDelayMs)
+        if (faults.helloDelayMs > 0)
+          this.#deps.clock.setTimeout(() => this.#answerHello(frame, faults), faults.helloDelayMs)
         else this.#answerHello(frame, faults)
         break
       }
