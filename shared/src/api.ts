@@ -80,5 +80,3 @@ export const ApiErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 })
 export type ApiError = z.infer<typeof ApiErrorSchema>
-
-export const HealthResponseSchema = z.object({ status: z.literal('ok') })

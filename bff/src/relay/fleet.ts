@@ -13,13 +13,7 @@ import type { DialPacer } from './dial-pacer'
 import type { Dialer } from './dialer'
 import type { PlatformIdentity, TransportEvent } from './events'
 import { createPingWheel } from './ping-wheel'
-import {
-  DEFAULT_TIMINGS,
-  type OutboundAction,
-  type OutboundReply,
-  RelayTransport,
-  type TransportTimings,
-} from './transport'
+import { DEFAULT_TIMINGS, RelayTransport, type TransportTimings } from './transport'
 
 export interface InstanceSpec {
   instanceId: string
@@ -74,12 +68,10 @@ export interface Fleet {
   stop(instanceId: string): Promise<void>
   /** No more backoff re-dials for this instance; the fresh-token re-dial of a 4401 still happens. */
   holdRedials(instanceId: string): void
-  isConnected(instanceId: string): boolean
   /** The transport's phase, or `none` without one. */
   phase(instanceId: string): string
   isRevoked(instanceId: string): boolean
   platforms(instanceId: string): readonly PlatformStatus[] | undefined
-  request(instanceId: string, action: OutboundAction, target?: { platform?: string }): Promise<OutboundReply>
   stopAll(): Promise<void>
   /** How many instances are in each transport phase (`none`: no transport, e.g. opted out). */
   phases(): Record<string, number>
@@ -161,16 +153,9 @@ export function createFleet(options: FleetOptions): Fleet {
       members.get(instanceId)?.transport?.holdRedials()
     },
 
-    isConnected: (instanceId) => members.get(instanceId)?.transport?.connected ?? false,
     phase: (instanceId) => members.get(instanceId)?.transport?.phase ?? 'none',
     isRevoked: (instanceId) => members.get(instanceId)?.transport?.authRevoked ?? false,
     platforms: (instanceId) => members.get(instanceId)?.adapter.platforms,
-
-    request(instanceId, action, target) {
-      const transport = members.get(instanceId)?.transport
-      if (!transport) return Promise.resolve({ success: false, error: 'relay transport not connected' })
-      return transport.request(action, target)
-    },
 
     async stopAll() {
       await Promise.all([...members.keys()].map((id) => teardown(id)))

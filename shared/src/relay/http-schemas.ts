@@ -31,13 +31,5 @@ export const ProvisionResponseSchema = z
   .refine((r) => r.secret !== undefined || r.secretIssued !== undefined, { message: 'no secret' })
 export type ProvisionResponse = z.infer<typeof ProvisionResponseSchema>
 
-export const EnrollRequestSchema = z.object({ enrollmentToken: z.string().min(1), gatewayId: z.string().min(1) })
-export const EnrollResponseSchema = z.looseObject({
-  secret: z.string().min(1),
-  deliveryKey: z.string().optional(),
-  tenant: z.string().optional(),
-  gatewayId: z.string().optional(),
-})
-
 /** What a connector answers on error: `{"error": "…"}` (anything else is reported by status). */
 export const ConnectorErrorSchema = z.looseObject({ error: z.string() })
