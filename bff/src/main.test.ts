@@ -11,15 +11,20 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { admin, allStates, api, IDENTITY_TOKEN, OPERATOR_TOKEN, tempDir, testConnector, until } from './test-support'
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
+const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
+/**
+ * Node itself runs the console (`node --import tsx`), not the tsx CLI: that CLI is a wrapper
+ * process, and a SIGKILL to it would leave the real console running on as an orphan.
+ */
 function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(TSX, [MAIN, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: REPO,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -12,8 +12,9 @@ export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
 export const REPO = join(import.meta.dirname, '..', '..')
 export const TSX = join(REPO, 'node_modules', '.bin', 'tsx')
 
-export const SHARED_CONSOLE_PORT = Number(process.env.E2E_CONSOLE_PORT ?? 48787)
-export const SHARED_CONNECTOR_PORT = Number(process.env.E2E_CONNECTOR_PORT ?? 48788)
+// Below Linux's ephemeral range (32768–60999), so no outgoing socket of another test can hold them.
+export const SHARED_CONSOLE_PORT = Number(process.env.E2E_CONSOLE_PORT ?? 28787)
+export const SHARED_CONNECTOR_PORT = Number(process.env.E2E_CONNECTOR_PORT ?? 28788)
 export const SHARED_CONSOLE_URL = `http://127.0.0.1:${SHARED_CONSOLE_PORT}`
 export const SHARED_CONNECTOR_URL = `http://127.0.0.1:${SHARED_CONNECTOR_PORT}`
 
