@@ -74,4 +74,13 @@ export class ConsolePage {
   async search(text: string): Promise<void> {
     await this.page.getByRole('searchbox', { name: 'Search instances' }).fill(text)
   }
+
+  /** Opens the console on one instance's card and waits until every badge reads Connected. */
+  async openConnectedCard(displayName: string, instanceId: string): Promise<InstanceCard> {
+    await this.open()
+    await this.search(displayName)
+    const card = this.card(displayName, instanceId)
+    await card.expectAll('connected')
+    return card
+  }
 }

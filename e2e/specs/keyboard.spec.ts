@@ -15,10 +15,7 @@ async function tabTo(page: Page, name: string): Promise<void> {
 }
 
 test('opting out and in by keyboard alone: Tab, Space, Enter, Esc', async ({ consolePage, page }) => {
-  await consolePage.open()
-  await consolePage.search(NAME)
-  const card = consolePage.card(NAME, ID)
-  await card.expectAll('connected')
+  const card = await consolePage.openConnectedCard(NAME, ID)
   await page.locator('body').click({ position: { x: 1, y: 1 } })
 
   await tabTo(page, `Relay for ${NAME}`)

@@ -7,10 +7,7 @@ test('opting back in goes connecting → connected with a new secret at the conn
   consolePage,
   connector,
 }) => {
-  await consolePage.open()
-  await consolePage.search(NAME)
-  const card = consolePage.card(NAME, ID)
-  await card.expectAll('connected')
+  const card = await consolePage.openConnectedCard(NAME, ID)
   await card.optOut()
   await card.expectAll('disabled')
   const before = (await connector.instance(`gw-${ID}`)).secretVersion

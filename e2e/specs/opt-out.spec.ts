@@ -8,10 +8,7 @@ test('opting out: Cancel springs back; Opt out reaches a calm Disabled through t
   connector,
   page,
 }) => {
-  await consolePage.open()
-  await consolePage.search(NAME)
-  const card = consolePage.card(NAME, ID)
-  await card.expectAll('connected')
+  const card = await consolePage.openConnectedCard(NAME, ID)
 
   // Cancel: the switch stays on, and has the focus back.
   await card.relaySwitch.click()

@@ -7,10 +7,7 @@ test('an instance refused 4401 from the start keeps Retrying (amber), never Disa
   consolePage,
   connector,
 }) => {
-  await consolePage.open()
-  await consolePage.search(NAME)
-  const card = consolePage.card(NAME, ID)
-  await card.expectAll('connected')
+  const card = await consolePage.openConnectedCard(NAME, ID)
 
   // A new transport (opt out, then in) whose every upgrade is refused 4401 — no handshake, ever.
   await card.optOut()

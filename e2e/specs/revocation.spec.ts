@@ -7,10 +7,7 @@ test('a revocation started at the connector reads Disabled, turns the switch off
   consolePage,
   connector,
 }) => {
-  await consolePage.open()
-  await consolePage.search(NAME)
-  const card = consolePage.card(NAME, ID)
-  await card.expectAll('connected')
+  const card = await consolePage.openConnectedCard(NAME, ID)
 
   await connector.revoke(`gw-${ID}`)
   await card.expectAll('disabled')
