@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  ADMIN_TOKEN,
+  admin,
   allStates,
   api,
   OPERATOR_TOKEN,
@@ -47,7 +47,7 @@ function rawSocket(port: number): Promise<Socket> {
 const sseClients = async (url: string) =>
   Number(/^relay_console_sse_clients (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1])
 
-const answersQuickly = async (url: string) => {
+const answersEveryRequest = async (url: string) => {
   for (let i = 0; i < 20; i++) {
     const res = await api(url, 'GET', '/api/instances')
     expect(res.status).toBe(200)
@@ -65,7 +65,7 @@ describe('slow and silent clients', () => {
     const request = `GET /api/instances HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${OPERATOR_TOKEN}\r\nX-Slow: `
     for (let step = 0; step < 10; step++) {
       for (const socket of sockets) socket.write(request[step] ?? 'a')
-      await answersQuickly(running.url)
+      await answersEveryRequest(running.url)
       await new Promise((r) => setTimeout(r, 50))
     }
   })
@@ -91,14 +91,13 @@ describe('slow and silent clients', () => {
     const reader = openEvents(running.url)
     cleanups.push(() => reader.close())
     await reader.waitFor((e) => e.event === 'snapshot')
-    const res = await fetch(`${connector.httpUrl}/admin/instances/gw-acme/close`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ code: 1012, reason: 'service restart' }),
+    expect(
+      await admin(connector, 'POST', '/instances/gw-acme/close', { code: 1012, reason: 'service restart' }),
+    ).toEqual({
+      closed: 1,
     })
-    expect(res.status).toBe(200)
     await reader.waitFor((e) => e.event === 'instance' && e.data.id === 'acme')
-    await answersQuickly(running.url)
+    await answersEveryRequest(running.url)
 
     for (const socket of silent) socket.destroy()
     await until('every silent stream forgotten', async () => (await sseClients(running.url)) === 1, 10_000)
