@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RunningConnector } from './connector'
-import { api, dial, IDENTITY, provision, startTestConnector, tempDir, tokenFor } from './test-support'
+import { api, dial, IDENTITY, provision, startTestConnector, tempDir, tokenFor, waitFor } from './test-support'
 
 const running: RunningConnector[] = []
 async function start(options: Parameters<typeof startTestConnector>[0] = {}) {
@@ -254,6 +254,38 @@ describe('the admin API', () => {
     })
     expect(await peer.closed).toEqual({ code: 1011, reason: 'overloaded' })
     expect((await api(c, 'POST', '/admin/instances/gw-a/close', { code: 99 })).status).toBe(400)
+  })
+
+  it('drops a socket without a close frame for 1006, as a broken network would', async () => {
+    const c = await start()
+    const secret = await provision(c, 'gw-a')
+    const peer = dial(c.url, tokenFor('gw-a', secret))
+    await peer.opened
+    expect((await api(c, 'POST', '/admin/close-many', { gatewayIds: ['gw-a'], code: 1006 })).json.closed).toBe(1)
+    // ws reports 1006 only when no close frame arrived.
+    expect(await peer.closed).toEqual({ code: 1006, reason: '' })
+    await waitFor(async () =>
+      (await api(c, 'GET', '/admin/instances/gw-a')).json.connections === 0 ? true : undefined,
+    )
+  })
+
+  it('counts the most sockets a gateway ever had open at once', async () => {
+    const c = await start()
+    const secret = await provision(c, 'gw-a')
+    const peak = async () => (await api(c, 'GET', '/admin/instances/gw-a')).json.peakConnections
+    expect(await peak()).toBe(0)
+    const first = dial(c.url, tokenFor('gw-a', secret))
+    await first.opened
+    first.ws.close()
+    await first.closed
+    const second = dial(c.url, tokenFor('gw-a', secret))
+    await second.opened
+    expect(await peak()).toBe(1)
+    const third = dial(c.url, tokenFor('gw-a', secret))
+    await third.opened
+    expect(await peak()).toBe(2)
+    second.ws.close()
+    third.ws.close()
   })
 
   it('rejects the next N upgrades with a chosen code or HTTP status, then accepts again', async () => {

@@ -62,6 +62,8 @@ export interface RelayServer {
   addRejection(rule: RejectionRule): void
   clearRejections(gatewayId: string | null): void
   stats(gatewayId: string): UpgradeStats
+  /** The most sockets a gateway ever had open at once (closing ones not counted): 1 when healthy. */
+  peakOpen(gatewayId: string): number
   /** Wall-clock times (ms) of the accepted upgrades since `sinceMs`, oldest first (the last 200,000 kept). */
   acceptedSince(sinceMs: number): number[]
   /** Buffers an inbound event for a gateway and delivers it to a live session if there is one. */
@@ -91,6 +93,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
   const live = new Map<string, Set<RelaySession>>()
   const buffers = new Map<string, InboundBuffer>()
   const statsByGateway = new Map<string, UpgradeStats>()
+  const peakOpenByGateway = new Map<string, number>()
   let rules: RejectionRule[] = []
   const faultsByGateway = new Map<string, SessionFaults>()
   const acceptedLog: number[] = []
@@ -242,6 +245,9 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
           live.set(gatewayId, set)
         }
         set.add(session)
+        let open = 0
+        for (const s of set) if (s.open) open += 1
+        if (open > (peakOpenByGateway.get(gatewayId) ?? 0)) peakOpenByGateway.set(gatewayId, open)
         log.info({ gatewayId }, 'relay socket accepted')
       })
     },
@@ -286,6 +292,8 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     stats(gatewayId) {
       return { ...(statsByGateway.get(gatewayId) ?? emptyStats()) }
     },
+
+    peakOpen: (gatewayId) => peakOpenByGateway.get(gatewayId) ?? 0,
 
     acceptedSince(sinceMs) {
       return acceptedLog.filter((t) => t >= sinceMs)

@@ -6,7 +6,7 @@
  */
 import { assertNever } from '@relay-console/shared/assert-never'
 import type { Clock } from '@relay-console/shared/clock'
-import { CLOSE_MESSAGE_TOO_BIG } from '@relay-console/shared/relay/close-codes'
+import { CLOSE_ABNORMAL, CLOSE_MESSAGE_TOO_BIG } from '@relay-console/shared/relay/close-codes'
 import {
   type CapabilityDescriptor,
   decodeGatewayFrame,
@@ -93,9 +93,16 @@ export class RelaySession {
     this.#ws.send(encodeFrame(frame))
   }
 
+  /** Closes with a close frame; 1006, which no frame may carry, drops the socket without one. */
   close(code: number, reason: string): void {
     if (this.#closed) return
-    this.#ws.close(code, reason)
+    if (code === CLOSE_ABNORMAL) this.terminate()
+    else this.#ws.close(code, reason)
+  }
+
+  /** Open for traffic: not yet closing (a closing socket still counts until its TCP goes). */
+  get open(): boolean {
+    return this.#ws.readyState === this.#ws.OPEN
   }
 
   ping(): void {

@@ -92,6 +92,7 @@ function describe(record: GatewayRecord, relay: RelayServer) {
     secretVersion: record.secretVersion,
     platforms: record.platforms,
     connections: sessions.length,
+    peakConnections: relay.peakOpen(record.gatewayId),
     connected: sessions.some((s) => s.handshaken),
     hellos: sessions.flatMap((s) => [...s.hellos.keys()]),
     upgrades: relay.stats(record.gatewayId),

@@ -10,6 +10,8 @@ export const CLOSE_MESSAGE_TOO_BIG = 1009
 export const CLOSE_NORMAL = 1000
 export const CLOSE_GOING_AWAY = 1001
 export const CLOSE_INTERNAL_ERROR = 1011
+/** Never on the wire: the socket broke without a close frame (RFC 6455 §7.1.5). */
+export const CLOSE_ABNORMAL = 1006
 
 /** Reasons the connector puts on a 4401 close. Only `expired` is never a revocation. */
 export const UNAUTHORIZED_REASONS = ['unauthorized', 'expired', 'revoked'] as const
