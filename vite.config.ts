@@ -57,6 +57,17 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          name: 'reliability',
+          root: './reliability',
+          include: ['src/**/*.test.ts'],
+          environment: 'node',
+          // The chaos run compares heaps after a full collection.
+          execArgv: ['--expose-gc'],
+          testTimeout: 120_000,
+        },
+      },
+      {
         plugins: [react()],
         test: {
           name: 'web',
