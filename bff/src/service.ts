@@ -14,7 +14,7 @@ import { createApp } from './http/app'
 import { createOperatorAuth } from './http/auth'
 import { createLogger } from './lib/log'
 import { createMetrics } from './lib/metrics'
-import { createRelayIntents } from './ops/relay-intent'
+import { createRelayIntents, type RelayIntentsOptions } from './ops/relay-intent'
 import { createDialPacer } from './relay/dial-pacer'
 import type { Dialer } from './relay/dialer'
 import { createFleet } from './relay/fleet'
@@ -36,6 +36,8 @@ export interface ConsoleOptions {
   revocationGraceMs?: number
   /** Collect Node's default process metrics (off in tests that start many consoles). */
   processMetrics?: boolean
+  /** Observes opt-outs and opt-ins passing their checkpoints (crash tests). */
+  checkpoint?: RelayIntentsOptions['checkpoint']
 }
 
 export interface RunningConsole {
@@ -103,6 +105,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     log,
     retry: options.retry,
     revocationGraceMs: options.revocationGraceMs,
+    checkpoint: options.checkpoint,
   })
   onRevoked = (id, reason) => intents.onRevoked(id, reason)
 

@@ -26,6 +26,21 @@ export interface IntentError {
   message: string
 }
 
+/**
+ * The points of an opt-out and an opt-in where a crash leaves a different picture on disk and at
+ * the connector. Tests crash the console at each (see reliability/); nothing else listens.
+ */
+export const INTENT_CHECKPOINTS = [
+  'opt_out:intent_written',
+  'opt_out:connector_confirmed',
+  'opt_out:settled',
+  'opt_in:intent_written',
+  'opt_in:secret_issued',
+  'opt_in:secret_saved',
+  'opt_in:settled',
+] as const
+export type IntentCheckpoint = (typeof INTENT_CHECKPOINTS)[number]
+
 export type IntentOutcome = { ok: true; instance: Instance } | { ok: false; instance: Instance; error: IntentError }
 
 export interface RelayIntentsOptions {
@@ -46,6 +61,8 @@ export interface RelayIntentsOptions {
   retry?: { baseMs: number; maxMs: number }
   /** How long an opt-out waits for the real 4401 path before showing Disabled by itself. */
   revocationGraceMs?: number
+  /** Called, synchronously, as an operation passes each of its checkpoints. */
+  checkpoint?: (point: IntentCheckpoint, instanceId: string) => void
 }
 
 export interface RelayIntents {
@@ -65,6 +82,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   const { state, store, fleet, connector, clock, log } = options
   const retryOptions = options.retry ?? { baseMs: 2000, maxMs: 300_000 }
   const grace = options.revocationGraceMs ?? 5000
+  const checkpoint = options.checkpoint ?? (() => {})
   const secrets = new Map<string, string | null>()
   const locks = new Map<string, Promise<unknown>>()
   const retries = new Map<string, { kind: RetryKind; attempt: number; timer: TimerHandle | null }>()
@@ -187,6 +205,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     }
     store.settleAudit(auditId, 'ok', detail)
     state.setIntent(id, false, null)
+    checkpoint('opt_out:settled', id)
     return ok(id)
   }
 
@@ -196,6 +215,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     if (secret === null) return completeOptOut(id, auditId, 'no relay credential was held; nothing to revoke')
     const result = await connector.deprovision(m.gatewayId, secret)
     if (result.ok) {
+      checkpoint('opt_out:connector_confirmed', id)
       return completeOptOut(id, auditId, result.value.alreadyRevoked ? 'already revoked at the connector' : null)
     }
     if (result.kind === 'http' && (result.status === 401 || result.status === 403 || result.status === 404)) {
@@ -220,6 +240,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     if (!m.optedIn && m.pending === null) return ok(id)
     const auditId = store.appendAudit(auditEntry('opt_out', id, actor))
     state.setIntent(id, false, 'opting_out') // write-ahead
+    checkpoint('opt_out:intent_written', id)
     cancelRetry(id)
     fleet.holdRedials(id)
     return deprovision(id, auditId)
@@ -270,14 +291,17 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
       return failed(id, { code: 'secret_withheld', message })
     }
     if (issued !== null) {
+      checkpoint('opt_in:secret_issued', id)
       store.saveSecret(id, issued)
       secrets.set(id, issued)
+      checkpoint('opt_in:secret_saved', id)
     }
     cancelRetry(id)
     // A NEW transport: fresh latches, the new secret.
     await fleet.start({ ...spec, secret })
     store.settleAudit(auditId, 'ok', issued === null ? 'connector withheld a new secret; kept the one in hand' : null)
     state.setIntent(id, true, null)
+    checkpoint('opt_in:settled', id)
     return ok(id)
   }
 
@@ -286,6 +310,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     if (m.optedIn && m.pending === null) return ok(id)
     const auditId = store.appendAudit(auditEntry('opt_in', id, actor))
     state.setIntent(id, true, 'opting_in') // write-ahead
+    checkpoint('opt_in:intent_written', id)
     cancelRetry(id)
     return provision(id, auditId)
   }
