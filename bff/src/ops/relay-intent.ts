@@ -173,6 +173,18 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     detail,
   })
 
+  /**
+   * The write-ahead: the intent, marked pending, and its audit entry land together before anything
+   * else happens, so a crash leaves both or neither. Returns the entry's id.
+   */
+  function writeAhead(id: string, optedIn: boolean, entry: ReturnType<typeof auditEntry>): number {
+    return store.transaction(() => {
+      const auditId = store.appendAudit(entry)
+      state.setIntent(id, optedIn, optedIn ? 'opting_in' : 'opting_out')
+      return auditId
+    })
+  }
+
   // ── opting out ────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -203,8 +215,10 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
       // Disabled without dialling.
       await fleet.showDisabled(specOf(mustGet(id)))
     }
-    store.settleAudit(auditId, 'ok', detail)
-    state.setIntent(id, false, null)
+    store.transaction(() => {
+      store.settleAudit(auditId, 'ok', detail)
+      state.setIntent(id, false, null)
+    })
     checkpoint('opt_out:settled', id)
     return ok(id)
   }
@@ -238,8 +252,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   async function optOut(id: string, actor: string): Promise<IntentOutcome> {
     const m = mustGet(id)
     if (!m.optedIn && m.pending === null) return ok(id)
-    const auditId = store.appendAudit(auditEntry('opt_out', id, actor))
-    state.setIntent(id, false, 'opting_out') // write-ahead
+    const auditId = writeAhead(id, false, auditEntry('opt_out', id, actor))
     checkpoint('opt_out:intent_written', id)
     cancelRetry(id)
     fleet.holdRedials(id)
@@ -299,8 +312,10 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     cancelRetry(id)
     // A NEW transport: fresh latches, the new secret.
     await fleet.start({ ...spec, secret })
-    store.settleAudit(auditId, 'ok', issued === null ? 'connector withheld a new secret; kept the one in hand' : null)
-    state.setIntent(id, true, null)
+    store.transaction(() => {
+      store.settleAudit(auditId, 'ok', issued === null ? 'connector withheld a new secret; kept the one in hand' : null)
+      state.setIntent(id, true, null)
+    })
     checkpoint('opt_in:settled', id)
     return ok(id)
   }
@@ -308,8 +323,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   async function optIn(id: string, actor: string): Promise<IntentOutcome> {
     const m = mustGet(id)
     if (m.optedIn && m.pending === null) return ok(id)
-    const auditId = store.appendAudit(auditEntry('opt_in', id, actor))
-    state.setIntent(id, true, 'opting_in') // write-ahead
+    const auditId = writeAhead(id, true, auditEntry('opt_in', id, actor))
     checkpoint('opt_in:intent_written', id)
     cancelRetry(id)
     return provision(id, auditId)
@@ -329,6 +343,9 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
 
   return {
     async start() {
+      // Entries a crash left pending: their operations are resumed below as *_retry entries.
+      const interrupted = store.settleInterrupted('interrupted: the console stopped before this finished')
+      if (interrupted > 0) log.warn({ entries: interrupted }, 'settled audit entries a stop interrupted')
       for (const id of state.ids()) {
         const m = mustGet(id)
         const stored = options.storedSecrets.get(id)

@@ -105,6 +105,48 @@ describe('openSqliteStore', () => {
     store.close()
   })
 
+  it('settles the entries a crash left pending as failed, and only those', () => {
+    const stateDir = dir()
+    const crashed = openSqliteStore({ stateDir, now: Date.now })
+    crashed.define([definition])
+    const entry = { actor: 'operator', action: 'opt_out', instanceId: 'acme', detail: null } as const
+    const done = crashed.appendAudit({ ...entry, result: 'pending' })
+    crashed.settleAudit(done, 'ok', null)
+    crashed.appendAudit({ ...entry, result: 'pending' })
+    // No close: the process died here.
+    const reopened = openSqliteStore({ stateDir, now: Date.now })
+    expect(reopened.settleInterrupted('interrupted')).toBe(1)
+    expect(reopened.audit({ limit: 10 }).map((e) => [e.result, e.detail])).toEqual([
+      ['failed', 'interrupted'],
+      ['ok', null],
+    ])
+    expect(reopened.settleInterrupted('interrupted')).toBe(0)
+    reopened.close()
+  })
+
+  it('lands the writes of a transaction together or not at all', () => {
+    const store = openSqliteStore({ stateDir: null, now: Date.now })
+    store.define([definition])
+    const entry = { actor: 'operator', action: 'opt_out', instanceId: 'acme', result: 'pending', detail: null } as const
+    expect(() =>
+      store.transaction(() => {
+        store.appendAudit(entry)
+        store.saveIntent('acme', false, 'opting_out')
+        throw new Error('disk full')
+      }),
+    ).toThrow('disk full')
+    expect(store.audit({ limit: 10 })).toEqual([])
+    expect(store.define([definition])[0]).toMatchObject({ optedIn: true, pending: null })
+    const id = store.transaction(() => {
+      const added = store.appendAudit(entry)
+      store.saveIntent('acme', false, 'opting_out')
+      return added
+    })
+    expect(id).toBeGreaterThan(0)
+    expect(store.define([definition])[0]).toMatchObject({ optedIn: false, pending: 'opting_out' })
+    store.close()
+  })
+
   it('only returns the instances it was asked to define, in their order', () => {
     const store = openSqliteStore({ stateDir: null, now: Date.now })
     store.define([definition, { ...definition, id: 'b', gatewayId: 'gw-b' }])

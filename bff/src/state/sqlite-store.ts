@@ -122,6 +122,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
        VALUES (@at, @actor, @action, @instanceId, @result, @detail)`,
     ),
     settleAudit: db.prepare('UPDATE audit SET result = ?, detail = ? WHERE id = ?'),
+    settleInterrupted: db.prepare("UPDATE audit SET result = 'failed', detail = ? WHERE result = 'pending'"),
     trimAudit: db.prepare(`DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ${AUDIT_CAP}`),
     auditAll: db.prepare<[number], Record<string, unknown>>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
     auditFor: db.prepare<[string, number], Record<string, unknown>>(
@@ -224,6 +225,12 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     },
     settleAudit(entryId, result, detail) {
       q.settleAudit.run(result, detail, entryId)
+    },
+    settleInterrupted(detail) {
+      return q.settleInterrupted.run(detail).changes
+    },
+    transaction(work) {
+      return db.transaction(work)()
     },
     audit({ limit, instanceId }) {
       const rows = instanceId === undefined ? q.auditAll.all(limit) : q.auditFor.all(instanceId, limit)

@@ -52,6 +52,10 @@ export interface StateStore {
   history(id: string, limit: number): Transition[]
   appendAudit(entry: NewAuditEntry): number
   settleAudit(entryId: number, result: AuditResult, detail: string | null): void
+  /** Settles every entry still pending (left so by a crash) as failed with this detail; returns how many. */
+  settleInterrupted(detail: string): number
+  /** Runs `work` so that the writes it makes land together or not at all. */
+  transaction<T>(work: () => T): T
   /** Newest first. */
   audit(options: { limit: number; instanceId?: string | undefined }): AuditEntry[]
   /** Writes whatever is queued behind. */
