@@ -253,7 +253,11 @@ describe('the admin API', () => {
       closed: 1,
     })
     expect(await peer.closed).toEqual({ code: 1011, reason: 'overloaded' })
-    expect((await api(c, 'POST', '/admin/instances/gw-a/close', { code: 99 })).status).toBe(400)
+    for (const code of [99, 1004, 1005, 1015, 2000, 5000]) {
+      const refused = await api(c, 'POST', '/admin/instances/gw-a/close', { code })
+      expect(refused.status, `code ${code}`).toBe(400)
+      expect(refused.json.error).toMatch(/code/)
+    }
   })
 
   it('drops a socket without a close frame for 1006, as a broken network would', async () => {

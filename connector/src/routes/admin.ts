@@ -16,7 +16,14 @@ import { fail, readBody } from './http-errors'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
-const CloseCode = z.number().int().min(1000).max(4999)
+/** A code a close frame may carry (RFC 6455 §7.4), or 1006: drop the socket without a frame. */
+const CloseCode = z
+  .number()
+  .int()
+  .refine(
+    (code) => (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005) || (code >= 3000 && code <= 4999),
+    'must be 1000–1014 (not 1004 or 1005) or 3000–4999; 1006 drops the socket without a close frame',
+  )
 const Reason = z.string().max(120)
 
 const CloseBody = z.object({ code: CloseCode.default(1011), reason: Reason.default('closed by admin') })
