@@ -138,7 +138,7 @@ describe('leaks', () => {
       client.close()
     }
 
-    await repeat(500, 50, cycle)
+    await repeat(1000, 50, cycle)
     await until('every warm-up stream gone', async () => (await streams()) === 0)
     const baseline = await footprint()
     await repeat(STREAM_CYCLES, 50, cycle)
