@@ -65,6 +65,19 @@ export function run(args: string[], env: Record<string, string> = {}, nodeArgs: 
   }
 }
 
+/** The connector's admin API with the bench admin token; a non-2xx answer throws. */
+export function connectorAdmin(connectorUrl: string) {
+  return async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${connectorUrl}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`)
+    return (await res.json()) as T
+  }
+}
+
 export async function waitHealthy(url: string, proc: Proc, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

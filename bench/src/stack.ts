@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { freePort, type Proc, run, TOKENS, tempDir, waitHealthy, writeJson } from './procs'
+import { connectorAdmin, freePort, type Proc, run, TOKENS, tempDir, waitHealthy, writeJson } from './procs'
 
 export interface BenchInstance {
   id: string
@@ -57,15 +57,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   let connector = run(connectorArgs)
   await waitHealthy(connectorUrl, connector)
 
-  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${connectorUrl}/admin${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`)
-    return (await res.json()) as T
-  }
+  const admin = connectorAdmin(connectorUrl)
 
   const width = String(options.instances).length
   const instances = Array.from({ length: options.instances }, (_, i) => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { freePort, type Proc, run, TOKENS, tempDir, waitHealthy } from '@relay-console/bench/procs'
+import { connectorAdmin, freePort, type Proc, run, TOKENS, tempDir, waitHealthy } from '@relay-console/bench/procs'
 import { EventsSchema, RelayTimingsSchema } from '@relay-console/bff/config/schema'
 import { REDACT_PATHS } from '@relay-console/bff/lib/log'
 import { type RunningConsole, startConsole } from '@relay-console/bff/service'
@@ -72,15 +72,7 @@ export async function startChaosStack(count: number): Promise<ChaosStack> {
   }
   await startConnector()
 
-  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${connectorUrl}/admin${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`)
-    return (await res.json()) as T
-  }
+  const admin = connectorAdmin(connectorUrl)
 
   const width = String(count - 1).length
   const seeded = Array.from({ length: count }, (_, i) => {

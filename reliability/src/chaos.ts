@@ -43,20 +43,20 @@ export const FAULT_KINDS = [
 ] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
-/** One round: drops most often, one connector kill, one of each revocation path. */
-const DECK: FaultKind[] = [
-  ...FAULT_KINDS.filter((k) => k.startsWith('drop_')).flatMap((k) => [k, k, k]),
-  'expired_close',
-  'expired_close',
-  'expired_handshake',
-  'expired_handshake',
-  'pause',
-  'kill',
-  'revoke',
-  'opt_out',
-  'opt_in',
-  'opt_in',
-]
+/** How often each fault is in one round: drops most, one connector kill, one of each revocation path. */
+const PER_ROUND: Record<FaultKind, number> = {
+  drop_1006: 3,
+  drop_1011: 3,
+  drop_1012: 3,
+  expired_close: 2,
+  expired_handshake: 2,
+  pause: 1,
+  kill: 1,
+  revoke: 1,
+  opt_out: 1,
+  opt_in: 2,
+}
+const DECK = FAULT_KINDS.flatMap((kind) => Array.from({ length: PER_ROUND[kind] }, () => kind))
 
 /** Where the run believes an instance stands; every streamed change is checked against it. */
 type Phase =

@@ -10,7 +10,16 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, type Proc, run, sleep, TOKENS, tempDir, waitHealthy } from '@relay-console/bench/procs'
+import {
+  connectorAdmin,
+  freePort,
+  type Proc,
+  run,
+  sleep,
+  TOKENS,
+  tempDir,
+  waitHealthy,
+} from '@relay-console/bench/procs'
 import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/relay-intent'
 import { type RunningConnector, startConnector } from '@relay-console/connector'
 import { type AuditEntry, AuditResponseSchema, ClientInstancesResponseSchema } from '@relay-console/shared/api'
@@ -59,15 +68,7 @@ let configFile: string
 let consoleUrl: string
 let current: Proc | null = null
 
-async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${connector.httpUrl}/admin${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`)
-  return (await res.json()) as T
-}
+let admin: ReturnType<typeof connectorAdmin>
 
 const operator = { authorization: `Bearer ${TOKENS.RELAY_CONSOLE_TOKEN}`, 'content-type': 'application/json' }
 
@@ -162,6 +163,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     pingIntervalMs: 1000,
   })
+  admin = connectorAdmin(connector.httpUrl)
   for (const { gatewayId, secret, platforms } of INSTANCES) {
     await admin('POST', '/instances', { gatewayId, secret, platforms })
   }

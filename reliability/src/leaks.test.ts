@@ -5,7 +5,7 @@
  * RELIABILITY_PROFILE=full: 10,000 and 1,000.
  */
 import { join } from 'node:path'
-import { freePort, TOKENS, tempDir } from '@relay-console/bench/procs'
+import { connectorAdmin, freePort, TOKENS, tempDir } from '@relay-console/bench/procs'
 import { SseClient } from '@relay-console/bench/sse'
 import { EventsSchema, RelayTimingsSchema } from '@relay-console/bff/config/schema'
 import { silentLog } from '@relay-console/bff/lib/log'
@@ -64,12 +64,11 @@ async function connector(): Promise<RunningConnector> {
 }
 
 async function seed(c: RunningConnector, gatewayId: string, secret: string) {
-  const res = await fetch(`${c.httpUrl}/admin/instances`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ gatewayId, secret, platforms: [{ platform: 'discord', botId: '1' }] }),
+  await connectorAdmin(c.httpUrl)('POST', '/instances', {
+    gatewayId,
+    secret,
+    platforms: [{ platform: 'discord', botId: '1' }],
   })
-  if (!res.ok) throw new Error(`seeding answered ${res.status}`)
 }
 
 /** Runs `cycle` `total` times, `parallel` at a time. */
@@ -166,12 +165,8 @@ describe('leaks', () => {
       },
     })
     cleanups.push(() => fleet.stopAll())
-    const connections = async () => {
-      const res = await fetch(`${c.httpUrl}/admin/instances/gw-leak`, {
-        headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}` },
-      })
-      return ((await res.json()) as { connections: number }).connections
-    }
+    const admin = connectorAdmin(c.httpUrl)
+    const connections = async () => (await admin<{ connections: number }>('GET', '/instances/gw-leak')).connections
     const cycle = async () => {
       connected = false
       await fleet.start({
