@@ -3,65 +3,12 @@
  * and the console as real child processes on free loopback ports, with their own state directory.
  * @module
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, type Proc, run, waitHealthy } from '@relay-console/bench/procs'
 import { ConnectorAdmin } from './connector-admin'
-import { consoleConfig, type FAST_RELAY, type InstanceDef, PROCESS_ENV, REPO, TSX } from './env'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no free port')
-  return address.port
-}
-
-async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}):\n${output()}`)
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${url} did not become healthy:\n${output()}`)
-}
-
-interface Proc {
-  child: ChildProcess
-  output: () => string
-}
-
-function run(args: string[]): Proc {
-  const child = spawn(TSX, args, {
-    cwd: REPO,
-    env: { ...process.env, ...PROCESS_ENV },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout?.on('data', (d) => {
-    output += d
-  })
-  child.stderr?.on('data', (d) => {
-    output += d
-  })
-  return { child, output: () => output }
-}
-
-function stop(proc: Proc | null): Promise<void> {
-  if (proc === null || proc.child.exitCode !== null || proc.child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    proc.child.once('exit', () => resolve())
-    proc.child.kill('SIGTERM')
-  })
-}
+import { consoleConfig, type FAST_RELAY, type InstanceDef, PROCESS_ENV } from './env'
 
 export interface PrivateStack {
   consoleUrl: string
@@ -103,20 +50,13 @@ export async function startPrivateStack(options: {
   let consoleProc: Proc | null = null
 
   const startConnector = async () => {
-    connectorProc = run([
-      'connector/src/main.ts',
-      '--port',
-      String(connectorPort),
-      '--data',
-      join(dir, 'connector'),
-      '--ping-interval-ms',
-      '5000',
-    ])
-    await waitHealthy(connectorUrl, connectorProc.child, connectorProc.output)
+    const args = ['--port', String(connectorPort), '--data', join(dir, 'connector'), '--ping-interval-ms', '5000']
+    connectorProc = run(['connector/src/main.ts', ...args], PROCESS_ENV)
+    await waitHealthy(connectorUrl, connectorProc, 30_000)
   }
   const startConsole = async () => {
-    consoleProc = run(['bff/src/main.ts', '--config', configFile])
-    await waitHealthy(consoleUrl, consoleProc.child, consoleProc.output)
+    consoleProc = run(['bff/src/main.ts', '--config', configFile], PROCESS_ENV)
+    await waitHealthy(consoleUrl, consoleProc, 30_000)
     const proc = consoleProc
     const deadline = Date.now() + 10_000
     while (!/auth\/link\//.test(proc.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
@@ -135,12 +75,12 @@ export async function startPrivateStack(options: {
       if (link === undefined) throw new Error('the console printed no login link')
       return link
     },
-    stopConnector: () => stop(connectorProc),
+    stopConnector: async () => connectorProc?.stop(),
     startConnector,
-    stopConsole: () => stop(consoleProc),
+    stopConsole: async () => consoleProc?.stop(),
     startConsole,
     async stop() {
-      await Promise.all([stop(consoleProc), stop(connectorProc)])
+      await Promise.all([consoleProc?.stop(), connectorProc?.stop()])
       rmSync(dir, { recursive: true, force: true })
     },
   }
