@@ -65,12 +65,12 @@ export function run(args: string[], env: Record<string, string> = {}, nodeArgs: 
   }
 }
 
-/** The connector's admin API with the bench admin token; a non-2xx answer throws. */
-export function connectorAdmin(connectorUrl: string) {
+/** The connector's admin API (the bench admin token unless told); a non-2xx answer throws. */
+export function connectorAdmin(connectorUrl: string, adminToken = TOKENS.CONNECTOR_ADMIN_TOKEN) {
   return async <T = unknown>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${connectorUrl}/admin${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKENS.CONNECTOR_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`)

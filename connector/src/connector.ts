@@ -23,6 +23,9 @@ import { manageRoutes } from './routes/manage'
 import { relayRoutes } from './routes/relay'
 import { openStore } from './store'
 
+export type { UpgradeStats } from './relay-server'
+export type { AdminInstanceView } from './routes/admin'
+
 export interface ConnectorOptions {
   /** Default 127.0.0.1. */
   host?: string

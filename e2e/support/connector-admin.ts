@@ -2,38 +2,15 @@
  * The reference connector's admin API, typed: how the e2e tests inject faults. Never BFF internals.
  * @module
  */
+import { connectorAdmin } from '@relay-console/bench/procs'
+import type { AdminInstanceView as AdminInstance } from '@relay-console/connector'
 import { ADMIN_TOKEN } from './env'
 
-export interface UpgradeStats {
-  total: number
-  accepted: number
-  rejected: number
-  throttled: number
-  lastAt: string | null
-  lastOutcome: string | null
-}
-
-export interface AdminInstance {
-  gatewayId: string
-  revoked: boolean
-  secretVersion: number
-  connections: number
-  connected: boolean
-  hellos: string[]
-  upgrades: UpgradeStats
-}
-
 export class ConnectorAdmin {
-  constructor(readonly baseUrl: string) {}
+  readonly #call: ReturnType<typeof connectorAdmin>
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.baseUrl}/admin${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (!res.ok) throw new Error(`connector admin ${method} ${path}: HTTP ${res.status} ${await res.text()}`)
-    return (await res.json()) as T
+  constructor(readonly baseUrl: string) {
+    this.#call = connectorAdmin(baseUrl, ADMIN_TOKEN)
   }
 
   instance(gatewayId: string): Promise<AdminInstance> {

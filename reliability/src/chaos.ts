@@ -8,6 +8,7 @@
  * and every pick repeatable.
  * @module
  */
+import type { AdminInstanceView } from '@relay-console/connector'
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { startChaosStack } from './chaos-stack'
 import { allIn, InstanceWatch } from './instance-watch'
@@ -114,14 +115,6 @@ export function seededRandom(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-interface ConnectorView {
-  gatewayId: string
-  revoked: boolean
-  connections: number
-  peakConnections: number
-  upgrades: { total: number }
-}
-
 export async function runChaos(
   profile: ChaosProfile,
   progress: (line: string) => void = () => {},
@@ -179,7 +172,10 @@ export async function runChaos(
 
   const connectorView = async () =>
     new Map(
-      (await stack.admin<{ instances: ConnectorView[] }>('GET', '/instances')).instances.map((v) => [v.gatewayId, v]),
+      (await stack.admin<{ instances: AdminInstanceView[] }>('GET', '/instances')).instances.map((v) => [
+        v.gatewayId,
+        v,
+      ]),
     )
   /** The most sockets any gateway had open at once in this connector's life. */
   const samplePeaks = async () => {

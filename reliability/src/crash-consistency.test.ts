@@ -21,7 +21,7 @@ import {
   waitHealthy,
 } from '@relay-console/bench/procs'
 import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/relay-intent'
-import { type RunningConnector, startConnector } from '@relay-console/connector'
+import { type AdminInstanceView, type RunningConnector, startConnector } from '@relay-console/connector'
 import { type AuditEntry, AuditResponseSchema, ClientInstancesResponseSchema } from '@relay-console/shared/api'
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { pino } from 'pino'
@@ -55,13 +55,6 @@ const INSTANCES = ['alpha', 'bravo', 'charlie', 'delta'].map((id, i) => ({
     .map((platform) => ({ platform, botId: `${id}-${platform}` })),
 }))
 
-interface ConnectorView {
-  gatewayId: string
-  revoked: boolean
-  connections: number
-  upgrades: { total: number }
-}
-
 let connector: RunningConnector
 let dir: ReturnType<typeof tempDir>
 let configFile: string
@@ -92,8 +85,8 @@ async function setRelay(id: string, optedIn: boolean): Promise<number> {
   return res.status
 }
 
-async function connectorView(gatewayId: string): Promise<ConnectorView> {
-  return admin<ConnectorView>('GET', `/instances/${gatewayId}`)
+async function connectorView(gatewayId: string): Promise<AdminInstanceView> {
+  return admin<AdminInstanceView>('GET', `/instances/${gatewayId}`)
 }
 
 async function startConsoleProcess(crashAt: IntentCheckpoint | ''): Promise<Proc> {

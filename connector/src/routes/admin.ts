@@ -108,6 +108,9 @@ function describe(record: GatewayRecord, relay: RelayServer) {
   }
 }
 
+/** What `GET /admin/instances/:gatewayId` answers (and each entry of `GET /admin/instances`). */
+export type AdminInstanceView = ReturnType<typeof describe>
+
 export function adminRoutes(deps: AdminRouteDeps): Hono {
   const { store, relay, demo, log } = deps
   const app = new Hono()
