@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { type RunningConnector, startConnector } from '@relay-console/connector'
 import { pino } from 'pino'
+import { afterAll, beforeAll } from 'vitest'
 import type { ResolvedInstance, RuntimeConfig } from './config/load'
 import { EventsSchema, RelayTimingsSchema } from './config/schema'
 import { REDACT_PATHS } from './lib/log'
@@ -99,6 +100,29 @@ export async function testConsole(
     ...options,
   })
   return Object.assign(running, { lines })
+}
+
+/**
+ * One reference connector and one console shared by a whole test file: started before its first
+ * test, stopped after its last. Read `.console` inside tests.
+ */
+export function consoleForThisFile(): { readonly console: RunningConsole } {
+  let connector: RunningConnector | null = null
+  let running: RunningConsole | null = null
+  beforeAll(async () => {
+    connector = await testConnector()
+    running = await testConsole(testConfig(connector.url))
+  })
+  afterAll(async () => {
+    await running?.stop()
+    await connector?.stop()
+  })
+  return {
+    get console() {
+      if (running === null) throw new Error('the console starts before the first test')
+      return running
+    },
+  }
 }
 
 /** `fetch` against a console with the operator bearer, returning status and parsed JSON. */

@@ -1,26 +1,15 @@
-import type { RunningConnector } from '@relay-console/connector'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningConsole } from '../service'
-import { OPERATOR_TOKEN, testConfig, testConnector, testConsole } from '../test-support'
+import { describe, expect, it } from 'vitest'
+import { consoleForThisFile, OPERATOR_TOKEN } from '../test-support'
 
-let connector: RunningConnector
-let console_: RunningConsole
-beforeAll(async () => {
-  connector = await testConnector()
-  console_ = await testConsole(testConfig(connector.url))
-})
-afterAll(async () => {
-  await console_.stop()
-  await connector.stop()
-})
+const shared = consoleForThisFile()
 
 const BEARER = { authorization: `Bearer ${OPERATOR_TOKEN}` }
 const req = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-  console_.app.request(path, { ...init, headers: { host: 'localhost', ...init.headers } })
+  shared.console.app.request(path, { ...init, headers: { host: 'localhost', ...init.headers } })
 
 describe('operator authentication', () => {
   it('guards every /api route but the login itself', async () => {
-    const routes = console_.app.routes
+    const routes = shared.console.app.routes
       .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL')
       .filter((r) => !(r.path === '/api/session' && r.method === 'POST'))
     const seen = new Set(routes.map((r) => `${r.method} ${r.path}`))
@@ -87,7 +76,7 @@ describe('operator authentication', () => {
   })
 
   it('logs in once through a login link, and never twice', async () => {
-    const code = console_.loginLink().split('/auth/link/')[1] ?? ''
+    const code = shared.console.loginLink().split('/auth/link/')[1] ?? ''
     const first = await req(`/auth/link/${code}`)
     expect(first.status).toBe(303)
     expect(first.headers.get('location')).toBe('/')
@@ -100,7 +89,7 @@ describe('operator authentication', () => {
 
 describe('request guards', () => {
   it('refuses a Host it does not answer for (DNS rebinding)', async () => {
-    const res = await console_.app.request('/api/instances', { headers: { host: 'evil.example', ...BEARER } })
+    const res = await shared.console.app.request('/api/instances', { headers: { host: 'evil.example', ...BEARER } })
     expect(res.status).toBe(421)
     expect(((await res.json()) as any).error.code).toBe('unknown_host')
   })
@@ -166,7 +155,7 @@ describe('bad input changes nothing', () => {
   it('throttles repeated failed logins', async () => {
     const attempts: number[] = []
     for (let i = 0; i < 12; i++) {
-      const res = await console_.app.request(
+      const res = await shared.console.app.request(
         '/api/session',
         { method: 'POST', body: JSON.stringify({ token: `wrong-${i}` }), headers: { host: 'localhost' } },
         { incoming: { socket: { remoteAddress: '203.0.113.9' } } },

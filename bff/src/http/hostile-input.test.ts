@@ -3,26 +3,15 @@
  * gets random ids, query strings, content types and bodies. The console always answers: never a
  * 5xx, every refusal a JSON `{ error: { code, message } }`, and the fleet unchanged by garbage.
  */
-import type { RunningConnector } from '@relay-console/connector'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningConsole } from '../service'
-import { OPERATOR_TOKEN, testConfig, testConnector, testConsole } from '../test-support'
+import { describe, expect, it } from 'vitest'
+import { consoleForThisFile, OPERATOR_TOKEN } from '../test-support'
 
-let connector: RunningConnector
-let console_: RunningConsole
-beforeAll(async () => {
-  connector = await testConnector()
-  console_ = await testConsole(testConfig(connector.url))
-})
-afterAll(async () => {
-  await console_.stop()
-  await connector.stop()
-})
+const shared = consoleForThisFile()
 
 /** The event stream stays open by design; its input (Last-Event-ID) is fuzzed on its own below. */
 const apiRoutes = () =>
-  console_.app.routes.filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL' && r.path !== '/api/events')
+  shared.console.app.routes.filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL' && r.path !== '/api/events')
 
 const body = fc.oneof(
   fc.string(),
@@ -88,7 +77,7 @@ describe('hostile input to the API', () => {
           // Header values cannot carry control characters; those never reach the server at all.
           if (/^[\x20-\x7e]*$/.test(lastEventId)) headers['last-event-id'] = lastEventId
           // Over a real socket: the stream writes to Node's response itself.
-          const res = await fetch(`${console_.url}/api/events`, {
+          const res = await fetch(`${shared.console.url}/api/events`, {
             headers: { ...headers, authorization: `Bearer ${OPERATOR_TOKEN}` },
             signal: abort.signal,
           })
@@ -103,7 +92,7 @@ describe('hostile input to the API', () => {
 })
 
 function request(path: string, init: RequestInit & { headers?: Record<string, string> } = {}) {
-  return console_.app.request(path, {
+  return shared.console.app.request(path, {
     ...init,
     headers: { host: 'localhost', authorization: `Bearer ${OPERATOR_TOKEN}`, ...init.headers },
   })
