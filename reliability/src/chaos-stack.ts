@@ -149,7 +149,7 @@ export async function startChaosStack(count: number): Promise<ChaosStack> {
     startConnector,
     async stop() {
       await running.stop()
-      await (connector as Proc | null)?.stop()
+      await connector?.stop()
       dir.remove()
     },
   }
