@@ -8,6 +8,7 @@
  * and every pick repeatable.
  * @module
  */
+import { sleep } from '@relay-console/bench/procs'
 import type { AdminInstanceView } from '@relay-console/connector'
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { startChaosStack } from './chaos-stack'
@@ -112,8 +113,6 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export async function runChaos(
   profile: ChaosProfile,

@@ -5,7 +5,7 @@
  * RELIABILITY_PROFILE=full: 10,000 and 1,000.
  */
 import { join } from 'node:path'
-import { connectorAdmin, freePort, TOKENS, tempDir } from '@relay-console/bench/procs'
+import { connectorAdmin, freePort, sleep, TOKENS, tempDir } from '@relay-console/bench/procs'
 import { SseClient } from '@relay-console/bench/sse'
 import { EventsSchema, RelayTimingsSchema } from '@relay-console/bff/config/schema'
 import { silentLog } from '@relay-console/bff/lib/log'
@@ -25,8 +25,6 @@ const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface Footprint {
   heapMb: number
