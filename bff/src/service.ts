@@ -1,5 +1,6 @@
 /**
- * The composition root of one console: store, state, event hub, relay fleet, intents, HTTP.
+ * The composition root of one console: store, state and its change stream's listeners, relay
+ * fleet, intents, HTTP.
  * `main.ts` calls it with a config; tests call it with their own.
  * @module
  */
@@ -12,6 +13,7 @@ import type { RuntimeConfig } from './config/load'
 import { createConnectorClient } from './connector-api/client'
 import { createApp } from './http/app'
 import { createOperatorAuth } from './http/auth'
+import { createEventHub } from './http/event-hub'
 import { createLogger } from './lib/log'
 import { createMetrics } from './lib/metrics'
 import { createRelayIntents, type RelayIntentsOptions } from './ops/relay-intent'
@@ -20,7 +22,6 @@ import type { Dialer } from './relay/dialer'
 import { createFleet } from './relay/fleet'
 import { createWsDialer } from './relay/ws-dialer'
 import { ConsoleState } from './state/console-state'
-import { createMemoryEventHub } from './state/event-hub'
 import { openSqliteStore } from './state/sqlite-store'
 
 export interface ConsoleOptions {
@@ -61,8 +62,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const stored = store.define(
     config.instances.map(({ id, displayName, gatewayId, platforms }) => ({ id, displayName, gatewayId, platforms })),
   )
-  const hub = createMemoryEventHub({ onFanout: (ms) => metrics.fanoutSeconds.observe(ms / 1000) })
-  const state = new ConsoleState(store, hub, stored, now)
+  const state = new ConsoleState({ store, stored, now, log })
+  // The change stream's listeners: the event stream and the metrics.
+  const hub = createEventHub({ onFanout: (ms) => metrics.fanoutSeconds.observe(ms / 1000) })
+  state.subscribe(hub.publish)
+  state.subscribe(metrics.recordChange)
 
   let onRevoked: (id: string, reason: string) => void = () => {}
   const fleet = createFleet({
@@ -78,8 +82,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     log,
     timings: config.relay,
     attentionAfterMs: config.relay.attentionAfterMs,
-    nextRevision: state.nextRevision,
-    onChange: (change) => state.applyStatus(change),
+    onChange: (change) => state.applyStatus(change.instanceId, change.platforms),
     onRevoked: (id, reason) => onRevoked(id, reason),
     onTransportEvent: (_id, event) => {
       if (event.type === 'dialing') metrics.dials.inc({ kind: event.fresh ? 'fresh_token' : 'regular' })

@@ -6,6 +6,12 @@
 import { z } from 'zod'
 import { PlatformStatusSchema } from './platform-state'
 
+/** A platform an instance fronts and its bot there: what the config lists and each `hello` frame says. */
+export interface PlatformIdentity {
+  platform: string
+  botId: string
+}
+
 export const PENDING_INTENTS = ['opting_out', 'opting_in'] as const
 export const PendingIntentSchema = z.enum(PENDING_INTENTS)
 export type PendingIntent = z.infer<typeof PendingIntentSchema>

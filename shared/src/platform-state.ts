@@ -27,6 +27,27 @@ export const PlatformStatusSchema = z.object({
 })
 export type PlatformStatus = z.infer<typeof PlatformStatusSchema>
 
+/**
+ * Where every platform of a new transport starts: `connecting`, with no error. The label and
+ * emoji of the last status carry over (a restarted console, an instance opted back in), so a card
+ * keeps its names until the next descriptor.
+ */
+export function connectingStatus(platform: string, at: string, last?: PlatformStatus): PlatformStatus {
+  return {
+    platform,
+    label: last?.label ?? null,
+    emoji: last?.emoji ?? null,
+    state: 'connecting',
+    errorCode: null,
+    errorMessage: null,
+    updatedAt: at,
+    attempt: 0,
+    nextRetryAt: null,
+    retryingSince: null,
+    needsAttention: false,
+  }
+}
+
 export function isPlatformState(value: unknown): value is PlatformState {
   return typeof value === 'string' && (PLATFORM_STATES as readonly string[]).includes(value)
 }

@@ -181,6 +181,7 @@ describe('other routes', () => {
       'relay_console_sse_clients',
       'relay_console_event_fanout_seconds',
       'relay_console_http_request_duration_seconds',
+      'relay_console_platform_transitions_total',
     ]) {
       expect(text).toContain(name)
     }

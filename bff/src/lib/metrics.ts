@@ -3,6 +3,7 @@
  * services in one process never share counters.
  * @module
  */
+import type { Transition } from '@relay-console/shared/api'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 export interface Metrics {
@@ -11,18 +12,27 @@ export interface Metrics {
   dials: Counter<'kind'>
   unauthorizedCloses: Counter<'reason'>
   inbound: Counter
+  platformTransitions: Counter<'from' | 'to'>
   sseClients: Gauge
   sseDropped: Counter
   fanoutSeconds: Histogram
   httpSeconds: Histogram<'method' | 'route' | 'status'>
   /** Where the transports-by-phase gauge reads from at scrape time. */
   observeTransports(source: () => Record<string, number>): void
+  /** A listener of the console state's change stream: counts its platform transitions. */
+  recordChange(change: { transitions: readonly Transition[] }): void
 }
 
 export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry()
   if (options.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'relay_console_' })
   let transports: () => Record<string, number> = () => ({})
+  const platformTransitions = new Counter({
+    name: 'relay_console_platform_transitions_total',
+    help: 'Platform state changes, by the state left (none: a new platform) and the state entered',
+    labelNames: ['from', 'to'],
+    registers: [registry],
+  })
   return {
     registry,
     socketsByState: new Gauge({
@@ -37,6 +47,10 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
     }),
     observeTransports(source) {
       transports = source
+    },
+    platformTransitions,
+    recordChange(change) {
+      for (const t of change.transitions) platformTransitions.inc({ from: t.from ?? 'none', to: t.to })
     },
     dials: new Counter({
       name: 'relay_console_dials_total',

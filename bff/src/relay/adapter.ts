@@ -2,20 +2,21 @@
  * Turns what a transport reports into per-platform status (PRODUCT.md "Platform states"), using
  * the one error → state mapping of `shared/error-codes`. Event-driven: the revocation latch
  * becomes `relay_disabled` the moment it closes (upstream polls every second; we don't).
- * Each real change is emitted once, with a fresh revision.
+ * Each real change is emitted once; the state layer numbers it.
  * @module
  */
 import { assertNever } from '@relay-console/shared/assert-never'
 import type { Clock, TimerHandle } from '@relay-console/shared/clock'
 import { isRetryable, RELAY_DISABLED, RELAY_DISABLED_MESSAGE, stateForError } from '@relay-console/shared/error-codes'
-import type { PlatformStatus } from '@relay-console/shared/platform-state'
+import type { PlatformIdentity } from '@relay-console/shared/instance'
+import { connectingStatus, type PlatformStatus } from '@relay-console/shared/platform-state'
 import type { RelayFailure } from './close-policy'
-import type { PlatformIdentity, TransportEvent } from './events'
+import type { TransportEvent } from './events'
 
+/** An instance's platforms after a real change; the state layer numbers it. */
 export interface StatusChange {
   instanceId: string
-  rev: number
-  platforms: PlatformStatus[]
+  platforms: readonly PlatformStatus[]
 }
 
 export interface AdapterOptions {
@@ -24,7 +25,6 @@ export interface AdapterOptions {
   clock: Clock
   /** Continuous retrying for this long raises `needsAttention`; 0 never does. */
   attentionAfterMs: number
-  nextRevision: () => number
   onChange: (change: StatusChange) => void
   /** Where a restarted console left each platform (label, emoji, last state). */
   initial?: readonly PlatformStatus[]
@@ -55,22 +55,13 @@ export class RelayAdapter {
   constructor(options: AdapterOptions) {
     this.#o = options
     const now = iso(options.clock.now())
-    this.#platforms = options.platforms.map(({ platform }) => {
-      const previous = options.initial?.find((p) => p.platform === platform)
-      return {
+    this.#platforms = options.platforms.map(({ platform }) =>
+      connectingStatus(
         platform,
-        label: previous?.label ?? null,
-        emoji: previous?.emoji ?? null,
-        state: 'connecting',
-        errorCode: null,
-        errorMessage: null,
-        updatedAt: now,
-        attempt: 0,
-        nextRetryAt: null,
-        retryingSince: null,
-        needsAttention: false,
-      }
-    })
+        now,
+        options.initial?.find((p) => p.platform === platform),
+      ),
+    )
     // A new transport starts at `connecting`: say so when the caller last showed something else
     // (opting back in from Disabled), so the operator sees connecting → connected.
     const initial = options.initial
@@ -78,7 +69,7 @@ export class RelayAdapter {
       initial !== undefined &&
       this.#platforms.some((p) => initial.find((i) => i.platform === p.platform)?.state !== p.state)
     ) {
-      options.onChange({ instanceId: options.instanceId, rev: options.nextRevision(), platforms: this.#platforms })
+      options.onChange({ instanceId: options.instanceId, platforms: this.#platforms })
     }
   }
 
@@ -188,7 +179,7 @@ export class RelayAdapter {
     })
     this.#scheduleAttention()
     if (changed) {
-      this.#o.onChange({ instanceId: this.#o.instanceId, rev: this.#o.nextRevision(), platforms: this.#platforms })
+      this.#o.onChange({ instanceId: this.#o.instanceId, platforms: this.#platforms })
     }
   }
 

@@ -23,8 +23,3 @@ export type TransportEvent =
   | { type: 'revoked'; reason: string }
   /** The transport cannot work at all (e.g. no usable secret). */
   | { type: 'fatal'; failure: RelayFailure }
-
-export interface PlatformIdentity {
-  platform: string
-  botId: string
-}

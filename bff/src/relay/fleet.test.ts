@@ -63,7 +63,6 @@ async function provision(connector: RunningConnector, gatewayId: string): Promis
 function fleetFor(connectorUrl: string) {
   const changes: StatusChange[] = []
   const revoked: string[] = []
-  let rev = 0
   const fleet: Fleet = createFleet({
     connectorUrl,
     clock: systemClock,
@@ -72,7 +71,6 @@ function fleetFor(connectorUrl: string) {
     log: silentLog,
     timings: FAST,
     attentionAfterMs: 7_200_000,
-    nextRevision: () => ++rev,
     onChange: (change) => changes.push(change),
     onRevoked: (id) => revoked.push(id),
   })

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Clock } from '@relay-console/shared/clock'
+import type { PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import { relaySocketUrl } from '@relay-console/shared/relay/urls'
 import type { Log } from '../lib/log'
@@ -11,7 +12,7 @@ import { RelayAdapter, type StatusChange } from './adapter'
 import type { RelayFailure } from './close-policy'
 import type { DialPacer } from './dial-pacer'
 import type { Dialer } from './dialer'
-import type { PlatformIdentity, TransportEvent } from './events'
+import type { TransportEvent } from './events'
 import { createPingWheel } from './ping-wheel'
 import { DEFAULT_TIMINGS, RelayTransport, type TransportTimings } from './transport'
 
@@ -35,7 +36,6 @@ export interface FleetOptions {
   log: Log
   timings?: Partial<TransportTimings>
   attentionAfterMs: number
-  nextRevision: () => number
   onChange: (change: StatusChange) => void
   /** The revocation latch closed for an instance (after its `disabled` change was emitted). */
   onRevoked?: (instanceId: string, reason: string) => void
@@ -97,7 +97,6 @@ export function createFleet(options: FleetOptions): Fleet {
       platforms: spec.platforms,
       clock: options.clock,
       attentionAfterMs: options.attentionAfterMs,
-      nextRevision: options.nextRevision,
       onChange: options.onChange,
       initial: spec.initial,
     })

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto'
 import { assertNever } from '@relay-console/shared/assert-never'
 import type { Clock, TimerHandle } from '@relay-console/shared/clock'
+import type { PlatformIdentity } from '@relay-console/shared/instance'
 import { CLOSE_MESSAGE_TOO_BIG, CLOSE_NORMAL } from '@relay-console/shared/relay/close-codes'
 import {
   type ConnectorFrame,
@@ -23,7 +24,7 @@ import { backoffDelay } from './backoff'
 import { decideOnEnd, type LocalCause, type SocketEnd } from './close-policy'
 import { type DialPacer, UNPACED } from './dial-pacer'
 import type { Dialer, RelaySocket } from './dialer'
-import type { PlatformIdentity, TransportEvent } from './events'
+import type { TransportEvent } from './events'
 import { createPingWheel, type PingWheel } from './ping-wheel'
 
 export interface TransportTimings {

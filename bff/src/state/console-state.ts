@@ -1,32 +1,56 @@
 /**
  * The console's view of every instance: desired state (`optedIn`, `pending`) next to observed
- * state (`platforms`). Every change gets the next revision and is published to the event hub
- * synchronously, so revisions reach clients in order. Intent is persisted before it is published;
- * observed statuses and their transitions are written behind (they are rebuilt from the sockets).
+ * state (`platforms`), and the change stream out of it.
+ *
+ * Every change is numbered with the next revision and handed, synchronously and in revision
+ * order, to every listener as one {@link StateChange}: the event stream's hub and the metrics
+ * today, a webhook notifier or a cross-replica broker tomorrow. None of them has to wrap another
+ * or tap the relay's callbacks. Intent is persisted before it is emitted; observed statuses and
+ * their transitions are written behind (they are rebuilt from the sockets).
  * @module
  */
 import type { InstancesResponse, Transition } from '@relay-console/shared/api'
-import type { Instance, PendingIntent } from '@relay-console/shared/instance'
-import type { PlatformStatus } from '@relay-console/shared/platform-state'
-import type { StatusChange } from '../relay/adapter'
-import type { PlatformIdentity } from '../relay/events'
-import type { EventHub } from './event-hub'
+import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
+import { connectingStatus, type PlatformStatus } from '@relay-console/shared/platform-state'
+import type { Log } from '../lib/log'
 import type { StateStore, StoredInstance } from './store'
 
 export interface ManagedInstance extends Instance {
   identities: PlatformIdentity[]
 }
 
+/** One change of one instance, as every listener receives it. */
+export interface StateChange {
+  /** Strictly increasing across the console, and across restarts. */
+  rev: number
+  /** The whole instance after the change. */
+  instance: Instance
+  /** The platform state changes it made; empty for a change of intent or within one state. */
+  transitions: readonly Transition[]
+}
+
+export type ChangeListener = (change: StateChange) => void
+
+export interface ConsoleStateOptions {
+  store: StateStore
+  /** The instances to manage, as the store holds them. */
+  stored: readonly StoredInstance[]
+  now: () => number
+  /** A listener that throws is logged; the others still get the change. */
+  log: Log
+}
+
 export class ConsoleState {
   readonly #store: StateStore
-  readonly #hub: EventHub
+  readonly #log: Log
   readonly #instances = new Map<string, ManagedInstance>()
+  readonly #listeners = new Set<ChangeListener>()
 
-  constructor(store: StateStore, hub: EventHub, stored: readonly StoredInstance[], now: () => number) {
-    this.#store = store
-    this.#hub = hub
-    const at = new Date(now()).toISOString()
-    for (const s of stored) {
+  constructor(options: ConsoleStateOptions) {
+    this.#store = options.store
+    this.#log = options.log
+    const at = new Date(options.now()).toISOString()
+    for (const s of options.stored) {
       this.#instances.set(s.id, {
         id: s.id,
         displayName: s.displayName,
@@ -35,28 +59,22 @@ export class ConsoleState {
         pending: s.pending,
         identities: s.platforms,
         // Until the relay reports, every platform is connecting; labels survive from last time.
-        platforms: s.platforms.map(({ platform }) => {
-          const last = s.statuses.find((p) => p.platform === platform)
-          return {
+        platforms: s.platforms.map(({ platform }) =>
+          connectingStatus(
             platform,
-            label: last?.label ?? null,
-            emoji: last?.emoji ?? null,
-            state: 'connecting',
-            errorCode: null,
-            errorMessage: null,
-            updatedAt: at,
-            attempt: 0,
-            nextRetryAt: null,
-            retryingSince: null,
-            needsAttention: false,
-          }
-        }),
+            at,
+            s.statuses.find((p) => p.platform === platform),
+          ),
+        ),
       })
     }
   }
 
-  /** For transports: the single revision counter. */
-  readonly nextRevision = (): number => this.#store.nextRev()
+  /** Adds a listener for every later change; returns its removal. */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
 
   get(id: string): Instance | undefined {
     const managed = this.#instances.get(id)
@@ -80,18 +98,19 @@ export class ConsoleState {
     return { rev: this.#store.currentRev(), instances: [...this.#instances.values()].map(publicView) }
   }
 
-  /** A transport's adapter reported new platform statuses (it already drew `change.rev`). */
-  applyStatus(change: StatusChange): void {
-    const managed = this.#instances.get(change.instanceId)
+  /** The relay reported new platform statuses for an instance. */
+  applyStatus(id: string, platforms: readonly PlatformStatus[]): void {
+    const managed = this.#instances.get(id)
     if (managed === undefined) return
+    const rev = this.#store.nextRev()
     const transitions: Transition[] = []
-    for (const next of change.platforms) {
+    for (const next of platforms) {
       const previous = managed.platforms.find((p) => p.platform === next.platform)
-      if (previous?.state !== next.state) transitions.push(transitionOf(change.rev, previous, next))
+      if (previous?.state !== next.state) transitions.push(transitionOf(rev, previous, next))
     }
-    managed.platforms = change.platforms.map((p) => ({ ...p }))
-    // Published first: the store writes statuses behind, and must not delay the fan-out.
-    this.#hub.publish(change.rev, publicView(managed))
+    managed.platforms = platforms.map((p) => ({ ...p }))
+    // Emitted first: the store writes statuses behind, and must not delay the fan-out.
+    this.#emit({ rev, instance: publicView(managed), transitions })
     this.#store.saveStatuses(managed.id, managed.platforms, transitions)
   }
 
@@ -102,9 +121,22 @@ export class ConsoleState {
     this.#store.saveIntent(id, optedIn, pending)
     managed.optedIn = optedIn
     managed.pending = pending
-    const view = publicView(managed)
-    this.#hub.publish(this.#store.nextRev(), view)
-    return view
+    const instance = publicView(managed)
+    this.#emit({ rev: this.#store.nextRev(), instance, transitions: [] })
+    return instance
+  }
+
+  #emit(change: StateChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change)
+      } catch (error) {
+        this.#log.error(
+          { err: String(error), rev: change.rev, instanceId: change.instance.id },
+          'change listener failed',
+        )
+      }
+    }
   }
 
   #mustGet(id: string): ManagedInstance {

@@ -6,9 +6,8 @@
  * @module
  */
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
-import type { PendingIntent } from '@relay-console/shared/instance'
+import type { PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
-import type { PlatformIdentity } from '../relay/events'
 
 export interface StoredInstance {
   id: string

@@ -1,6 +1,7 @@
 import type { Instance } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
-import { createMemoryEventHub, serializeSse } from './event-hub'
+import type { StateChange } from '../state/console-state'
+import { createEventHub, serializeSse } from './event-hub'
 
 const instance = (id: string): Instance => ({
   id,
@@ -10,26 +11,27 @@ const instance = (id: string): Instance => ({
   pending: null,
   platforms: [],
 })
+const change = (rev: number, instance: Instance): StateChange => ({ rev, instance, transitions: [] })
 const decoder = new TextDecoder()
 
 function manualHub(ringSize?: number) {
   const flushes: Array<() => void> = []
   const timings: number[] = []
-  const hub = createMemoryEventHub({ ringSize, defer: (f) => flushes.push(f), onFanout: (_ms, n) => timings.push(n) })
+  const hub = createEventHub({ ringSize, defer: (f) => flushes.push(f), onFanout: (_ms, n) => timings.push(n) })
   const flush = () => {
     for (const f of flushes.splice(0)) f()
   }
   return { hub, flush, timings }
 }
 
-describe('createMemoryEventHub', () => {
+describe('createEventHub', () => {
   it('serialises each event once, and sends a turn’s events as one chunk, the same to every listener', () => {
     const { hub, flush } = manualHub()
     const got: Uint8Array[][] = [[], []]
     hub.subscribe((c) => got[0]?.push(c), null)
     hub.subscribe((c) => got[1]?.push(c), null)
-    hub.publish(7, instance('a'))
-    hub.publish(8, instance('b'))
+    hub.publish(change(7, instance('a')))
+    hub.publish(change(8, instance('b')))
     expect(got[0]).toHaveLength(0)
     flush()
     expect(got[0]).toHaveLength(1)
@@ -41,15 +43,15 @@ describe('createMemoryEventHub', () => {
 
   it('does not send a pending batch again to a listener that joined after it (its replay has it)', () => {
     const { hub, flush } = manualHub()
-    hub.publish(1, instance('a'))
+    hub.publish(change(1, instance('a')))
     flush()
-    hub.publish(2, instance('b'))
+    hub.publish(change(2, instance('b')))
     const got: string[] = []
     const { replay } = hub.subscribe((c) => got.push(decoder.decode(c)), 1)
     expect(replay?.map((e) => e.rev)).toEqual([2])
     flush()
     expect(got).toEqual([])
-    hub.publish(3, instance('c'))
+    hub.publish(change(3, instance('c')))
     flush()
     expect(got).toHaveLength(1)
     expect(got[0]).toContain('id: 3')
@@ -57,7 +59,7 @@ describe('createMemoryEventHub', () => {
 
   it('replays exactly what a client missed, nothing when it missed nothing, and asks for a snapshot otherwise', () => {
     const { hub, flush } = manualHub(3)
-    for (const rev of [1, 2, 3, 4, 5]) hub.publish(rev, instance(`i${rev}`))
+    for (const rev of [1, 2, 3, 4, 5]) hub.publish(change(rev, instance(`i${rev}`)))
     flush()
     expect(hub.subscribe(() => {}, 3).replay?.map((e) => e.rev)).toEqual([4, 5])
     expect(hub.subscribe(() => {}, 2).replay?.map((e) => e.rev)).toEqual([3, 4, 5])
@@ -73,8 +75,8 @@ describe('createMemoryEventHub', () => {
     hub.subscribe(() => {}, null)
     a.unsubscribe()
     expect(hub.listeners).toBe(1)
-    hub.publish(1, instance('x'))
-    hub.publish(2, instance('y'))
+    hub.publish(change(1, instance('x')))
+    hub.publish(change(2, instance('y')))
     flush()
     expect(timings).toEqual([1])
   })

@@ -1,11 +1,12 @@
 /**
- * The SSE fan-out, behind a small interface (a multi-replica backend would publish through a
- * broker). Each event is serialised once, into the exact SSE text every client receives; the
- * events of one turn of the event loop are joined and encoded once, and that one chunk goes to
- * every client. A ring of recent events lets a reconnecting client resume from `Last-Event-ID`.
+ * The event stream's fan-out: one listener of the console state's change stream, and the one
+ * place that knows the SSE wire format. Each change is serialised once, into the exact SSE text
+ * every client receives; the events of one turn of the event loop are joined and encoded once, and
+ * that one chunk goes to every client. A ring of recent events lets a reconnecting client resume
+ * from `Last-Event-ID`.
  * @module
  */
-import type { Instance } from '@relay-console/shared/instance'
+import type { StateChange } from '../state/console-state'
 
 export interface SerializedEvent {
   rev: number
@@ -23,7 +24,8 @@ export interface Subscription {
 }
 
 export interface EventHub {
-  publish(rev: number, instance: Instance): void
+  /** A listener of the console state's change stream: serialises and queues one change. */
+  publish(change: StateChange): void
   /**
    * Subscribes, and in the same tick answers what to replay: nothing can fall in between. The
    * listener gets everything published after this call (not what it already has via the replay or
@@ -33,11 +35,12 @@ export interface EventHub {
   readonly listeners: number
 }
 
+/** One SSE message: `event:`, optional `id:`, one `data:` line of JSON, and the blank line. */
 export function serializeSse(event: string, data: unknown, id?: number): string {
   return `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`
 }
 
-export interface MemoryHubOptions {
+export interface EventHubOptions {
   ringSize?: number
   /** Called with the time one batch took to reach every listener, in milliseconds. */
   onFanout?: (ms: number, listeners: number) => void
@@ -47,7 +50,7 @@ export interface MemoryHubOptions {
 
 const encoder = new TextEncoder()
 
-export function createMemoryEventHub(options: MemoryHubOptions = {}): EventHub {
+export function createEventHub(options: EventHubOptions = {}): EventHub {
   const ringSize = options.ringSize ?? 1024
   const defer = options.defer ?? ((flush) => setImmediate(flush))
   const ring: SerializedEvent[] = []
@@ -68,7 +71,7 @@ export function createMemoryEventHub(options: MemoryHubOptions = {}): EventHub {
   }
 
   return {
-    publish(rev, instance) {
+    publish({ rev, instance }) {
       const event: SerializedEvent = { rev, text: serializeSse('instance', instance, rev) }
       lastRev = rev
       ring.push(event)

@@ -1,0 +1,29 @@
+import type { Transition } from '@relay-console/shared/api'
+import { describe, expect, it } from 'vitest'
+import { createMetrics } from './metrics'
+
+const transition = (from: Transition['from'], to: Transition['to']): Transition => ({
+  rev: 1,
+  at: '2026-11-29T09:00:00.000Z',
+  platform: 'discord',
+  from,
+  to,
+  errorCode: null,
+  errorMessage: null,
+})
+
+describe('createMetrics', () => {
+  it('counts the platform transitions of each change it hears, by the state left and the state entered', async () => {
+    const metrics = createMetrics({ defaults: false })
+    metrics.recordChange({ transitions: [transition(null, 'connecting'), transition('connecting', 'connected')] })
+    metrics.recordChange({ transitions: [transition('connected', 'retrying')] })
+    metrics.recordChange({ transitions: [transition('retrying', 'connected')] })
+    metrics.recordChange({ transitions: [transition('connected', 'retrying')] })
+    metrics.recordChange({ transitions: [] })
+    const text = await metrics.registry.metrics()
+    expect(text).toContain('relay_console_platform_transitions_total{from="none",to="connecting"} 1')
+    expect(text).toContain('relay_console_platform_transitions_total{from="connecting",to="connected"} 1')
+    expect(text).toContain('relay_console_platform_transitions_total{from="connected",to="retrying"} 2')
+    expect(text).toContain('relay_console_platform_transitions_total{from="retrying",to="connected"} 1')
+  })
+})
