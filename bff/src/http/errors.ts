@@ -1,8 +1,9 @@
 /**
  * API errors: a stable code for programs and a message for people, always rendered as
- * `{"error":{"code":"…","message":"…"}}`.
+ * `{"error":{"code":"…","message":"…"}}`. The codes are the contract's (shared `api-error-codes.ts`).
  * @module
  */
+import type { ApiErrorCode } from '@relay-console/shared/api-error-codes'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -12,7 +13,7 @@ import type { Log } from '../lib/log'
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
@@ -21,7 +22,7 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string) {
+export function errorBody(code: ApiErrorCode, message: string) {
   return { error: { code, message } }
 }
 

@@ -11,12 +11,14 @@ import {
   HistoryResponseSchema,
   SessionInfoSchema,
 } from '@relay-console/shared/api'
+import type { ApiErrorCode } from '@relay-console/shared/api-error-codes'
 import { ClientInstanceSchema } from '@relay-console/shared/instance'
 import type { z } from 'zod'
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
+    /** An {@link ApiErrorCode} from a console of this version; any string from another peer. */
     readonly code: string,
     message: string,
   ) {
@@ -64,17 +66,19 @@ async function request<S extends z.ZodType | null>(
       body: body === undefined ? undefined : JSON.stringify(body),
     })
   } catch (error) {
-    throw new ApiError(0, 'network', error instanceof Error ? error.message : String(error))
+    throw new ApiError(0, 'network' satisfies ApiErrorCode, error instanceof Error ? error.message : String(error))
   }
   if (response.status === 401 && !options.quiet401) announce401()
   if (!response.ok) {
     const parsed = ApiErrorSchema.safeParse(await response.json().catch(() => null))
     if (parsed.success) throw new ApiError(response.status, parsed.data.error.code, parsed.data.error.message)
-    throw new ApiError(response.status, `http_${response.status}`, response.statusText)
+    throw new ApiError(response.status, `http_${response.status}` satisfies ApiErrorCode, response.statusText)
   }
   if (schema === null) return null as never
   const parsed = schema.safeParse(await response.json().catch(() => null))
-  if (!parsed.success) throw new ApiError(response.status, 'invalid_response', `unexpected answer from ${path}`)
+  if (!parsed.success) {
+    throw new ApiError(response.status, 'invalid_response' satisfies ApiErrorCode, `unexpected answer from ${path}`)
+  }
   return parsed.data as never
 }
 
