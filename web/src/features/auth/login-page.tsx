@@ -9,7 +9,7 @@ import { type FormEvent, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../components/ui/button'
 import { api } from '../../lib/api-client'
-import { errorCode } from '../instances/model/messages'
+import { errorCode } from '../../lib/api-errors'
 
 export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void; linkInvalid: boolean }) {
   const { t } = useTranslation()

@@ -1,5 +1,6 @@
 /**
- * The instance's relay switch (desired state) and the opt-out confirmation (PRODUCT.md).
+ * The instance's relay switch (desired state) and the opt-out confirmation (docs/dashboard.md,
+ * "The relay switch").
  * Turning it off asks first; Cancel or Esc leave it on and give focus back to it. Confirming keeps
  * the dialog open, with progress, until the server answers; a failure is shown, translated, with
  * a retry. Turning it on needs no confirmation. The switch only ever shows what the server says:
@@ -12,7 +13,7 @@ import { lazy, type MouseEvent, Suspense, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { Switch } from '../../../components/ui/switch'
-import { failureReason } from '../model/messages'
+import { failureReason } from '../../../lib/api-errors'
 
 export interface RelaySwitchProps {
   name: string

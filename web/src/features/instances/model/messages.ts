@@ -1,6 +1,7 @@
 /**
  * Text for a platform's status: the message by error code (the only place a code becomes words is
- * the locale files), and the retry line. Pure over a `t` function.
+ * the locale files), and the retry line. Pure over a `t` function. A failed request's words are
+ * `lib/api-errors.ts`'s.
  * @module
  */
 import type { ClientPlatformStatus } from '@relay-console/shared/instance'
@@ -23,26 +24,4 @@ export function retryLine(status: ClientPlatformStatus, nowMs: number, t: TFunct
   const delay = Date.parse(status.nextRetryAt) - nowMs
   if (delay <= 500) return t('platform.retryNow', { attempt })
   return t('platform.retryIn', { attempt, delay: shortDuration(delay, language) })
-}
-
-/** The stable code of a failed request, whatever threw it. */
-export function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string') {
-    return (error as { code: string }).code
-  }
-  return 'unknown'
-}
-
-const API_ERRORS = new Set([
-  'connector_unreachable',
-  'connector_error',
-  'identity_token_missing',
-  'secret_withheld',
-  'network',
-])
-
-/** Why a request failed, in the operator's language. */
-export function failureReason(error: unknown, t: TFunction): string {
-  const code = errorCode(error)
-  return API_ERRORS.has(code) ? t(`apiErrors.${code}` as 'apiErrors.network') : t('apiErrors.unknown', { code })
 }
