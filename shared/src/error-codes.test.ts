@@ -29,4 +29,10 @@ describe('stateForError — the one error-code → state decision', () => {
   it('never lets relay_disabled be retryable by default', () => {
     expect(ERROR_CODES.relay_disabled.retryable).toBe(false)
   })
+
+  it('keeps a superseded socket (4409) an ordinary retryable drop', () => {
+    expect(stateForError({ code: 'relay_superseded', retryable: ERROR_CODES.relay_superseded.retryable })).toBe(
+      'retrying',
+    )
+  })
 })

@@ -1,6 +1,6 @@
 /**
  * Error codes a platform can carry, and the one place that decides which state an error puts a
- * platform in (RELAY-CONTRACT §5: "the only place this decision lives").
+ * platform in (docs/relay-contract.md §5): nothing else makes that decision.
  * @module
  */
 import type { PlatformState } from './platform-state'
@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   relay_unauthorized: { retryable: true },
   /** An established socket closed or stopped answering pings. */
   relay_connection_lost: { retryable: true },
+  /**
+   * The connector closed the socket 4409: a newer socket for the same gateway authenticated. An
+   * ordinary drop (the console re-dials with backoff), never a revocation.
+   */
+  relay_superseded: { retryable: true },
   /** The dial itself failed: refused, DNS, HTTP error on the upgrade, throttled. */
   relay_dial_failed: { retryable: true },
   /** The socket opened but no descriptor arrived in time. */

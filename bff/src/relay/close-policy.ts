@@ -1,10 +1,10 @@
 /**
- * What to do when a relay socket ends (RELAY-CONTRACT §5). Pure: the transport supplies the facts,
- * this decides; the supervisor schedules.
+ * What to do when a relay socket ends (docs/relay-contract.md §4, §5). Pure: the transport
+ * supplies the facts, this decides; the supervisor schedules.
  * @module
  */
 import type { ErrorCode } from '@relay-console/shared/error-codes'
-import { CLOSE_UNAUTHORIZED, REASON_EXPIRED } from '@relay-console/shared/relay/close-codes'
+import { CLOSE_SUPERSEDED, CLOSE_UNAUTHORIZED, REASON_EXPIRED } from '@relay-console/shared/relay/close-codes'
 
 /** How a socket ended, as the dialer reports it. */
 export type SocketEnd =
@@ -110,6 +110,14 @@ function failureFor(facts: EndFacts, what: string): RelayFailure {
       break
   }
   if (facts.end.kind === 'close') {
+    if (facts.end.code === CLOSE_SUPERSEDED) {
+      // docs/relay-contract.md §4: a newer socket for this gateway won. An ordinary drop, whatever
+      // the reason says; not an auth outcome, so a pending judgement stays pending.
+      return {
+        code: 'relay_superseded',
+        message: `superseded: a newer socket for this gateway authenticated (closed ${CLOSE_SUPERSEDED})`,
+      }
+    }
     const when = facts.socketHandshaken ? '' : ' before the handshake'
     return { code: 'relay_connection_lost', message: `connection lost${when}: ${what}` }
   }

@@ -254,6 +254,28 @@ describe('the backoff supervisor', () => {
     expect(ofType('down')[0]?.failure).toEqual({ code: 'relay_dial_failed', message: 'upgrade refused with HTTP 400' })
   })
 
+  it('reads 4409 superseded after a handshake as an ordinary drop: a backoff re-dial, no latch, no judgement', () => {
+    const { transport, dialer, clock, handshake, ofType } = harness()
+    transport.connect()
+    handshake()
+    dialer.last.closeFromPeer(4409, 'superseded')
+    expect(ofType('down')).toEqual([
+      {
+        type: 'down',
+        failure: { code: 'relay_superseded', message: expect.stringContaining('closed 4409') },
+        attempt: 1,
+        nextRetryAt: clock.now() + 1000,
+      },
+    ])
+    expect(ofType('reauthenticating')).toHaveLength(0)
+    clock.advance(1000)
+    expect(dialer.count).toBe(2)
+    handshake()
+    dialer.last.closeFromPeer(4401, 'revoked') // a provisional socket: one fresh-token re-dial, not the latch
+    expect(transport.authRevoked).toBe(false)
+    expect(dialer.count).toBe(3)
+  })
+
   it('holds redials on request, but still makes the fresh-token re-dial of a 4401', () => {
     const { transport, dialer, clock, handshake, ofType } = harness()
     transport.connect()
