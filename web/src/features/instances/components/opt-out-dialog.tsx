@@ -16,12 +16,12 @@ import {
   AlertDialogFooter,
   AlertDialogTitle,
 } from '../../../components/ui/alert-dialog'
-import type { Request } from './relay-switch'
+import type { RelayRequestState } from '../model/relay-request'
 
 export interface OptOutDialogProps {
   open: boolean
   name: string
-  request: Request
+  request: RelayRequestState
   onOpenChange: (open: boolean) => void
   onConfirm: (event: MouseEvent) => void
   /** Where focus goes when it closes (the switch that opened it). */

@@ -14,6 +14,7 @@ import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { Switch } from '../../../components/ui/switch'
 import { failureReason } from '../../../lib/api-errors'
+import type { RelayRequestState } from '../model/relay-request'
 
 export interface RelaySwitchProps {
   name: string
@@ -22,8 +23,6 @@ export interface RelaySwitchProps {
   /** Resolves when the server accepted the change; rejects with an error carrying a `code`. */
   onSetRelay: (optedIn: boolean) => Promise<unknown>
 }
-
-export type Request = { kind: 'idle' } | { kind: 'working' } | { kind: 'failed'; reason: string }
 
 // The dialog (and Radix's focus and layer machinery) loads on the first opt-out, not with the page.
 const OptOutDialog = lazy(() => import('./opt-out-dialog').then((m) => ({ default: m.OptOutDialog })))
@@ -34,8 +33,8 @@ export function RelaySwitch({ name, optedIn, pending, onSetRelay }: RelaySwitchP
   const errorId = useId()
   const [dialogOpen, setDialogOpen] = useState(false)
   const [dialogLoaded, setDialogLoaded] = useState(false)
-  const [optOut, setOptOut] = useState<Request>({ kind: 'idle' })
-  const [optIn, setOptIn] = useState<Request>({ kind: 'idle' })
+  const [optOut, setOptOut] = useState<RelayRequestState>({ kind: 'idle' })
+  const [optIn, setOptIn] = useState<RelayRequestState>({ kind: 'idle' })
 
   const requestOptIn = async () => {
     setOptIn({ kind: 'working' })
