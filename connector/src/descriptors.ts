@@ -1,5 +1,5 @@
 /**
- * The capability descriptors this connector answers hellos with (RELAY-CONTRACT §3). A platform
+ * The capability descriptors this connector answers hellos with (docs/relay-contract.md §3). A platform
  * it has never heard of still gets a conservative descriptor, so any gateway can handshake.
  * @module
  */

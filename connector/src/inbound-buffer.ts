@@ -1,5 +1,5 @@
 /**
- * Per-gateway durable-delivery buffer (RELAY-CONTRACT §3, §7): an `inbound` with a `bufferId` is
+ * Per-gateway durable-delivery buffer (docs/relay-contract.md §3, §7): an `inbound` with a `bufferId` is
  * redelivered — after every handshake, and on the live socket after a while — until it is acked.
  * Bounded: the oldest entries go first when a gateway never acks.
  * @module

@@ -1,5 +1,5 @@
 /**
- * The `/relay` endpoint (RELAY-CONTRACT §4, §7): upgrades on `/relay` only, token verification
+ * The `/relay` endpoint (docs/relay-contract.md §4, §7): upgrades on `/relay` only, token verification
  * with accept-then-close 4401, throttling of repeated failures, pings, the live sessions, and the
  * faults an administrator can inject.
  * @module
@@ -222,7 +222,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
           throttle.recordFailure(throttleKey, now)
           note(claimed, 'rejected', `4401 ${reason}`)
           log.info({ gatewayId: claimed, reason }, 'upgrade refused')
-          // RELAY-CONTRACT §4: accept the upgrade, then close 4401 (not an HTTP 401).
+          // docs/relay-contract.md §4: accept the upgrade, then close 4401 (not an HTTP 401).
           ws.close(CLOSE_UNAUTHORIZED, reason)
           return
         }

@@ -1,7 +1,7 @@
 /**
  * One accepted relay socket: reads NDJSON frames from a gateway, answers each `hello` with a
  * descriptor, each `outbound` with an `outbound_result`, acks drains, and replays the gateway's
- * unacked inbound backlog after every handshake (RELAY-CONTRACT §3, §7).
+ * unacked inbound backlog after every handshake (docs/relay-contract.md §3, §7).
  * @module
  */
 import { assertNever } from '@relay-console/shared/assert-never'

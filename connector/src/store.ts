@@ -1,5 +1,5 @@
 /**
- * The connector's durable records (RELAY-CONTRACT §7): gatewayId → tenant, verify list, instance,
+ * The connector's durable records (docs/relay-contract.md §7): gatewayId → tenant, verify list, instance,
  * platforms, revoked flag; per-tenant delivery keys; single-use enrollment tokens. SQLite, so a
  * restart loses nothing.
  * @module

@@ -1,6 +1,6 @@
 /**
  * Decides whether an upgrade token (or a `/manage/*` bearer) authenticates a gateway, and which
- * 4401 reason to give when it does not (RELAY-CONTRACT §2, §4).
+ * 4401 reason to give when it does not (docs/relay-contract.md §2, §4).
  * @module
  */
 import type { UnauthorizedReason } from '@relay-console/shared/relay/close-codes'

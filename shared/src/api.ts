@@ -1,5 +1,5 @@
 /**
- * Bodies of the console's HTTP API (PRODUCT.md "HTTP API").
+ * Bodies of the console's HTTP API (docs/api.md, "Routes").
  * @module
  */
 import { z } from 'zod'

@@ -1,5 +1,5 @@
 /**
- * Throttles repeated failures per key: failed relay upgrades at the connector (RELAY-CONTRACT §7:
+ * Throttles repeated failures per key: failed relay upgrades at the connector (docs/relay-contract.md §7:
  * a revoked gateway that restarts keeps dialling, and each refusal should stay cheap), failed
  * logins at the console. Pure; time comes in as `nowMs`.
  * @module

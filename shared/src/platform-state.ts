@@ -1,5 +1,5 @@
 /**
- * Platform states and the per-platform status an instance reports (PRODUCT.md "Platform states").
+ * Platform states and the per-platform status an instance reports (docs/dashboard.md, "Platform states").
  * @module
  */
 import { z } from 'zod'

@@ -1,5 +1,5 @@
 /**
- * The console's Server-Sent Events (PRODUCT.md `GET /api/events`): `snapshot` and `instance`
+ * The console's Server-Sent Events (docs/api.md, "The event stream"): `snapshot` and `instance`
  * carry `id: <rev>`; `ping` carries none. Parsed as a client reads them: a platform state this
  * version does not know is kept, not rejected.
  * @module

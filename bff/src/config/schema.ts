@@ -1,5 +1,5 @@
 /**
- * The console's config file (PRODUCT.md "Config"): JSON, validated here. Unknown keys are
+ * The console's config file (docs/configuration.md, "The file"): JSON, validated here. Unknown keys are
  * refused, so a typo names itself instead of being silently ignored.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The connector's HTTP routes as the console calls them (RELAY-CONTRACT §6): provision (identity
+ * The connector's HTTP routes as the console calls them (docs/relay-contract.md §6): provision (identity
  * bearer) and deprovision (the instance's own upgrade token). JSON, a 15 s timeout, replies parsed
  * with zod, errors carrying the status and the connector's own `error` text. Redirects are followed
  * only on the same origin: a bearer never travels to another host.
@@ -22,7 +22,7 @@ export type CallFailure = {
   kind: 'network' | 'http' | 'invalid_reply'
   status: number | null
   message: string
-  /** 5xx and network errors heal; 4xx do not (RELAY-CONTRACT §6). */
+  /** 5xx and network errors heal; 4xx do not (docs/relay-contract.md §6). */
   retryable: boolean
 }
 export type CallResult<T> = { ok: true; value: T } | CallFailure

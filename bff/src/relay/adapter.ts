@@ -1,5 +1,5 @@
 /**
- * Turns what a transport reports into per-platform status (PRODUCT.md "Platform states"), using
+ * Turns what a transport reports into per-platform status (docs/relay-contract.md §5), using
  * the one error → state mapping of `shared/error-codes`. Event-driven: the revocation latch
  * becomes `relay_disabled` the moment it closes (upstream polls every second; we don't).
  * Each real change is emitted once; the state layer numbers it.

@@ -1,5 +1,5 @@
 /**
- * The reconnect ladder (RELAY-CONTRACT §5): attempt n waits uniformly in [d/2, d], with
+ * The reconnect ladder (docs/relay-contract.md §5): attempt n waits uniformly in [d/2, d], with
  * d = min(base · 2^(n−1), max). Pure; randomness comes in as an argument.
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Paces dials across the whole fleet (a token bucket, first come first served). The backoff
- * ladder of RELAY-CONTRACT §5 spreads one transport's re-dials; it cannot stop thousands of
+ * ladder of docs/relay-contract.md §5 spreads one transport's re-dials; it cannot stop thousands of
  * transports that lost the same connector from re-dialling in the same half-second. The pacer
  * does: a connector restart under 5,000 instances becomes a steady stream of at most
  * `perSecond` dials, never a stampede. A dial only ever waits longer than its backoff, never less.

@@ -56,7 +56,7 @@ describe('dialling and the handshake', () => {
   })
 })
 
-describe('the revocation latch (RELAY-CONTRACT §5)', () => {
+describe('the revocation latch (docs/relay-contract.md §5)', () => {
   it('4401 after a handshake → exactly one immediate fresh-token re-dial → 4401 → latch, then silence', () => {
     const { transport, dialer, clock, ofType, handshake } = harness()
     transport.connect()

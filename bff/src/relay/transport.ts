@@ -1,5 +1,5 @@
 /**
- * One authenticated relay socket per instance, and its reconnect supervisor (RELAY-CONTRACT §3–§5).
+ * One authenticated relay socket per instance, and its reconnect supervisor (docs/relay-contract.md §3–§5).
  *
  * At any moment the transport is in exactly one phase — a socket (opening or open), a backoff
  * wait, held, revoked or closed — so there is never more than one dialer. `close-policy.ts`
@@ -127,7 +127,7 @@ export class RelayTransport {
     this.#pings = options.pingWheel ?? createPingWheel(options.clock, this.#t.pingIntervalMs)
   }
 
-  /** Never cleared on this transport (RELAY-CONTRACT §5). */
+  /** Never cleared on this transport (docs/relay-contract.md §5). */
   get handshakeSucceeded(): boolean {
     return this.#handshakeSucceeded
   }
@@ -205,7 +205,7 @@ export class RelayTransport {
     })
   }
 
-  /** Sends an `outbound` and waits for its `outbound_result` (RELAY-CONTRACT §3). Never throws. */
+  /** Sends an `outbound` and waits for its `outbound_result` (docs/relay-contract.md §3). Never throws. */
   request(action: OutboundAction, target: { platform?: string; botId?: string } = {}): Promise<OutboundReply> {
     if (this.#phase.kind === 'closed') return Promise.resolve({ success: false, error: 'relay transport closed' })
     const conn = this.#phase.kind === 'socket' ? this.#phase.conn : null
@@ -374,7 +374,7 @@ export class RelayTransport {
       if (conn.handshakeTimer !== null) this.#o.clock.clearTimeout(conn.handshakeTimer)
       conn.handshakeTimer = null
       if (this.#judgeNextAuth) {
-        // RELAY-CONTRACT §5: this socket is judged for its whole life.
+        // docs/relay-contract.md §5: this socket is judged for its whole life.
         conn.judged = true
         this.#judgeNextAuth = false
       }

@@ -1,5 +1,5 @@
 /**
- * The connector's HTTP error shape, `{"error": "…"}` (RELAY-CONTRACT §6), and body parsing that
+ * The connector's HTTP error shape, `{"error": "…"}` (docs/relay-contract.md §6), and body parsing that
  * turns bad input into a 400 naming the problem.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * `POST /manage/deprovision` (RELAY-CONTRACT §6): the instance's own upgrade token names it; the
+ * `POST /manage/deprovision` (docs/relay-contract.md §6): the instance's own upgrade token names it; the
  * connector revokes its secret, closes its live sockets 4401 `revoked`, and refuses it from then on.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * `POST /relay/provision` and `POST /relay/enroll` (RELAY-CONTRACT §6): an operator identity
+ * `POST /relay/provision` and `POST /relay/enroll` (docs/relay-contract.md §6): an operator identity
  * token proves the tenant; the connector issues the per-gateway secret.
  * @module
  */
@@ -55,7 +55,7 @@ export function relayRoutes({ store, identity, log, now }: RelayRouteDeps): Hono
     if (existing !== undefined && existing.tenant !== tenant) fail(403, 'gatewayId belongs to another tenant')
     let secret: string
     if (existing === undefined || existing.revoked) {
-      // First provision, or opting back in after a deprovision: a NEW secret (§7).
+      // First provision, or opting back in after a deprovision: a NEW secret (docs/relay-contract.md §7).
       secret = store.issueSecret(body.gatewayId, {
         tenant,
         instanceId: body.instanceId,

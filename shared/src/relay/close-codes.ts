@@ -26,5 +26,5 @@ export const REASON_EXPIRED = 'expired' satisfies UnauthorizedReason
 /** The reason the connector puts on a {@link CLOSE_SUPERSEDED} close. */
 export const REASON_SUPERSEDED = 'superseded'
 
-/** RELAY-CONTRACT §3: a frame over 1 MiB is a protocol error. */
+/** docs/relay-contract.md §3: a frame over 1 MiB is a protocol error. */
 export const MAX_FRAME_BYTES = 1024 * 1024

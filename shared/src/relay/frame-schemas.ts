@@ -1,5 +1,5 @@
 /**
- * Every relay frame of RELAY-CONTRACT §3, and the capability descriptor. Parsing never throws:
+ * Every relay frame of docs/relay-contract.md §3, and the capability descriptor. Parsing never throws:
  * a line is a frame, malformed, or of a type this version does not know (ignored by contract).
  * @module
  */
@@ -113,7 +113,7 @@ export function decodeConnectorFrame(line: string): FrameDecode<ConnectorFrame> 
 
 // ── the capability descriptor ───────────────────────────────────────────────────────────────────
 
-/** ≤0 or not a number → 4096 (RELAY-CONTRACT §3). */
+/** ≤0 or not a number → 4096 (docs/relay-contract.md §3). */
 const positiveLength = z
   .number()
   .positive()

@@ -1,5 +1,5 @@
 /**
- * Bodies of the connector's HTTP routes (RELAY-CONTRACT §6), as a gateway sends and reads them.
+ * Bodies of the connector's HTTP routes (docs/relay-contract.md §6), as a gateway sends and reads them.
  * @module
  */
 import { z } from 'zod'
@@ -16,8 +16,9 @@ export const ProvisionRequestSchema = z.object({
 export type ProvisionRequest = z.infer<typeof ProvisionRequestSchema>
 
 /**
- * `secretIssued: false` without a secret is valid (the connector withheld it, F-004) and never
- * wipes a secret in hand; a reply with neither a secret nor `secretIssued` is malformed.
+ * `secretIssued: false` without a secret is valid: the connector withheld it, and it never wipes a
+ * secret in hand. A reply with neither a secret nor `secretIssued` is malformed
+ * (docs/relay-contract.md §6).
  */
 export const ProvisionResponseSchema = z
   .looseObject({

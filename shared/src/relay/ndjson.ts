@@ -1,5 +1,5 @@
 /**
- * The relay's framing (RELAY-CONTRACT §3): newline-delimited JSON across WebSocket messages.
+ * The relay's framing (docs/relay-contract.md §3): newline-delimited JSON across WebSocket messages.
  * A reader buffers across messages, keeps the trailing partial line and skips blank lines.
  * @module
  */

@@ -8,7 +8,7 @@ import {
   verifyUpgradeToken,
 } from './token'
 
-// RELAY-CONTRACT §2 test vector.
+// The test vector of docs/relay-contract.md §2.
 const VECTOR = {
   gatewayId: 'gw-acme',
   secret: 's3cret',

@@ -1,5 +1,5 @@
 /**
- * The upgrade token (RELAY-CONTRACT §2): `base64url("{gatewayId}:{exp}:{hex hmac-sha256}")`.
+ * The upgrade token (docs/relay-contract.md §2): `base64url("{gatewayId}:{exp}:{hex hmac-sha256}")`.
  * Pure functions; the clock comes in as an argument.
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Connector URL normalisation (RELAY-CONTRACT §1): the socket URL and the HTTP base come from one
+ * Connector URL normalisation (docs/relay-contract.md §1): the socket URL and the HTTP base come from one
  * configured URL, whichever scheme the operator wrote.
  * @module
  */

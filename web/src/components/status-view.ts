@@ -1,6 +1,6 @@
 /**
  * How each platform state looks: badge variant, icon, label key, message tone. A `Record` over the
- * union, so adding a state fails to compile until it has a look (PRODUCT.md "Platform states").
+ * union, so adding a state fails to compile until it has a look (docs/dashboard.md, "Platform states").
  * @module
  */
 import type { PlatformState } from '@relay-console/shared/platform-state'
@@ -24,7 +24,7 @@ export const STATUS_VIEW = {
   connected: { variant: 'success', Icon: Wifi, labelKey: 'status.connected', tone: 'muted', spins: false },
   retrying: { variant: 'warning', Icon: RefreshCw, labelKey: 'status.retrying', tone: 'warning', spins: false },
   fatal: { variant: 'destructive', Icon: TriangleAlert, labelKey: 'status.fatal', tone: 'destructive', spins: false },
-  // The seed's look: neutral outline, PowerOff, muted — never red.
+  // Calm, not an error: neutral outline, PowerOff, muted — never red (docs/dashboard.md, "Platform states").
   disabled: { variant: 'outline', Icon: PowerOff, labelKey: 'status.disabled', tone: 'muted', spins: false },
 } as const satisfies Record<PlatformState, StatusView>
 
