@@ -16,7 +16,8 @@ import { createOperatorAuth } from './http/auth'
 import { createEventHub } from './http/event-hub'
 import { createLogger } from './lib/log'
 import { createMetrics } from './lib/metrics'
-import { createRelayIntents, type RelayIntentsOptions } from './ops/relay-intent'
+import type { CheckpointHook } from './ops/checkpoints'
+import { createRelayIntents } from './ops/intents'
 import { createDialPacer } from './relay/dial-pacer'
 import type { Dialer } from './relay/dialer'
 import { createFleet } from './relay/fleet'
@@ -38,7 +39,7 @@ export interface ConsoleOptions {
   /** Collect Node's default process metrics (off in tests that start many consoles). */
   processMetrics?: boolean
   /** Observes opt-outs and opt-ins passing their checkpoints (crash tests). */
-  checkpoint?: RelayIntentsOptions['checkpoint']
+  checkpoint?: CheckpointHook
 }
 
 export interface RunningConsole {

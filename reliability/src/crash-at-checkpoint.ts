@@ -7,7 +7,7 @@
  */
 import { loadConfigFile } from '@relay-console/bff/config/load'
 import { createLogger } from '@relay-console/bff/lib/log'
-import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/relay-intent'
+import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/checkpoints'
 import { startConsole } from '@relay-console/bff/service'
 
 const [configFile] = process.argv.slice(2)

@@ -12,8 +12,8 @@ import type { Clock, TimerHandle } from '@relay-console/shared/clock'
 import { Hono } from 'hono'
 import type { Metrics } from '../lib/metrics'
 import type { ConsoleState } from '../state/console-state'
-import { type EventHub, serializeSse } from './event-hub'
 import { ApiError } from './errors'
+import { type EventHub, serializeSse } from './event-hub'
 
 export interface SseOptions {
   state: ConsoleState

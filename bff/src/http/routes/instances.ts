@@ -4,7 +4,7 @@
  */
 import { SetRelayBodySchema } from '@relay-console/shared/api'
 import { Hono } from 'hono'
-import type { RelayIntents } from '../../ops/relay-intent'
+import type { RelayIntents } from '../../ops/intents'
 import type { ConsoleState } from '../../state/console-state'
 import type { StateStore } from '../../state/store'
 import { ApiError, readJson } from '../errors'

@@ -1,0 +1,46 @@
+/**
+ * How the intent units read an instance and answer: the managed record, the spec its transport is
+ * built from, and the outcome of an operation (the instance as it now stands, or why the operation
+ * failed this time).
+ * @module
+ */
+import type { Instance } from '@relay-console/shared/instance'
+import type { CallFailure } from '../connector-api/client'
+import type { InstanceSpec } from '../relay/fleet'
+import type { ConsoleState, ManagedInstance } from '../state/console-state'
+
+export interface IntentError {
+  code: 'connector_unreachable' | 'connector_error' | 'identity_token_missing' | 'secret_withheld'
+  message: string
+}
+
+export type IntentOutcome = { ok: true; instance: Instance } | { ok: false; instance: Instance; error: IntentError }
+
+export function mustManage(state: ConsoleState, id: string): ManagedInstance {
+  const managed = state.managed(id)
+  if (managed === undefined) throw new Error(`unknown instance ${id}`)
+  return managed
+}
+
+/** What a transport for the instance is built from, but the secret. */
+export function specOf(m: ManagedInstance): Omit<InstanceSpec, 'secret'> {
+  return { instanceId: m.id, gatewayId: m.gatewayId, platforms: m.identities, initial: m.platforms }
+}
+
+function viewOf(state: ConsoleState, id: string): Instance {
+  const instance = state.get(id)
+  if (instance === undefined) throw new Error(`unknown instance ${id}`)
+  return instance
+}
+
+export function succeeded(state: ConsoleState, id: string): IntentOutcome {
+  return { ok: true, instance: viewOf(state, id) }
+}
+
+export function failedWith(state: ConsoleState, id: string, error: IntentError): IntentOutcome {
+  return { ok: false, instance: viewOf(state, id), error }
+}
+
+export function errorOf(failure: CallFailure): IntentError {
+  return { code: failure.kind === 'network' ? 'connector_unreachable' : 'connector_error', message: failure.message }
+}

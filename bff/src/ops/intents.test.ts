@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import { createRelayIntents } from './intents'
+import { INTERRUPTED_DETAIL } from './journal'
+import { failure, opsWorld, settle } from './test-support'
+
+type World = ReturnType<typeof opsWorld>
+
+function intentsFor(world: World) {
+  return createRelayIntents({
+    state: world.state,
+    store: world.store,
+    fleet: world.fleet,
+    connector: world.connector,
+    identityToken: 'identity',
+    identityTokenEnv: 'RELAY_IDENTITY_TOKEN',
+    configSecrets: new Map([
+      ['acme', 'secret-acme'],
+      ['globex', null],
+    ]),
+    storedSecrets: new Map(world.stored.map((s) => [s.id, s])),
+    clock: world.clock,
+    random: () => 0,
+    log: world.log,
+    retry: { baseMs: 1000, maxMs: 8000 },
+    revocationGraceMs: 5000,
+  })
+}
+
+describe('createRelayIntents', () => {
+  describe('start', () => {
+    it('dials an opted-in instance with its secret, and provisions one that has none', async () => {
+      const world = opsWorld()
+      await intentsFor(world).start()
+      await settle()
+      expect(world.fleet.calls).toEqual([
+        { op: 'start', instanceId: 'acme', secret: 'secret-acme' },
+        { op: 'start', instanceId: 'globex', secret: 'issued-1' },
+      ])
+      expect(world.audit('globex')).toEqual([
+        expect.objectContaining({ action: 'opt_in', actor: 'console', result: 'ok' }),
+      ])
+    })
+
+    it('shows an opted-out instance Disabled without a dial, and resumes what a crash interrupted', async () => {
+      const world = opsWorld((store) => {
+        store.saveIntent('acme', false, 'opting_out')
+        store.appendAudit({ actor: 'alice', action: 'opt_out', instanceId: 'acme', result: 'pending', detail: null })
+        store.saveIntent('globex', false, null)
+      })
+      await intentsFor(world).start()
+      await settle()
+      expect(world.fleet.ops('acme')).toEqual(['showDisabled', 'showDisabled'])
+      expect(world.fleet.ops('globex')).toEqual(['showDisabled'])
+      expect(world.connector.deprovisions).toEqual([{ gatewayId: 'gw-acme', secret: 'secret-acme' }])
+      expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+      expect(world.audit('acme').map((e) => [e.action, e.result, e.detail])).toEqual([
+        ['opt_out', 'failed', INTERRUPTED_DETAIL],
+        ['deprovision_retry', 'ok', null],
+      ])
+      expect(world.log.warn).toHaveBeenCalledWith({ entries: 1 }, 'settled audit entries a stop interrupted')
+    })
+
+    it('resumes an interrupted opt-in', async () => {
+      const world = opsWorld((store) => store.saveIntent('acme', true, 'opting_in'))
+      await intentsFor(world).start()
+      await settle()
+      expect(world.fleet.ops('acme')).toEqual(['start'])
+      expect(world.fleet.calls).toContainEqual({
+        op: 'start',
+        instanceId: 'acme',
+        secret: expect.stringMatching(/^issued-/),
+      })
+      expect(world.audit('acme')).toEqual([expect.objectContaining({ action: 'provision_retry', result: 'ok' })])
+    })
+  })
+
+  it('ends two concurrent toggles of one instance in the state the last one asked for', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
+    let answer: () => void = () => {}
+    world.connector.deprovisionReplies.push(
+      () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
+        }),
+    )
+    world.fleet.setPhase('acme', 'none')
+    const out = intents.set('acme', false, 'alice')
+    const back = intents.set('acme', true, 'bob')
+    await settle()
+    expect(world.connector.provisions.filter((p) => p.body.gatewayId === 'gw-acme')).toEqual([])
+    answer()
+    expect((await out).instance.optedIn).toBe(false)
+    expect(await back).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
+    expect(world.audit('acme').map((e) => [e.action, e.actor, e.result])).toEqual([
+      ['opt_out', 'alice', 'ok'],
+      ['opt_in', 'bob', 'ok'],
+    ])
+  })
+
+  it('retries a failed connector call through the same queue, after the backoff', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
+    world.fleet.setPhase('acme', 'none')
+    world.connector.deprovisionReplies.push(failure('network', null, 'connect ECONNREFUSED'))
+    expect((await intents.set('acme', false, 'alice')).ok).toBe(false)
+    world.clock.advance(500)
+    await settle()
+    expect(world.connector.deprovisions).toHaveLength(2)
+    expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+  })
+
+  it('takes a latch nobody asked for as a revocation by the connector: audited, and the intent follows', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
+    intents.onRevoked('acme', 'revoked')
+    await settle()
+    expect(world.audit('acme')).toEqual([])
+    world.fleet.latch('acme')
+    intents.onRevoked('acme', 'revoked')
+    await settle()
+    expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+    expect(world.audit('acme')).toEqual([
+      expect.objectContaining({
+        actor: 'connector',
+        action: 'revoked_by_connector',
+        result: 'ok',
+        detail: 'the connector closed the relay socket 4401 (revoked) and refused a fresh token',
+      }),
+    ])
+  })
+
+  it('hands the latch of an instance opting out to its waiting opt-out', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
+    const out = intents.set('acme', false, 'alice')
+    await settle()
+    world.fleet.latch('acme')
+    intents.onRevoked('acme', 'revoked')
+    expect(await out).toMatchObject({ ok: true, instance: { optedIn: false, pending: null } })
+    expect(world.fleet.ops('acme')).toEqual(['start', 'holdRedials'])
+    expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out'])
+  })
+
+  it('stops: no retry left scheduled, no opt-out left waiting', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
+    world.connector.deprovisionReplies.push(failure('network', null, 'down'))
+    await intents.set('globex', false, 'alice')
+    const out = intents.set('acme', false, 'alice')
+    await settle()
+    await intents.stop()
+    expect((await out).ok).toBe(true)
+    expect(world.clock.pendingCount).toBe(0)
+  })
+})

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { createJournal, INTERRUPTED_DETAIL } from './journal'
+import { opsWorld } from './test-support'
+
+function setup() {
+  const world = opsWorld()
+  return { ...world, journal: createJournal(world.store, world.state) }
+}
+
+describe('createJournal', () => {
+  it('writes the intent, pending, together with a pending audit entry', () => {
+    const { journal, state, audit } = setup()
+    journal.begin('acme', false, 'operator')
+    expect(state.get('acme')).toMatchObject({ optedIn: false, pending: 'opting_out' })
+    expect(audit('acme')).toEqual([
+      expect.objectContaining({ actor: 'operator', action: 'opt_out', result: 'pending', detail: null }),
+    ])
+    journal.begin('globex', true, 'api')
+    expect(state.get('globex')).toMatchObject({ optedIn: true, pending: 'opting_in' })
+    expect(audit('globex')).toEqual([expect.objectContaining({ action: 'opt_in', actor: 'api' })])
+  })
+
+  it('writes neither when the intent cannot be written', () => {
+    const { journal, audit } = setup()
+    expect(() => journal.begin('nope', false, 'operator')).toThrow(/unknown instance/)
+    expect(audit()).toEqual([])
+  })
+
+  it('settles the entry and the intent together at the end, and only the entry on a failed try', () => {
+    const { journal, state, audit } = setup()
+    const first = journal.begin('acme', false, 'operator')
+    journal.fail(first, 'connector down')
+    expect(state.get('acme')?.pending).toBe('opting_out')
+    const retry = journal.resume('acme', 'deprovision_retry', null)
+    journal.complete(retry, 'acme', false, 'already revoked at the connector')
+    expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+    expect(audit('acme')).toEqual([
+      expect.objectContaining({ action: 'opt_out', actor: 'operator', result: 'failed', detail: 'connector down' }),
+      expect.objectContaining({
+        action: 'deprovision_retry',
+        actor: 'console',
+        result: 'ok',
+        detail: 'already revoked at the connector',
+      }),
+    ])
+  })
+
+  it('records a revocation the connector made on its own, and turns the intent with it', () => {
+    const { journal, state, audit } = setup()
+    journal.revokedByConnector('acme', 'closed 4401 (revoked) twice')
+    expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+    expect(audit('acme')).toEqual([
+      expect.objectContaining({ actor: 'connector', action: 'revoked_by_connector', result: 'ok' }),
+    ])
+  })
+
+  it('settles what a stop left pending as failed, and says how many', () => {
+    const { journal, audit } = setup()
+    journal.begin('acme', false, 'operator')
+    journal.begin('globex', false, 'operator')
+    expect(journal.settleInterrupted()).toBe(2)
+    expect(audit().map((e) => [e.result, e.detail])).toEqual([
+      ['failed', INTERRUPTED_DETAIL],
+      ['failed', INTERRUPTED_DETAIL],
+    ])
+    expect(journal.settleInterrupted()).toBe(0)
+  })
+})

@@ -1,0 +1,124 @@
+/**
+ * Opting an instance (back) into the relay. Write-ahead first (intent + audit entry), then the
+ * connector provisions it, one call per platform, and the secret it issues is stored before it is
+ * used. Then a NEW transport is built: fresh latches, the new secret (docs/relay-contract.md §5,
+ * §6). A failure that heals shows on the instance's platforms and is retried by the reconciler.
+ * @module
+ */
+import type { ConnectorClient } from '../connector-api/client'
+import type { Fleet } from '../relay/fleet'
+import type { ConsoleState } from '../state/console-state'
+import type { CheckpointHook } from './checkpoints'
+import { errorOf, failedWith, type IntentOutcome, mustManage, specOf, succeeded } from './instance-view'
+import type { Journal } from './journal'
+import type { Reconciler } from './reconciler'
+import type { SecretBook } from './secrets'
+
+export interface OptInDeps {
+  state: ConsoleState
+  journal: Journal
+  fleet: Fleet
+  connector: ConnectorClient
+  secrets: SecretBook
+  reconciler: Reconciler
+  /** The operator identity token provisioning needs; null when it is not configured. */
+  identityToken: string | null
+  /** Where it would come from, to say so when it is missing. */
+  identityTokenEnv: string
+  checkpoint: CheckpointHook
+}
+
+export interface OptIn {
+  /** The operator's (or an API caller's) opt-in. */
+  run(instanceId: string, actor: string): Promise<IntentOutcome>
+  /** A reconciler try: provisions again while the opt-in is pending or no secret is in hand. */
+  resume(instanceId: string): Promise<void>
+  /** Start-up: an opt-in a stop interrupted, or an instance with no secret at all. */
+  atStart(instanceId: string): Promise<void>
+}
+
+export function createOptIn(deps: OptInDeps): OptIn {
+  const { state, journal, fleet, connector, reconciler } = deps
+
+  async function provision(id: string, entryId: number): Promise<IntentOutcome> {
+    const m = mustManage(state, id)
+    const spec = specOf(m)
+    const identity = deps.identityToken
+    if (identity === null) {
+      const message = `opting in needs the operator identity token: set ${deps.identityTokenEnv}`
+      journal.fail(entryId, message)
+      return failedWith(state, id, { code: 'identity_token_missing', message })
+    }
+    let issued: string | null = null
+    for (const { platform, botId } of m.identities) {
+      const result = await connector.provision(identity, {
+        gatewayId: m.gatewayId,
+        platform,
+        botId,
+        gatewayEndpoint: '',
+        routeKeys: [],
+        instanceId: m.id,
+        displayName: m.displayName,
+      })
+      if (!result.ok) {
+        journal.fail(entryId, result.message)
+        if (result.retryable) {
+          const next = reconciler.schedule(id, 'provision')
+          fleet.showFailure(spec, { code: 'relay_provision_failed', message: result.message }, next.attempt, next.at)
+        }
+        return failedWith(state, id, errorOf(result))
+      }
+      // Keep the last secret issued; a withheld one never wipes a secret in hand.
+      if (result.value.secret !== undefined) issued = result.value.secret
+    }
+    const secret = issued ?? deps.secrets.get(id)
+    if (secret === null) {
+      const message = 'the connector withheld the secret and none is in hand'
+      journal.fail(entryId, message)
+      return failedWith(state, id, { code: 'secret_withheld', message })
+    }
+    if (issued !== null) {
+      deps.checkpoint('opt_in:secret_issued', id)
+      deps.secrets.issue(id, issued)
+      deps.checkpoint('opt_in:secret_saved', id)
+    }
+    reconciler.cancel(id)
+    await fleet.start({ ...spec, secret })
+    journal.complete(
+      entryId,
+      id,
+      true,
+      issued === null ? 'connector withheld a new secret; kept the one in hand' : null,
+    )
+    deps.checkpoint('opt_in:settled', id)
+    return succeeded(state, id)
+  }
+
+  return {
+    async run(id, actor) {
+      const m = mustManage(state, id)
+      if (m.optedIn && m.pending === null) return succeeded(state, id)
+      const entryId = journal.begin(id, true, actor)
+      deps.checkpoint('opt_in:intent_written', id)
+      reconciler.cancel(id)
+      return provision(id, entryId)
+    },
+
+    async resume(id) {
+      const m = mustManage(state, id)
+      if (!m.optedIn || (m.pending !== 'opting_in' && deps.secrets.get(id) !== null)) {
+        reconciler.cancel(id)
+        return
+      }
+      await provision(id, journal.resume(id, 'provision_retry', null))
+    },
+
+    async atStart(id) {
+      const resumed = mustManage(state, id).pending === 'opting_in'
+      const entryId = resumed
+        ? journal.resume(id, 'provision_retry', 'resumed after a restart')
+        : journal.resume(id, 'opt_in', 'provisioned at start (no secret configured)')
+      await provision(id, entryId)
+    },
+  }
+}

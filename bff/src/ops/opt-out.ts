@@ -1,0 +1,135 @@
+/**
+ * Opting an instance out of the relay. Write-ahead first (intent + audit entry), then the
+ * connector revokes the instance's secret. Opting out never dials the instance again: its
+ * re-dials are held before the call, and Disabled arrives through the real path (the connector
+ * closes the socket 4401 → one fresh-token re-dial → 4401 again → the latch → `relay_disabled`;
+ * docs/relay-contract.md §5). When no socket can carry that 4401 (the instance was down), or it
+ * does not come within a grace period, the instance is shown Disabled without a dial.
+ *
+ * A failure that heals is retried by the reconciler until the connector confirms, across restarts
+ * too; the operator gets a clear error meanwhile, and the intent stays written.
+ * @module
+ */
+import type { Clock } from '@relay-console/shared/clock'
+import type { ConnectorClient } from '../connector-api/client'
+import type { Log } from '../lib/log'
+import type { Fleet } from '../relay/fleet'
+import type { ConsoleState } from '../state/console-state'
+import type { CheckpointHook } from './checkpoints'
+import { errorOf, failedWith, type IntentOutcome, mustManage, specOf, succeeded } from './instance-view'
+import type { Journal } from './journal'
+import type { Reconciler } from './reconciler'
+import type { SecretBook } from './secrets'
+
+export interface OptOutDeps {
+  state: ConsoleState
+  journal: Journal
+  fleet: Fleet
+  connector: ConnectorClient
+  secrets: SecretBook
+  reconciler: Reconciler
+  clock: Clock
+  log: Log
+  /** How long to wait for the real 4401 path before showing Disabled without it. */
+  graceMs: number
+  checkpoint: CheckpointHook
+}
+
+export interface OptOut {
+  /** The operator's (or an API caller's) opt-out. */
+  run(instanceId: string, actor: string): Promise<IntentOutcome>
+  /** A reconciler try, or the first one after a restart: deprovisions again if still pending. */
+  resume(instanceId: string): Promise<void>
+  /** The instance's revocation latch closed while it was opting out. */
+  latched(instanceId: string): void
+  /** Releases every opt-out still waiting for its latch (shutdown). */
+  release(): void
+}
+
+export function createOptOut(deps: OptOutDeps): OptOut {
+  const { state, journal, fleet, connector, reconciler, clock, log } = deps
+  const waiters = new Map<string, () => void>()
+
+  /**
+   * Waits for the latch while a socket (live, or the fresh-token re-dial) can still carry the
+   * connector's 4401; returns at once when none can (the instance was down, re-dials held).
+   */
+  function waitForLatch(id: string): Promise<void> {
+    if (fleet.isRevoked(id) || fleet.phase(id) !== 'socket') return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(() => {
+        waiters.delete(id)
+        resolve()
+      }, deps.graceMs)
+      waiters.set(id, () => {
+        clock.clearTimeout(timer)
+        waiters.delete(id)
+        resolve()
+      })
+    })
+  }
+
+  /** The connector confirmed (or has nothing to revoke): make sure the instance reads Disabled. */
+  async function complete(id: string, entryId: number, detail: string | null): Promise<IntentOutcome> {
+    reconciler.cancel(id)
+    await waitForLatch(id)
+    if (!fleet.isRevoked(id)) await fleet.showDisabled(specOf(mustManage(state, id)))
+    journal.complete(entryId, id, false, detail)
+    deps.checkpoint('opt_out:settled', id)
+    return succeeded(state, id)
+  }
+
+  async function deprovision(id: string, entryId: number): Promise<IntentOutcome> {
+    const { gatewayId } = mustManage(state, id)
+    const secret = deps.secrets.get(id)
+    if (secret === null) return complete(id, entryId, 'no relay credential was held; nothing to revoke')
+    const result = await connector.deprovision(gatewayId, secret)
+    if (result.ok) {
+      deps.checkpoint('opt_out:connector_confirmed', id)
+      return complete(id, entryId, result.value.alreadyRevoked ? 'already revoked at the connector' : null)
+    }
+    if (result.kind === 'http' && (result.status === 401 || result.status === 403 || result.status === 404)) {
+      // The connector does not accept this credential at all: the instance is already out.
+      return complete(id, entryId, `${result.message}; the credential is not valid there, nothing to revoke`)
+    }
+    journal.fail(entryId, result.message)
+    if (result.retryable) {
+      const next = reconciler.schedule(id, 'deprovision')
+      log.warn(
+        { instanceId: id, nextTry: new Date(next.at).toISOString(), error: result.message },
+        'deprovision failed; will retry',
+      )
+    } else {
+      log.error({ instanceId: id, error: result.message }, 'deprovision refused; not retrying')
+    }
+    return failedWith(state, id, errorOf(result))
+  }
+
+  return {
+    async run(id, actor) {
+      const m = mustManage(state, id)
+      if (!m.optedIn && m.pending === null) return succeeded(state, id)
+      const entryId = journal.begin(id, false, actor)
+      deps.checkpoint('opt_out:intent_written', id)
+      reconciler.cancel(id)
+      fleet.holdRedials(id)
+      return deprovision(id, entryId)
+    },
+
+    async resume(id) {
+      if (mustManage(state, id).pending !== 'opting_out') {
+        reconciler.cancel(id)
+        return
+      }
+      await deprovision(id, journal.resume(id, 'deprovision_retry', null))
+    },
+
+    latched(id) {
+      waiters.get(id)?.()
+    },
+
+    release() {
+      for (const release of [...waiters.values()]) release()
+    },
+  }
+}

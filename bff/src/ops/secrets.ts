@@ -1,0 +1,56 @@
+/**
+ * The relay secret each instance dials with, in hand. At start-up it comes from the state store
+ * (a secret the connector issued at an opt-in, kept across restarts) or from the config; the
+ * config's wins only when it changed since it was last adopted, which means an operator rotated it
+ * by hand. A secret the connector issues later is written to the store before it is used.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type { StateStore } from '../state/store'
+
+export interface StoredSecret {
+  secret: string | null
+  /** Digest of the config's secret when it was last adopted. */
+  configSecretDigest: string | null
+}
+
+export interface SecretBookOptions {
+  store: Pick<StateStore, 'saveSecret'>
+  /** Per instance: the secret the config file names, if any. */
+  configSecrets: ReadonlyMap<string, string | null>
+  /** Per instance: what the state store held at start. */
+  storedSecrets: ReadonlyMap<string, StoredSecret>
+}
+
+export interface SecretBook {
+  /** Decides the instance's secret at start-up (adopting a hand-rotated config secret durably). */
+  resolve(instanceId: string): string | null
+  get(instanceId: string): string | null
+  /** Keeps a secret the connector issued: in the store first, then in hand. */
+  issue(instanceId: string, secret: string): void
+}
+
+const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex')
+
+export function createSecretBook(options: SecretBookOptions): SecretBook {
+  const { store } = options
+  const inHand = new Map<string, string | null>()
+  return {
+    resolve(instanceId) {
+      const stored = options.storedSecrets.get(instanceId)
+      const fromConfig = options.configSecrets.get(instanceId) ?? null
+      let secret = stored?.secret ?? fromConfig
+      if (fromConfig !== null && digest(fromConfig) !== (stored?.configSecretDigest ?? null)) {
+        store.saveSecret(instanceId, fromConfig, digest(fromConfig))
+        secret = fromConfig
+      }
+      inHand.set(instanceId, secret)
+      return secret
+    },
+    get: (instanceId) => inHand.get(instanceId) ?? null,
+    issue(instanceId, secret) {
+      store.saveSecret(instanceId, secret)
+      inHand.set(instanceId, secret)
+    },
+  }
+}
