@@ -3,20 +3,17 @@
  * @module
  */
 import { LogOut, RadioTower } from 'lucide-react'
-import { type ReactNode, useId, useState } from 'react'
+import { type ComponentProps, type ReactNode, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../components/ui/button'
+import { Label } from '../components/ui/label'
+import { Select } from '../components/ui/select'
 import { changeLanguage, isLanguage, LANGUAGES } from '../lib/i18n'
 import { applyTheme, storedTheme, THEME_CHOICES, type ThemeChoice } from '../lib/theme'
-
-const selectClass =
-  'h-8 rounded-md border border-border bg-card px-2 text-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring'
 
 export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogout?: () => void }) {
   const { t, i18n } = useTranslation()
   const [theme, setTheme] = useState<ThemeChoice>(storedTheme)
-  const languageId = useId()
-  const themeId = useId()
   const themeLabel = { system: t('header.themeSystem'), light: t('header.themeLight'), dark: t('header.themeDark') }
   return (
     <header className="border-b border-border bg-card">
@@ -29,12 +26,8 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
           {indicator}
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <label htmlFor={languageId} className="sr-only">
-            {t('header.language')}
-          </label>
-          <select
-            id={languageId}
-            className={selectClass}
+          <BarSelect
+            label={t('header.language')}
             value={i18n.language}
             onChange={(event) => {
               if (isLanguage(event.target.value)) void changeLanguage(event.target.value)
@@ -45,13 +38,9 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
                 {l.name}
               </option>
             ))}
-          </select>
-          <label htmlFor={themeId} className="sr-only">
-            {t('header.theme')}
-          </label>
-          <select
-            id={themeId}
-            className={selectClass}
+          </BarSelect>
+          <BarSelect
+            label={t('header.theme')}
             value={theme}
             onChange={(event) => {
               const next = event.target.value as ThemeChoice
@@ -64,7 +53,7 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
                 {themeLabel[choice]}
               </option>
             ))}
-          </select>
+          </BarSelect>
           {onLogout && (
             <Button variant="ghost" size="sm" onClick={onLogout}>
               <LogOut aria-hidden="true" />
@@ -74,5 +63,18 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
         </div>
       </div>
     </header>
+  )
+}
+
+/** A select of the bar, labelled for assistive tech only: the bar has no room for visible labels. */
+function BarSelect({ label, ...props }: ComponentProps<typeof Select> & { label: string }) {
+  const id = useId()
+  return (
+    <>
+      <Label htmlFor={id} className="sr-only">
+        {label}
+      </Label>
+      <Select id={id} className="h-8" {...props} />
+    </>
   )
 }

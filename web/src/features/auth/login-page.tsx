@@ -8,6 +8,8 @@ import { KeyRound, LoaderCircle } from 'lucide-react'
 import { type FormEvent, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../components/ui/button'
+import { Input } from '../../components/ui/input'
+import { Label } from '../../components/ui/label'
 import { api } from '../../lib/api-client'
 import { errorCode } from '../../lib/api-errors'
 
@@ -44,10 +46,8 @@ export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void;
         </div>
         <p className="text-sm text-muted-foreground">{t('login.intro')}</p>
         <div className="flex flex-col gap-1">
-          <label htmlFor={inputId} className="text-sm font-medium">
-            {t('login.token')}
-          </label>
-          <input
+          <Label htmlFor={inputId}>{t('login.token')}</Label>
+          <Input
             id={inputId}
             type="password"
             autoComplete="current-password"
@@ -56,7 +56,7 @@ export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void;
             onChange={(event) => setToken(event.target.value)}
             aria-invalid={code !== null}
             aria-describedby={error !== null ? errorId : undefined}
-            className="h-10 rounded-md border border-border bg-background px-3 text-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring"
+            className="h-10 bg-background px-3"
           />
         </div>
         {error !== null && (

@@ -8,6 +8,9 @@ import { Search } from 'lucide-react'
 import { type ReactNode, useCallback, useDeferredValue, useId, useMemo, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
+import { Input } from '../../../components/ui/input'
+import { Label } from '../../../components/ui/label'
+import { Select } from '../../../components/ui/select'
 import { failureReason } from '../../../lib/api-errors'
 import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
@@ -92,38 +95,34 @@ export function FleetPanel({
       <StateSummary counts={counts} filter={filter} onFilter={setFilter} />
       <div className="flex flex-wrap items-end gap-3">
         <div className="flex min-w-56 flex-1 flex-col gap-1">
-          <label htmlFor={searchId} className="text-sm font-medium">
-            {t('fleet.search')}
-          </label>
+          <Label htmlFor={searchId}>{t('fleet.search')}</Label>
           <div className="relative">
             <Search
               aria-hidden="true"
               className="pointer-events-none absolute start-2.5 top-2.5 size-4 text-muted-foreground"
             />
-            <input
+            <Input
               id={searchId}
               type="search"
               value={search}
               onChange={(event) => setSearch(event.target.value)}
               placeholder={t('fleet.searchPlaceholder')}
-              className="h-9 w-full rounded-md border border-border bg-card ps-8 pe-3 text-sm placeholder:text-muted-foreground focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring"
+              className="h-9 w-full bg-card ps-8 pe-3"
             />
           </div>
         </div>
         <div className="flex flex-col gap-1">
-          <label htmlFor={sortId} className="text-sm font-medium">
-            {t('fleet.sort')}
-          </label>
-          <select
+          <Label htmlFor={sortId}>{t('fleet.sort')}</Label>
+          <Select
             id={sortId}
             value={sort}
             onChange={(event) => setSort(event.target.value as SortOrder)}
-            className="h-9 rounded-md border border-border bg-card px-2 text-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring"
+            className="h-9"
           >
             <option value="problems">{t('fleet.sortProblems')}</option>
             <option value="name">{t('fleet.sortName')}</option>
             <option value="recent">{t('fleet.sortRecent')}</option>
-          </select>
+          </Select>
         </div>
       </div>
       {loadError !== null && loadError !== undefined ? (
