@@ -3,9 +3,11 @@
  * for Disabled, which an operator chose — and the stale-view warning when live updates stop.
  * @module
  */
-import { CloudOff, TriangleAlert } from 'lucide-react'
+import { CloudOff, type LucideIcon, TriangleAlert } from 'lucide-react'
+import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useNow } from '../../../hooks/use-now'
+import { cn } from '../../../lib/cn'
 import { relativeTime } from '../../../lib/format'
 import type { ActionNeeded } from '../model/fleet'
 
@@ -15,12 +17,7 @@ export function ActionBanner({ items }: { items: ActionNeeded[] }) {
   const { t } = useTranslation()
   if (items.length === 0) return null
   return (
-    <section
-      role="status"
-      data-testid="action-banner"
-      className="flex gap-3 rounded-lg border border-destructive-border bg-destructive-bg p-4 text-destructive"
-    >
-      <TriangleAlert aria-hidden="true" className="mt-0.5 size-5 shrink-0" />
+    <Banner testId="action-banner" tone="destructive" Icon={TriangleAlert}>
       <div>
         <p className="font-semibold">{t('banner.actionNeeded', { count: items.length })}</p>
         <ul className="mt-1 list-disc ps-5 text-sm">
@@ -35,7 +32,7 @@ export function ActionBanner({ items }: { items: ActionNeeded[] }) {
           {items.length > SHOWN && <li>{t('banner.more', { count: items.length - SHOWN })}</li>}
         </ul>
       </div>
-    </section>
+    </Banner>
   )
 }
 
@@ -43,18 +40,40 @@ export function StaleBanner({ lastEventAt }: { lastEventAt: number | null }) {
   const { t, i18n } = useTranslation()
   const now = useNow()
   return (
-    <section
-      role="status"
-      data-testid="stale-banner"
-      className="flex items-start gap-3 rounded-lg border border-warning-border bg-warning-bg p-4 text-warning"
-    >
-      <CloudOff aria-hidden="true" className="mt-0.5 size-5 shrink-0" />
+    <Banner testId="stale-banner" tone="warning" Icon={CloudOff} className="items-start">
       <p className="text-sm">
         {t('banner.stale')}
         {lastEventAt !== null && (
           <> {t('banner.staleSince', { time: relativeTime(lastEventAt, Math.max(now, lastEventAt), i18n.language) })}</>
         )}
       </p>
+    </Banner>
+  )
+}
+
+const TONE = {
+  destructive: 'border-destructive-border bg-destructive-bg text-destructive',
+  warning: 'border-warning-border bg-warning-bg text-warning',
+} as const
+
+interface BannerProps {
+  testId: string
+  tone: keyof typeof TONE
+  Icon: LucideIcon
+  className?: string
+  children: ReactNode
+}
+
+/** A page-level status line: an icon beside what the operator should know. */
+function Banner({ testId, tone, Icon, className, children }: BannerProps) {
+  return (
+    <section
+      role="status"
+      data-testid={testId}
+      className={cn('flex gap-3 rounded-lg border p-4', TONE[tone], className)}
+    >
+      <Icon aria-hidden="true" className="mt-0.5 size-5 shrink-0" />
+      {children}
     </section>
   )
 }
