@@ -12,6 +12,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll } from 'vitest'
 import type { ResolvedInstance, RuntimeConfig } from './config/load'
 import { EventsSchema, RelayTimingsSchema } from './config/schema'
+import { demoInstance } from './demo/embedded'
 import { REDACT_PATHS } from './lib/log'
 import { type ConsoleOptions, type RunningConsole, startConsole } from './service'
 
@@ -20,23 +21,11 @@ export const IDENTITY_TOKEN = 'idt_test_identity_token_123456'
 export const ADMIN_TOKEN = 'adm_test_admin_token_123456'
 
 export const TEST_INSTANCES: ResolvedInstance[] = [
-  {
-    id: 'acme',
-    displayName: 'Acme support',
-    gatewayId: 'gw-acme',
-    platforms: [
-      { platform: 'discord', botId: '1234' },
-      { platform: 'telegram', botId: 'acme_bot' },
-    ],
-    configSecret: null,
-  },
-  {
-    id: 'globex',
-    displayName: 'Globex helpdesk',
-    gatewayId: 'gw-globex',
-    platforms: [{ platform: 'slack', botId: 'B1' }],
-    configSecret: null,
-  },
+  demoInstance('acme', 'Acme support', [
+    ['discord', '1234'],
+    ['telegram', 'acme_bot'],
+  ]),
+  demoInstance('globex', 'Globex helpdesk', [['slack', 'B1']]),
 ]
 
 export const FAST_RELAY = RelayTimingsSchema.parse({ backoffBaseMs: 50, backoffMaxMs: 300, handshakeTimeoutMs: 3000 })

@@ -3,8 +3,11 @@
  * it has never heard of still gets a conservative descriptor, so any gateway can handshake.
  * @module
  */
-import type { CapabilityDescriptor } from '@relay-console/shared/relay/frame-schemas'
-import { CONTRACT_VERSION } from '@relay-console/shared/relay/frame-schemas'
+import {
+  type CapabilityDescriptor,
+  CapabilityDescriptorSchema,
+  CONTRACT_VERSION,
+} from '@relay-console/shared/relay/frame-schemas'
 
 const LEGACY_OPS = ['send', 'edit', 'typing', 'follow_up']
 const RICH_OPS = [...LEGACY_OPS, 'send_media', 'react', 'thread_create', 'thread_rename', 'get_chat_info', 'prompt']
@@ -70,18 +73,10 @@ const CATALOGUE: Record<string, Entry> = {
 }
 
 export function descriptorFor(platform: string): CapabilityDescriptor {
-  const entry = CATALOGUE[platform] ?? {
-    label: platform,
-    emoji: null,
-    max_message_length: 4096,
-    supports_draft_streaming: false,
-    supports_edit: false,
-    supports_threads: false,
-    markdown_dialect: 'plain',
-    len_unit: 'chars',
-    supported_ops: LEGACY_OPS,
-  }
-  return { contract_version: CONTRACT_VERSION, platform, ...entry }
+  const entry = CATALOGUE[platform]
+  if (entry !== undefined) return { contract_version: CONTRACT_VERSION, platform, ...entry }
+  // A platform it has never heard of: the contract's defaults for every capability, under its own name.
+  return CapabilityDescriptorSchema.parse({ platform, label: platform, supported_ops: LEGACY_OPS })
 }
 
 /** Whether a platform's descriptor advertises an op (an empty list means the legacy set). */

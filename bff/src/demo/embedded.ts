@@ -11,48 +11,35 @@ import type { Logger } from 'pino'
 import type { ResolvedInstance, RuntimeConfig } from '../config/load'
 import { EventsSchema, RelayTimingsSchema } from '../config/schema'
 
+/** A demo instance: gateway id `gw-{id}`, no secret (provisioned at start), these platforms and bot ids. */
+export function demoInstance(id: string, displayName: string, platforms: Array<[string, string]>): ResolvedInstance {
+  return {
+    id,
+    displayName,
+    gatewayId: `gw-${id}`,
+    platforms: platforms.map(([platform, botId]) => ({ platform, botId })),
+    configSecret: null,
+  }
+}
+
 export const DEMO_INSTANCES: ResolvedInstance[] = [
-  {
-    id: 'acme',
-    displayName: 'Acme support',
-    gatewayId: 'gw-acme',
-    platforms: [
-      { platform: 'discord', botId: '1234' },
-      { platform: 'telegram', botId: 'acme_bot' },
-    ],
-    configSecret: null,
-  },
-  {
-    id: 'globex',
-    displayName: 'Globex helpdesk',
-    gatewayId: 'gw-globex',
-    platforms: [
-      { platform: 'slack', botId: 'B0GLOBEX' },
-      { platform: 'discord', botId: '5678' },
-      { platform: 'whatsapp', botId: '+15550100' },
-    ],
-    configSecret: null,
-  },
-  {
-    id: 'initech',
-    displayName: 'Initech ops bot',
-    gatewayId: 'gw-initech',
-    platforms: [
-      { platform: 'telegram', botId: 'initech_ops_bot' },
-      { platform: 'matrix', botId: '@ops:initech.example' },
-    ],
-    configSecret: null,
-  },
-  {
-    id: 'umbrella',
-    displayName: 'Umbrella research',
-    gatewayId: 'gw-umbrella',
-    platforms: [
-      { platform: 'slack', botId: 'B0UMBRELLA' },
-      { platform: 'telegram', botId: 'umbrella_lab_bot' },
-    ],
-    configSecret: null,
-  },
+  demoInstance('acme', 'Acme support', [
+    ['discord', '1234'],
+    ['telegram', 'acme_bot'],
+  ]),
+  demoInstance('globex', 'Globex helpdesk', [
+    ['slack', 'B0GLOBEX'],
+    ['discord', '5678'],
+    ['whatsapp', '+15550100'],
+  ]),
+  demoInstance('initech', 'Initech ops bot', [
+    ['telegram', 'initech_ops_bot'],
+    ['matrix', '@ops:initech.example'],
+  ]),
+  demoInstance('umbrella', 'Umbrella research', [
+    ['slack', 'B0UMBRELLA'],
+    ['telegram', 'umbrella_lab_bot'],
+  ]),
 ]
 
 export interface EmbeddedDemo {

@@ -1,13 +1,28 @@
 /**
- * How the intent units read an instance and answer: the managed record, the spec its transport is
- * built from, and the outcome of an operation (the instance as it now stands, or why the operation
- * failed this time).
+ * What the intent units share: the parts an operation works with, how it reads an instance (the
+ * managed record, the spec its transport is built from), and how it answers (the instance as it
+ * now stands, or why the operation failed this time).
  * @module
  */
 import type { Instance } from '@relay-console/shared/instance'
-import type { CallFailure } from '../connector-api/client'
-import type { InstanceSpec } from '../relay/fleet'
+import type { CallFailure, ConnectorClient } from '../connector-api/client'
+import type { Fleet, InstanceSpec } from '../relay/fleet'
 import type { ConsoleState, ManagedInstance } from '../state/console-state'
+import type { CheckpointHook } from './checkpoints'
+import type { Journal } from './journal'
+import type { Reconciler } from './reconciler'
+import type { SecretBook } from './secrets'
+
+/** What opting out and opting in both work with. */
+export interface OperationDeps {
+  state: ConsoleState
+  journal: Journal
+  fleet: Fleet
+  connector: ConnectorClient
+  secrets: SecretBook
+  reconciler: Reconciler
+  checkpoint: CheckpointHook
+}
 
 export interface IntentError {
   code: 'connector_unreachable' | 'connector_error' | 'identity_token_missing' | 'secret_withheld'

@@ -1,46 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { createJournal } from './journal'
 import { createOptIn } from './opt-in'
-import { createReconciler, type RetryKind } from './reconciler'
-import { createSecretBook } from './secrets'
-import { failure, opsWorld } from './test-support'
+import { failure, operationWorld } from './test-support'
 
 function setup(options: { identityToken?: string | null } = {}) {
-  const world = opsWorld()
-  const { state, store, clock, fleet, connector } = world
-  const journal = createJournal(store, state)
-  const secrets = createSecretBook({
-    store,
-    configSecrets: new Map([
-      ['acme', 'secret-acme'],
-      ['globex', null],
-    ]),
-    storedSecrets: new Map(),
-  })
-  for (const id of state.ids()) secrets.resolve(id)
-  const due: Array<[string, RetryKind]> = []
-  const reconciler = createReconciler({
-    clock,
-    random: () => 0,
-    retry: { baseMs: 1000, maxMs: 8000 },
-    onDue: (id, kind) => due.push([id, kind]),
-  })
-  const checkpoints: string[] = []
+  const world = operationWorld()
   const optIn = createOptIn({
-    state,
-    journal,
-    fleet,
-    connector,
-    secrets,
-    reconciler,
+    ...world.deps,
     identityToken: options.identityToken === undefined ? 'identity' : options.identityToken,
     identityTokenEnv: 'RELAY_IDENTITY_TOKEN',
-    checkpoint: (point, id) => checkpoints.push(`${point} ${id}`),
   })
   // Both instances start opted out.
-  for (const id of state.ids()) state.setIntent(id, false, null)
-  const storedSecret = (id: string) => store.define(world.stored).find((s) => s.id === id)?.secret
-  return { ...world, optIn, secrets, due, checkpoints, storedSecret }
+  for (const id of world.state.ids()) world.state.setIntent(id, false, null)
+  const storedSecret = (id: string) => world.store.define(world.stored).find((s) => s.id === id)?.secret
+  return { ...world, optIn, storedSecret }
 }
 
 describe('createOptIn', () => {

@@ -5,27 +5,21 @@
  * §6). A failure that heals shows on the instance's platforms and is retried by the reconciler.
  * @module
  */
-import type { ConnectorClient } from '../connector-api/client'
-import type { Fleet } from '../relay/fleet'
-import type { ConsoleState } from '../state/console-state'
-import type { CheckpointHook } from './checkpoints'
-import { errorOf, failedWith, type IntentOutcome, mustManage, specOf, succeeded } from './instance-view'
-import type { Journal } from './journal'
-import type { Reconciler } from './reconciler'
-import type { SecretBook } from './secrets'
+import {
+  errorOf,
+  failedWith,
+  type IntentOutcome,
+  mustManage,
+  type OperationDeps,
+  specOf,
+  succeeded,
+} from './instance-view'
 
-export interface OptInDeps {
-  state: ConsoleState
-  journal: Journal
-  fleet: Fleet
-  connector: ConnectorClient
-  secrets: SecretBook
-  reconciler: Reconciler
+export interface OptInDeps extends OperationDeps {
   /** The operator identity token provisioning needs; null when it is not configured. */
   identityToken: string | null
   /** Where it would come from, to say so when it is missing. */
   identityTokenEnv: string
-  checkpoint: CheckpointHook
 }
 
 export interface OptIn {

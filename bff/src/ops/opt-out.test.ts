@@ -1,47 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { IntentOutcome } from './instance-view'
-import { createJournal } from './journal'
 import { createOptOut } from './opt-out'
-import { createReconciler, type RetryKind } from './reconciler'
-import { createSecretBook } from './secrets'
-import { failure, opsWorld, settle } from './test-support'
+import { failure, operationWorld, settle } from './test-support'
 
 const GRACE_MS = 5000
 
 function setup() {
-  const world = opsWorld()
-  const { state, store, clock, fleet, connector, log } = world
-  const journal = createJournal(store, state)
-  const secrets = createSecretBook({
-    store,
-    configSecrets: new Map([
-      ['acme', 'secret-acme'],
-      ['globex', null],
-    ]),
-    storedSecrets: new Map(),
-  })
-  for (const id of state.ids()) secrets.resolve(id)
-  const due: Array<[string, RetryKind]> = []
-  const reconciler = createReconciler({
-    clock,
-    random: () => 0,
-    retry: { baseMs: 1000, maxMs: 8000 },
-    onDue: (id, kind) => due.push([id, kind]),
-  })
-  const checkpoints: string[] = []
-  const optOut = createOptOut({
-    state,
-    journal,
-    fleet,
-    connector,
-    secrets,
-    reconciler,
-    clock,
-    log,
-    graceMs: GRACE_MS,
-    checkpoint: (point, id) => checkpoints.push(`${point} ${id}`),
-  })
-  return { ...world, optOut, due, checkpoints }
+  const world = operationWorld()
+  const optOut = createOptOut({ ...world.deps, clock: world.clock, log: world.log, graceMs: GRACE_MS })
+  return { ...world, optOut }
 }
 
 const outcomeOf = (promise: Promise<IntentOutcome>) => {

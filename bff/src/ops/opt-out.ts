@@ -11,28 +11,22 @@
  * @module
  */
 import type { Clock } from '@relay-console/shared/clock'
-import type { ConnectorClient } from '../connector-api/client'
 import type { Log } from '../lib/log'
-import type { Fleet } from '../relay/fleet'
-import type { ConsoleState } from '../state/console-state'
-import type { CheckpointHook } from './checkpoints'
-import { errorOf, failedWith, type IntentOutcome, mustManage, specOf, succeeded } from './instance-view'
-import type { Journal } from './journal'
-import type { Reconciler } from './reconciler'
-import type { SecretBook } from './secrets'
+import {
+  errorOf,
+  failedWith,
+  type IntentOutcome,
+  mustManage,
+  type OperationDeps,
+  specOf,
+  succeeded,
+} from './instance-view'
 
-export interface OptOutDeps {
-  state: ConsoleState
-  journal: Journal
-  fleet: Fleet
-  connector: ConnectorClient
-  secrets: SecretBook
-  reconciler: Reconciler
+export interface OptOutDeps extends OperationDeps {
   clock: Clock
   log: Log
   /** How long to wait for the real 4401 path before showing Disabled without it. */
   graceMs: number
-  checkpoint: CheckpointHook
 }
 
 export interface OptOut {

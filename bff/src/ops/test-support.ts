@@ -14,6 +14,10 @@ import type { Fleet, InstanceSpec } from '../relay/fleet'
 import { ConsoleState } from '../state/console-state'
 import { openSqliteStore } from '../state/sqlite-store'
 import type { InstanceDefinition } from '../state/store'
+import type { OperationDeps } from './instance-view'
+import { createJournal } from './journal'
+import { createReconciler, type RetryKind } from './reconciler'
+import { createSecretBook } from './secrets'
 
 export const DEFINITIONS: InstanceDefinition[] = [
   {
@@ -139,6 +143,43 @@ export function opsWorld(setup: (store: ReturnType<typeof openSqliteStore>) => v
   const state = new ConsoleState({ store, stored, now: () => clock.now(), log })
   const audit = (instanceId?: string): AuditEntry[] => store.audit({ limit: 100, instanceId }).reverse()
   return { clock, store, state, stored, log, audit, connector: new FakeConnector(), fleet: new FakeFleet() }
+}
+
+/**
+ * {@link opsWorld} plus what an operation works with: the journal, a secret book (acme has a
+ * secret from the config, globex none), a reconciler whose due tries are only recorded (random 0:
+ * the first try is due after 500 ms), and a checkpoint log.
+ */
+export function operationWorld() {
+  const world = opsWorld()
+  const { state, store, clock, fleet, connector } = world
+  const secrets = createSecretBook({
+    store,
+    configSecrets: new Map([
+      ['acme', 'secret-acme'],
+      ['globex', null],
+    ]),
+    storedSecrets: new Map(),
+  })
+  for (const id of state.ids()) secrets.resolve(id)
+  const due: Array<[string, RetryKind]> = []
+  const reconciler = createReconciler({
+    clock,
+    random: () => 0,
+    retry: { baseMs: 1000, maxMs: 8000 },
+    onDue: (id, kind) => due.push([id, kind]),
+  })
+  const checkpoints: string[] = []
+  const deps: OperationDeps = {
+    state,
+    journal: createJournal(store, state),
+    fleet,
+    connector,
+    secrets,
+    reconciler,
+    checkpoint: (point, id) => checkpoints.push(`${point} ${id}`),
+  }
+  return { ...world, deps, secrets, due, checkpoints }
 }
 
 /** Lets every promise that is ready run (the fakes answer in microtasks). */
