@@ -4,8 +4,8 @@
  */
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { useTranslation } from 'react-i18next'
-import { AuditLog } from '../features/audit/audit-log'
-import { Timeline } from '../features/history/timeline'
+import { AuditLog } from '../features/audit/components/audit-log'
+import { Timeline } from '../features/history/components/timeline'
 
 export function InstanceDetail({ instance }: { instance: ClientInstance }) {
   const { t } = useTranslation()

@@ -1,5 +1,7 @@
 /**
- * Query keys of the instances feature, in one place.
+ * Query keys, in one place: the fleet list, and each instance's history and audit log. Here in
+ * lib/ rather than in a feature because the live stream (features/instances) refreshes the history
+ * and audit queries, which features/history and features/audit own.
  * @module
  */
 export const instanceKeys = {

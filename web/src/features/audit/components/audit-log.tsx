@@ -3,12 +3,10 @@
  * @module
  */
 import type { AuditEntry } from '@relay-console/shared/api'
-import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
-import { api } from '../../lib/api-client'
-import { cn } from '../../lib/cn'
-import { dateTime } from '../../lib/format'
-import { instanceKeys } from '../../lib/query-keys'
+import { cn } from '../../../lib/cn'
+import { dateTime } from '../../../lib/format'
+import { useAudit } from '../api/use-audit'
 
 const RESULT_TONE: Record<AuditEntry['result'], string> = {
   ok: 'text-success',
@@ -18,7 +16,7 @@ const RESULT_TONE: Record<AuditEntry['result'], string> = {
 
 export function AuditLog({ instanceId }: { instanceId: string }) {
   const { t, i18n } = useTranslation()
-  const query = useQuery({ queryKey: instanceKeys.audit(instanceId), queryFn: () => api.getAudit(instanceId) })
+  const query = useAudit(instanceId)
   if (query.isPending) return <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
   if (query.isError) {
     return <p className="text-sm text-destructive">{t('detail.loadFailed', { reason: query.error.message })}</p>

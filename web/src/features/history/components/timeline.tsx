@@ -2,16 +2,14 @@
  * An instance's recent platform transitions, newest first, kept fresh by the event stream.
  * @module
  */
-import { useQuery } from '@tanstack/react-query'
 import { useTranslation } from 'react-i18next'
-import { StatusBadge } from '../../components/status-badge'
-import { api } from '../../lib/api-client'
-import { dateTime } from '../../lib/format'
-import { instanceKeys } from '../../lib/query-keys'
+import { StatusBadge } from '../../../components/status-badge'
+import { dateTime } from '../../../lib/format'
+import { useHistory } from '../api/use-history'
 
 export function Timeline({ instanceId, labels }: { instanceId: string; labels: Record<string, string> }) {
   const { t, i18n } = useTranslation()
-  const query = useQuery({ queryKey: instanceKeys.history(instanceId), queryFn: () => api.getHistory(instanceId) })
+  const query = useHistory(instanceId)
   if (query.isPending) return <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
   if (query.isError) {
     return <p className="text-sm text-destructive">{t('detail.loadFailed', { reason: query.error.message })}</p>
