@@ -21,6 +21,14 @@ function setup(optedIn = true) {
   return { onSetRelay, user, toggle, view }
 }
 
+/** The dialog closed with nothing sent: the switch still on, and focused again. */
+async function expectSprungBack(toggle: () => HTMLElement, onSetRelay: ReturnType<typeof setup>['onSetRelay']) {
+  await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+  expect(toggle()).toHaveAttribute('aria-checked', 'true')
+  expect(toggle()).toHaveFocus()
+  expect(onSetRelay).not.toHaveBeenCalled()
+}
+
 describe('RelaySwitch', () => {
   it('is a switch named "Relay for {name}" showing the desired state', () => {
     const { toggle } = setup()
@@ -40,10 +48,7 @@ describe('RelaySwitch', () => {
     const { user, toggle, onSetRelay } = setup()
     await user.click(toggle())
     await user.click(await screen.findByRole('button', { name: 'Cancel' }))
-    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
-    expect(toggle()).toHaveAttribute('aria-checked', 'true')
-    expect(toggle()).toHaveFocus()
-    expect(onSetRelay).not.toHaveBeenCalled()
+    await expectSprungBack(toggle, onSetRelay)
   })
 
   it('springs back on Esc too', async () => {
@@ -52,10 +57,7 @@ describe('RelaySwitch', () => {
     await user.keyboard(' ')
     await screen.findByRole('alertdialog')
     await user.keyboard('{Escape}')
-    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
-    expect(toggle()).toHaveAttribute('aria-checked', 'true')
-    expect(toggle()).toHaveFocus()
-    expect(onSetRelay).not.toHaveBeenCalled()
+    await expectSprungBack(toggle, onSetRelay)
   })
 
   it('stays open with progress until the opt-out settles, then closes', async () => {

@@ -1,30 +1,9 @@
 import { FakeClock } from '@relay-console/shared/fake-clock'
-import type { ClientInstance } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
+import { instance, platformStatus } from '../../../test-fixtures'
 import { applyEvent, createEventBatcher, newerOf } from './apply-event'
 
-const inst = (id: string, state = 'connected'): ClientInstance => ({
-  id,
-  displayName: id,
-  gatewayId: `gw-${id}`,
-  optedIn: true,
-  pending: null,
-  platforms: [
-    {
-      platform: 'discord',
-      label: 'Discord',
-      emoji: null,
-      state,
-      errorCode: null,
-      errorMessage: null,
-      updatedAt: '2026-11-27T10:00:00.000Z',
-      attempt: 0,
-      nextRetryAt: null,
-      retryingSince: null,
-      needsAttention: false,
-    },
-  ],
-})
+const inst = (id: string, state = 'connected') => instance(id, { platforms: [platformStatus({ state })] })
 
 describe('applyEvent', () => {
   const snapshot = { rev: 10, instances: [inst('a'), inst('b')] }

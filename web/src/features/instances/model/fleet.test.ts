@@ -1,21 +1,10 @@
-import type { ClientInstance } from '@relay-console/shared/instance'
+import type { ClientInstance, ClientPlatformStatus } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
+import { platformStatus } from '../../../test-fixtures'
 import { actionNeeded, countFleet, selectInstances } from './fleet'
 
-const platform = (state: string, extra: object = {}) => ({
-  platform: `p-${state}`,
-  label: null,
-  emoji: null,
-  state,
-  errorCode: null,
-  errorMessage: null,
-  updatedAt: '2026-11-27T10:00:00.000Z',
-  attempt: 0,
-  nextRetryAt: null,
-  retryingSince: null,
-  needsAttention: false,
-  ...extra,
-})
+const platform = (state: string, extra: Partial<ClientPlatformStatus> = {}) =>
+  platformStatus({ platform: `p-${state}`, state, ...extra })
 const instance = (id: string, states: string[], extra: Partial<ClientInstance> = {}): ClientInstance => ({
   id,
   displayName: id.toUpperCase(),
