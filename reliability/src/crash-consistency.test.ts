@@ -20,7 +20,7 @@ import {
   tempDir,
   waitHealthy,
 } from '@relay-console/bench/procs'
-import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/relay-intent'
+import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/checkpoints'
 import { type AdminInstanceView, type RunningConnector, startConnector } from '@relay-console/connector'
 import { type AuditEntry, AuditResponseSchema, ClientInstancesResponseSchema } from '@relay-console/shared/api'
 import type { ClientInstance } from '@relay-console/shared/instance'

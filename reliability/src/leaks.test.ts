@@ -147,7 +147,6 @@ describe('leaks', () => {
     const c = await connector()
     const secret = 'leak-secret-0123456789'
     await seed(c, 'gw-leak', secret)
-    let rev = 0
     let connected = false
     const fleet = createFleet({
       connectorUrl: c.url,
@@ -157,7 +156,6 @@ describe('leaks', () => {
       log: silentLog,
       timings: { backoffBaseMs: 50, backoffMaxMs: 200, handshakeTimeoutMs: 2000 },
       attentionAfterMs: 7_200_000,
-      nextRevision: () => ++rev,
       onChange: (change) => {
         connected = change.platforms.every((p) => p.state === 'connected')
       },
