@@ -58,6 +58,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'testkit',
+          root: './testkit',
+          include: ['src/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'reliability',
           root: './reliability',
           include: ['src/**/*.test.ts'],

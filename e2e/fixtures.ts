@@ -4,9 +4,9 @@
  * @module
  */
 import { test as base } from '@playwright/test'
+import { ConnectorAdmin } from '@relay-console/testkit/connector-admin'
 import { ConsolePage } from './pages/console-page'
-import { ConnectorAdmin } from './support/connector-admin'
-import { SHARED_CONNECTOR_URL } from './support/env'
+import { ADMIN_TOKEN, SHARED_CONNECTOR_URL } from './support/env'
 import { type PrivateStack, startPrivateStack } from './support/stack'
 
 interface Fixtures {
@@ -21,7 +21,7 @@ export const test = base.extend<Fixtures>({
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
   connector: async ({}, use) => {
-    await use(new ConnectorAdmin(SHARED_CONNECTOR_URL))
+    await use(new ConnectorAdmin(SHARED_CONNECTOR_URL, ADMIN_TOKEN))
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
   privateStack: async ({}, use) => {

@@ -4,8 +4,15 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connectorAdmin, freePort, type Proc, run, TOKENS, tempDir, waitHealthy, writeJson } from './procs'
+import { connectorAdmin } from '@relay-console/testkit/connector-admin'
+import { connectorProcess } from '@relay-console/testkit/connector-process'
+import { consoleApi } from '@relay-console/testkit/console-api'
+import { freePort } from '@relay-console/testkit/ports'
+import { type Proc, run, waitHealthy } from '@relay-console/testkit/procs'
+import { tempDir } from '@relay-console/testkit/temp-dir'
+import { wallNow } from '@relay-console/testkit/time'
 
 export interface BenchInstance {
   id: string
@@ -39,25 +46,17 @@ export interface BenchStack {
 const PLATFORMS = ['discord', 'telegram', 'slack', 'whatsapp', 'matrix']
 
 export async function startStack(options: StackOptions): Promise<BenchStack> {
-  const dir = tempDir()
+  const dir = tempDir('relay-console-bench-')
   const [consolePort, connectorPort] = [await freePort(), await freePort()]
   const consoleUrl = `http://127.0.0.1:${consolePort}`
-  const connectorUrl = `http://127.0.0.1:${connectorPort}`
-  const connectorArgs = [
-    'connector/src/main.ts',
-    '--port',
-    String(connectorPort),
-    '--data',
-    join(dir.path, 'connector'),
-    '--ping-interval-ms',
-    String(options.connectorPingMs ?? 30_000),
-    '--log-level',
-    'warn',
-  ]
-  let connector = run(connectorArgs)
-  await waitHealthy(connectorUrl, connector)
+  const connector = connectorProcess({
+    port: connectorPort,
+    dataDir: join(dir.path, 'connector'),
+    args: ['--ping-interval-ms', String(options.connectorPingMs ?? 30_000), '--log-level', 'warn'],
+  })
+  await connector.start()
 
-  const admin = connectorAdmin(connectorUrl)
+  const admin = connectorAdmin(connector.url)
 
   const width = String(options.instances).length
   const instances = Array.from({ length: options.instances }, (_, i) => {
@@ -74,21 +73,24 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     await admin('POST', '/instances/bulk', { instances: instances.slice(i, i + 5000) })
   }
   const configFile = join(dir.path, 'console.json')
-  writeJson(configFile, {
-    listen: { host: '127.0.0.1', port: consolePort },
-    stateDir: join(dir.path, 'console'),
-    connector: { url: `ws://127.0.0.1:${connectorPort}` },
-    instances: instances.map(({ id, displayName, gatewayId, secret, platforms }) => ({
-      id,
-      displayName,
-      gatewayId,
-      secret,
-      platforms,
-    })),
-    relay: options.relay ?? {},
-    ...(options.events ? { events: options.events } : {}),
-  })
-  const consoleStartedAt = performance.timeOrigin + performance.now()
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      listen: { host: '127.0.0.1', port: consolePort },
+      stateDir: join(dir.path, 'console'),
+      connector: { url: `ws://127.0.0.1:${connectorPort}` },
+      instances: instances.map(({ id, displayName, gatewayId, secret, platforms }) => ({
+        id,
+        displayName,
+        gatewayId,
+        secret,
+        platforms,
+      })),
+      relay: options.relay ?? {},
+      ...(options.events ? { events: options.events } : {}),
+    }),
+  )
+  const consoleStartedAt = wallNow()
   const console_ = run(
     ['bff/src/main.ts', '--config', configFile],
     {},
@@ -99,28 +101,21 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
 
   return {
     consoleUrl,
-    connectorUrl,
+    connectorUrl: connector.url,
     instances: instances.map(({ id, gatewayId }) => ({ id, gatewayId })),
     console: console_,
     get connector() {
-      return connector
+      if (connector.proc === null) throw new Error('the connector is not running')
+      return connector.proc
     },
     consoleStartedAt,
     admin,
-    async api<T>(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${consoleUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKENS.RELAY_CONSOLE_TOKEN}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: res.status, json: (await res.json()) as T }
-    },
+    api: consoleApi(consoleUrl),
     async restartConnector() {
-      const stoppedAt = performance.timeOrigin + performance.now()
+      const stoppedAt = wallNow()
       await connector.stop()
-      connector = run(connectorArgs)
-      await waitHealthy(connectorUrl, connector)
-      return { stoppedAt, startedAt: performance.timeOrigin + performance.now() }
+      await connector.start()
+      return { stoppedAt, startedAt: wallNow() }
     },
     async stop() {
       await Promise.all([console_.stop(), connector.stop()])
@@ -128,3 +123,4 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     },
   }
 }
+

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { REPO } from '@relay-console/testkit/procs'
 import { expect, test } from '../fixtures'
-import { REPO } from '../support/env'
 
 const locale = (code: string) => JSON.parse(readFileSync(join(REPO, 'locales', `${code}.json`), 'utf8'))
 

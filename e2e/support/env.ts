@@ -4,12 +4,12 @@
  * @module
  */
 import { join } from 'node:path'
+import { REPO } from '@relay-console/testkit/procs'
 
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789'
 export const IDENTITY_TOKEN = 'e2e-identity-token-0123456789'
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
 
-export const REPO = join(import.meta.dirname, '..', '..')
 export const TSX = join(REPO, 'node_modules', '.bin', 'tsx')
 
 // Below Linux's ephemeral range (32768–60999), so no outgoing socket of another test can hold them.

@@ -3,12 +3,15 @@
  * and the console as real child processes on free loopback ports, with their own state directory.
  * @module
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, type Proc, run, waitHealthy } from '@relay-console/bench/procs'
-import { ConnectorAdmin } from './connector-admin'
-import { consoleConfig, type FAST_RELAY, type InstanceDef, PROCESS_ENV } from './env'
+import { ConnectorAdmin } from '@relay-console/testkit/connector-admin'
+import { connectorProcess } from '@relay-console/testkit/connector-process'
+import { freePort } from '@relay-console/testkit/ports'
+import { type Proc, run, waitHealthy } from '@relay-console/testkit/procs'
+import { tempDir } from '@relay-console/testkit/temp-dir'
+import { sleep } from '@relay-console/testkit/time'
+import { ADMIN_TOKEN, consoleConfig, type FAST_RELAY, type InstanceDef, PROCESS_ENV } from './env'
 
 export interface PrivateStack {
   consoleUrl: string
@@ -28,38 +31,39 @@ export async function startPrivateStack(options: {
   /** Runs after the connector is up and before the console starts (to inject faults). */
   beforeConsole?: (connector: ConnectorAdmin) => Promise<void>
 }): Promise<PrivateStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-console-e2e-'))
+  const dir = tempDir('relay-console-e2e-')
   const [consolePort, connectorPort] = [await freePort(), await freePort()]
-  const configFile = join(dir, 'console.json')
+  const configFile = join(dir.path, 'console.json')
   writeFileSync(
     configFile,
     JSON.stringify(
       consoleConfig({
         port: consolePort,
         connectorPort,
-        stateDir: join(dir, 'console'),
+        stateDir: join(dir.path, 'console'),
         instances: options.instances,
         relay: options.relay,
       }),
     ),
   )
   const consoleUrl = `http://127.0.0.1:${consolePort}`
-  const connectorUrl = `http://127.0.0.1:${connectorPort}`
-  const connector = new ConnectorAdmin(connectorUrl)
-  let connectorProc: Proc | null = null
+  const connectorProc = connectorProcess({
+    port: connectorPort,
+    dataDir: join(dir.path, 'connector'),
+    args: ['--ping-interval-ms', '5000'],
+    env: PROCESS_ENV,
+    healthTimeoutMs: 30_000,
+  })
+  const connector = new ConnectorAdmin(connectorProc.url, ADMIN_TOKEN)
   let consoleProc: Proc | null = null
 
-  const startConnector = async () => {
-    const args = ['--port', String(connectorPort), '--data', join(dir, 'connector'), '--ping-interval-ms', '5000']
-    connectorProc = run(['connector/src/main.ts', ...args], PROCESS_ENV)
-    await waitHealthy(connectorUrl, connectorProc, 30_000)
-  }
+  const startConnector = () => connectorProc.start()
   const startConsole = async () => {
     consoleProc = run(['bff/src/main.ts', '--config', configFile], PROCESS_ENV)
     await waitHealthy(consoleUrl, consoleProc, 30_000)
     const proc = consoleProc
     const deadline = Date.now() + 10_000
-    while (!/auth\/link\//.test(proc.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    while (!/auth\/link\//.test(proc.output()) && Date.now() < deadline) await sleep(50)
   }
 
   await startConnector()
@@ -75,13 +79,13 @@ export async function startPrivateStack(options: {
       if (link === undefined) throw new Error('the console printed no login link')
       return link
     },
-    stopConnector: async () => connectorProc?.stop(),
+    stopConnector: () => connectorProc.stop(),
     startConnector,
     stopConsole: async () => consoleProc?.stop(),
     startConsole,
     async stop() {
-      await Promise.all([consoleProc?.stop(), connectorProc?.stop()])
-      rmSync(dir, { recursive: true, force: true })
+      await Promise.all([consoleProc?.stop(), connectorProc.stop()])
+      dir.remove()
     },
   }
 }

@@ -7,10 +7,15 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { connectorAdmin, freePort, type Proc, run, TOKENS, tempDir, waitHealthy } from '@relay-console/bench/procs'
 import { EventsSchema, RelayTimingsSchema } from '@relay-console/bff/config/schema'
 import { REDACT_PATHS } from '@relay-console/bff/lib/log'
 import { type RunningConsole, startConsole } from '@relay-console/bff/service'
+import { connectorAdmin } from '@relay-console/testkit/connector-admin'
+import { connectorProcess } from '@relay-console/testkit/connector-process'
+import { consoleApi } from '@relay-console/testkit/console-api'
+import { freePort } from '@relay-console/testkit/ports'
+import { tempDir } from '@relay-console/testkit/temp-dir'
+import { TOKENS } from '@relay-console/testkit/tokens'
 import { pino } from 'pino'
 
 export interface ChaosInstance {
@@ -58,21 +63,14 @@ function tallyLogger(tally: LogTally) {
 export async function startChaosStack(count: number): Promise<ChaosStack> {
   const dir = tempDir()
   const connectorPort = await freePort()
-  const connectorUrl = `http://127.0.0.1:${connectorPort}`
-  const connectorArgs = [
-    'connector/src/main.ts',
-    ...['--port', String(connectorPort), '--data', join(dir.path, 'connector')],
-    ...['--ping-interval-ms', '1000', '--pong-timeout-ms', '3000', '--log-level', 'warn'],
-  ]
-  let connector: Proc | null = null
-  const startConnector = async () => {
-    const proc = run(connectorArgs)
-    connector = proc
-    await waitHealthy(connectorUrl, proc)
-  }
-  await startConnector()
+  const connector = connectorProcess({
+    port: connectorPort,
+    dataDir: join(dir.path, 'connector'),
+    args: ['--ping-interval-ms', '1000', '--pong-timeout-ms', '3000', '--log-level', 'warn'],
+  })
+  await connector.start()
 
-  const admin = connectorAdmin(connectorUrl)
+  const admin = connectorAdmin(connector.url)
 
   const width = String(count - 1).length
   const seeded = Array.from({ length: count }, (_, i) => {
@@ -126,30 +124,15 @@ export async function startChaosStack(count: number): Promise<ChaosStack> {
     instances: seeded.map(({ id, gatewayId }) => ({ id, gatewayId })),
     logs,
     get connectorUp() {
-      return connector !== null
+      return connector.proc !== null
     },
     admin,
-    async api<T>(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${running.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TOKENS.RELAY_CONSOLE_TOKEN}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-      return { status: res.status, json: (await res.json()) as T }
-    },
-    async killConnector() {
-      const proc = connector
-      if (proc === null) return
-      connector = null
-      await new Promise<void>((resolve) => {
-        proc.child.once('exit', () => resolve())
-        proc.child.kill('SIGKILL')
-      })
-    },
-    startConnector,
+    api: consoleApi(running.url),
+    killConnector: () => connector.kill(),
+    startConnector: () => connector.start(),
     async stop() {
       await running.stop()
-      await connector?.stop()
+      await connector.stop()
       dir.remove()
     },
   }

@@ -8,9 +8,9 @@
  * and every pick repeatable.
  * @module
  */
-import { sleep } from '@relay-console/bench/procs'
 import type { AdminInstanceView } from '@relay-console/connector'
 import type { ClientInstance } from '@relay-console/shared/instance'
+import { sleep } from '@relay-console/testkit/time'
 import { startChaosStack } from './chaos-stack'
 import { allIn, InstanceWatch } from './instance-watch'
 

@@ -10,20 +10,16 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  connectorAdmin,
-  freePort,
-  type Proc,
-  run,
-  sleep,
-  TOKENS,
-  tempDir,
-  waitHealthy,
-} from '@relay-console/bench/procs'
 import { INTENT_CHECKPOINTS, type IntentCheckpoint } from '@relay-console/bff/ops/checkpoints'
 import { type AdminInstanceView, type RunningConnector, startConnector } from '@relay-console/connector'
 import { type AuditEntry, AuditResponseSchema, ClientInstancesResponseSchema } from '@relay-console/shared/api'
 import type { ClientInstance } from '@relay-console/shared/instance'
+import { connectorAdmin } from '@relay-console/testkit/connector-admin'
+import { freePort } from '@relay-console/testkit/ports'
+import { type Proc, run, waitHealthy } from '@relay-console/testkit/procs'
+import { tempDir } from '@relay-console/testkit/temp-dir'
+import { sleep } from '@relay-console/testkit/time'
+import { TOKENS } from '@relay-console/testkit/tokens'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seededRandom } from './chaos'

@@ -4,9 +4,9 @@
  * stream is reopened with `Last-Event-ID` if the console ends it.
  * @module
  */
-import { SseClient } from '@relay-console/bench/sse'
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { parseSseEvent } from '@relay-console/shared/sse'
+import { SseClient } from '@relay-console/testkit/sse-client'
 
 export class InstanceWatch {
   readonly instances = new Map<string, ClientInstance>()

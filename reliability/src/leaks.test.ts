@@ -5,8 +5,6 @@
  * RELIABILITY_PROFILE=full: 10,000 and 1,000.
  */
 import { join } from 'node:path'
-import { connectorAdmin, freePort, sleep, TOKENS, tempDir } from '@relay-console/bench/procs'
-import { SseClient } from '@relay-console/bench/sse'
 import { EventsSchema, RelayTimingsSchema } from '@relay-console/bff/config/schema'
 import { silentLog } from '@relay-console/bff/lib/log'
 import { createFleet } from '@relay-console/bff/relay/fleet'
@@ -14,6 +12,12 @@ import { createWsDialer } from '@relay-console/bff/relay/ws-dialer'
 import { startConsole } from '@relay-console/bff/service'
 import { type RunningConnector, startConnector } from '@relay-console/connector'
 import { systemClock } from '@relay-console/shared/clock'
+import { connectorAdmin } from '@relay-console/testkit/connector-admin'
+import { freePort } from '@relay-console/testkit/ports'
+import { SseClient } from '@relay-console/testkit/sse-client'
+import { tempDir } from '@relay-console/testkit/temp-dir'
+import { sleep } from '@relay-console/testkit/time'
+import { TOKENS } from '@relay-console/testkit/tokens'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 

@@ -3,8 +3,9 @@
  * console's RSS, and its CPU use while idle with 30 s pings.
  * @module
  */
-import { cpuSeconds, rssMb, sleep } from '../procs'
-import { FleetWatcher, wallNow } from '../sse'
+import { sleep, wallNow } from '@relay-console/testkit/time'
+import { FleetWatcher } from '../fleet-watcher'
+import { cpuSeconds, rssMb } from '../proc-stats'
 import type { BenchStack } from '../stack'
 
 export async function capacity(

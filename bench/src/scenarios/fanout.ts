@@ -5,8 +5,10 @@
  * nothing at all: the console must drop them, and they must recover with a snapshot.
  * @module
  */
-import { cpuSeconds } from '../procs'
-import { SseClient } from '../sse'
+
+import { SseClient } from '@relay-console/testkit/sse-client'
+import { wallNow } from '@relay-console/testkit/time'
+import { cpuSeconds } from '../proc-stats'
 import type { BenchStack } from '../stack'
 import { percentile } from '../stats'
 import { driveChanges } from './drive'
@@ -74,7 +76,7 @@ export async function fanout(
   })
   await Promise.all(slow.map((c) => c.connected))
 
-  const driveStarted = performance.timeOrigin + performance.now()
+  const driveStarted = wallNow()
   const cpuBefore = {
     console: cpuSeconds(stack.console.pid),
     connector: cpuSeconds(stack.connector.pid),

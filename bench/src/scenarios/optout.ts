@@ -4,7 +4,8 @@
  * @module
  */
 
-import { FleetWatcher, wallNow } from '../sse'
+import { wallNow } from '@relay-console/testkit/time'
+import { FleetWatcher } from '../fleet-watcher'
 import type { BenchStack } from '../stack'
 import { percentile } from '../stats'
 

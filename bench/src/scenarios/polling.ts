@@ -5,7 +5,8 @@
  * @module
  */
 
-import { FleetWatcher } from '../sse'
+import { wallNow } from '@relay-console/testkit/time'
+import { FleetWatcher } from '../fleet-watcher'
 import type { BenchStack } from '../stack'
 import { mean } from '../stats'
 import { driveChanges } from './drive'
@@ -28,7 +29,7 @@ export async function pollingBaseline(
   }
   const polls: Array<{ at: number; updated: Map<string, number> }> = []
   const poll = async () => {
-    const at = performance.timeOrigin + performance.now()
+    const at = wallNow()
     const { json } = await stack.api<Snapshot>('GET', '/api/instances')
     polls.push({
       at,

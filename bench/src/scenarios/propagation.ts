@@ -4,7 +4,8 @@
  * @module
  */
 
-import { FleetWatcher, SseClient } from '../sse'
+import { SseClient } from '@relay-console/testkit/sse-client'
+import { FleetWatcher } from '../fleet-watcher'
 import type { BenchStack } from '../stack'
 import { percentile } from '../stats'
 

@@ -3,7 +3,8 @@
  * evenly the re-dials spread: the largest share of them in any one second (jitter at work).
  * @module
  */
-import { FleetWatcher, wallNow } from '../sse'
+import { wallNow } from '@relay-console/testkit/time'
+import { FleetWatcher } from '../fleet-watcher'
 import type { BenchStack } from '../stack'
 
 export async function storm(

@@ -7,9 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { REPO } from '@relay-console/testkit/procs'
+import { TOKENS } from '@relay-console/testkit/tokens'
 import { chromium } from 'playwright-core'
-import { REPO, TOKENS } from '../procs'
-import { FleetWatcher } from '../sse'
+import { FleetWatcher } from '../fleet-watcher'
 import type { BenchStack } from '../stack'
 import { driveChanges } from './drive'
 

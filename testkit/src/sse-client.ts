@@ -1,12 +1,12 @@
 /**
- * A lean SSE client on node:http for load tests: hundreds of them run in one process, so it does
- * no more than split events and hand over their text with a high-resolution receipt time.
+ * A lean client of the console's event stream (`/api/events`, with the operator's bearer) on
+ * node:http: hundreds of them run in one process under load, so it does no more than split events
+ * and hand over their text with a high-resolution receipt time. Parsing is the caller's.
  * @module
  */
-import { type ClientRequest, request } from 'node:http'
-import { TOKENS } from './procs'
-
-export const wallNow = () => performance.timeOrigin + performance.now()
+import { type ClientRequest, type IncomingMessage, request } from 'node:http'
+import { wallNow } from './time'
+import { TOKENS } from './tokens'
 
 export interface RawEvent {
   event: string
@@ -16,6 +16,7 @@ export interface RawEvent {
 }
 
 export interface SseClientOptions {
+  /** The console's base URL: the client opens `url/api/events`. */
   url: string
   /** Every event, split and labelled. */
   onEvent?: (event: RawEvent) => void
@@ -35,7 +36,7 @@ export class SseClient {
   #req: ClientRequest | null = null
   #buffer = ''
   #closed = false
-  #response: import('node:http').IncomingMessage | null = null
+  #response: IncomingMessage | null = null
   readonly connected: Promise<void>
 
   constructor(readonly options: SseClientOptions) {
@@ -99,83 +100,5 @@ export class SseClient {
       }
       onEvent({ event, id, data, receivedAt })
     }
-  }
-}
-
-interface PlatformLite {
-  platform: string
-  state: string
-  updatedAt: string
-}
-interface InstanceLite {
-  id: string
-  platforms: PlatformLite[]
-}
-
-/** Keeps the whole fleet's states from one stream, and lets a scenario wait on them. */
-export class FleetWatcher {
-  readonly states = new Map<string, string[]>()
-  readonly client: SseClient
-  #waiters: Array<{ check: () => boolean; resolve: () => void }> = []
-  onInstance: ((instance: InstanceLite, receivedAt: number) => void) | null = null
-
-  constructor(url: string) {
-    this.client = new SseClient({
-      url,
-      onEvent: (event) => {
-        if (event.event === 'snapshot') {
-          const snapshot = JSON.parse(event.data) as { instances: InstanceLite[] }
-          for (const i of snapshot.instances)
-            this.states.set(
-              i.id,
-              i.platforms.map((p) => p.state),
-            )
-        } else if (event.event === 'instance') {
-          const instance = JSON.parse(event.data) as InstanceLite
-          this.states.set(
-            instance.id,
-            instance.platforms.map((p) => p.state),
-          )
-          this.onInstance?.(instance, event.receivedAt)
-        } else return
-        this.#waiters = this.#waiters.filter((w) => {
-          if (!w.check()) return true
-          w.resolve()
-          return false
-        })
-      },
-    })
-  }
-
-  count(state: string): number {
-    let n = 0
-    for (const states of this.states.values()) if (states.length > 0 && states.every((s) => s === state)) n += 1
-    return n
-  }
-
-  allIn(state: string, ids?: readonly string[]): boolean {
-    const list = ids ?? [...this.states.keys()]
-    return list.length > 0 && list.every((id) => this.states.get(id)?.every((s) => s === state) ?? false)
-  }
-
-  until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-    if (check()) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
-        timeoutMs,
-      )
-      this.#waiters.push({
-        check,
-        resolve: () => {
-          clearTimeout(timer)
-          resolve()
-        },
-      })
-    })
-  }
-
-  close(): void {
-    this.client.close()
   }
 }
