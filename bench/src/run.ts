@@ -16,7 +16,7 @@ import { pollingBaseline } from './scenarios/polling'
 import { propagation } from './scenarios/propagation'
 import { storm } from './scenarios/storm'
 import { ui } from './scenarios/ui'
-import { startStack } from './stack'
+import { withStack } from './stack'
 import { round, summarise } from './stats'
 
 const { values } = parseArgs({
@@ -71,12 +71,8 @@ async function main(): Promise<void> {
   if (wanted('propagation') || wanted('optout') || wanted('polling_baseline')) {
     const size = SIZE.propagation
     log(`stack: ${size.instances} instances × 2 platforms`)
-    const stack = await startStack({
-      instances: size.instances,
-      platforms: 2,
-      relay: { backoffBaseMs: 200, backoffMaxMs: 1000 },
-    })
-    try {
+    const shape = { instances: size.instances, platforms: 2, relay: { backoffBaseMs: 200, backoffMaxMs: 1000 } }
+    await withStack(shape, async (stack) => {
       if (wanted('propagation')) {
         log('propagation')
         const runs = await propagation(stack, { clients: size.clients, drop: size.drop, reps: size.reps })
@@ -102,9 +98,7 @@ async function main(): Promise<void> {
         const run = await optout(stack, { count: SIZE.optout })
         result.optout = { p50_ms: run.p50_ms, p99_ms: run.p99_ms, samples: run.samples.length }
       }
-    } finally {
-      await stack.stop()
-    }
+    })
   }
 
   if (wanted('fanout')) {
@@ -112,53 +106,37 @@ async function main(): Promise<void> {
     log(`fanout: ${size.clients} clients`)
     // Four platforms per instance: bigger events, so the slow clients' backlog outgrows the
     // kernel's socket buffers within the run and the console has to drop them.
-    const stack = await startStack({
+    const shape = {
       instances: 500,
       platforms: 4,
       relay: { backoffBaseMs: 200, backoffMaxMs: 1000, stableAfterMs: 0 },
       events: { maxClientBacklogBytes: 256 * 1024 },
-    })
-    try {
-      result.fanout = await fanout(stack, size)
-    } finally {
-      await stack.stop()
     }
+    result.fanout = await withStack(shape, (stack) => fanout(stack, size))
   }
 
   if (wanted('ui')) {
     const size = SIZE.ui
     log(`ui: ${size.instances} instances`)
-    const stack = await startStack({
+    const shape = {
       instances: size.instances,
       platforms: 2,
       relay: { backoffBaseMs: 200, backoffMaxMs: 1000, stableAfterMs: 0 },
-    })
-    try {
-      result.ui = await ui(stack, { changesPerSecond: 100, seconds: size.seconds })
-    } finally {
-      await stack.stop()
     }
+    result.ui = await withStack(shape, (stack) => ui(stack, { changesPerSecond: 100, seconds: size.seconds }))
   }
 
   if (wanted('capacity')) {
     const size = SIZE.capacity
     log(`capacity: ${size.instances} instances`)
-    const stack = await startStack({ instances: size.instances, platforms: 1 })
-    try {
-      result.capacity = await capacity(stack, { idleMs: size.idleMs })
-    } finally {
-      await stack.stop()
-    }
+    result.capacity = await withStack({ instances: size.instances, platforms: 1 }, (stack) =>
+      capacity(stack, { idleMs: size.idleMs }),
+    )
   }
 
   if (wanted('storm')) {
     log(`storm: ${SIZE.storm} instances`)
-    const stack = await startStack({ instances: SIZE.storm, platforms: 1 })
-    try {
-      result.storm = await storm(stack)
-    } finally {
-      await stack.stop()
-    }
+    result.storm = await withStack({ instances: SIZE.storm, platforms: 1 }, storm)
   }
 
   const propagation50 = (result.propagation as { p50_ms?: { median: number } } | undefined)?.p50_ms?.median
@@ -193,8 +171,66 @@ function flatten(result: Record<string, unknown>): Record<string, unknown> {
   return out
 }
 
+type Flat = Record<string, number | string | boolean>
+
+/** Each scenario's row, in table order: what was measured, the target, and whether it was met (null: report only). */
+const ROWS: Array<[scenario: string, row: (v: Flat) => [measured: string, target: string, met: boolean | null]]> = [
+  [
+    'propagation',
+    (p) => [
+      `${p.instances} inst × 2, ${p.clients} clients, ${p.dropped} dropped: p50 ${p.p50_ms} ms (${p.p50_ms_min}–${p.p50_ms_max}), p99 ${p.p99_ms} ms (${p.p99_ms_min}–${p.p99_ms_max}), max ${p.max_ms} ms`,
+      'p50 ≤ 20 ms, p99 ≤ 100 ms',
+      Number(p.p50_ms) <= 20 && Number(p.p99_ms) <= 100,
+    ],
+  ],
+  [
+    'optout',
+    (o) => [`p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms (${o.samples} opt-outs)`, 'p99 ≤ 250 ms', Number(o.p99_ms) <= 250],
+  ],
+  [
+    'capacity',
+    (c) => [
+      `${c.instances} inst: all connected in ${c.connect_all_s} s, RSS ${c.rss_mb} MB, idle CPU ${c.idle_cpu_pct} %`,
+      '≤ 60 s, ≤ 500 MB, ≤ 5 %',
+      Number(c.connect_all_s) <= 60 && Number(c.rss_mb) <= 500 && Number(c.idle_cpu_pct) <= 5,
+    ],
+  ],
+  [
+    'storm',
+    (s) => [
+      `${s.instances} inst: all back in ${s.all_reconnected_s} s; busiest second ${s.max_window_pct} % of ${s.redials} re-dials`,
+      '≤ 40 s; ≤ 20 %',
+      Number(s.all_reconnected_s) <= 40 && Number(s.max_window_pct) <= 20,
+    ],
+  ],
+  [
+    'fanout',
+    (f) => [
+      `${f.clients} clients, ${f.events_per_client} events each: lag p50 ${f.p50_lag_ms} ms, p99 ${f.p99_lag_ms} ms; slow clients dropped ${f.slow_dropped}, recovered ${f.slow_recovered}; CPU: console ${f.console_pct} %, connector ${f.connector_pct} %, clients ${f.clients_pct} %`,
+      'p99 ≤ 200 ms; slow clients dropped and recovered',
+      Number(f.p99_lag_ms) <= 200 && Number(f.slow_dropped) > 0 && f.slow_dropped === f.slow_recovered,
+    ],
+  ],
+  [
+    'ui',
+    (u) => [
+      `first render ${u.first_render_ms} ms; longest task ${u.max_long_task_ms} ms (${u.long_tasks} over 50 ms); initial JS ${u.bundle_gzip_kb} KB gzip`,
+      '≤ 1,500 ms; no task > 100 ms',
+      Number(u.first_render_ms) <= 1500 && Number(u.max_long_task_ms) <= 100,
+    ],
+  ],
+  [
+    'polling_baseline',
+    (b) => [
+      `mean staleness ${b.mean_staleness_ms} ms (${b.seen} of ${b.changes} changes ever seen); ${b.ratio ?? '–'}× propagation p50`,
+      'report',
+      null,
+    ],
+  ],
+]
+
 function markdown(result: Record<string, unknown>): string {
-  const r = flatten(result) as Record<string, Record<string, number | string | boolean>>
+  const r = flatten(result) as Record<string, Flat>
   const m = r.machine ?? {}
   const lines = [
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}, ${m.platform}${quick ? ' — quick mode' : ''}`,
@@ -202,69 +238,11 @@ function markdown(result: Record<string, unknown>): string {
     '| scenario | measured | target | met |',
     '|---|---|---|---|',
   ]
-  const row = (name: string, measured: string, target: string, met: boolean | null) =>
-    lines.push(`| \`${name}\` | ${measured} | ${target} | ${met === null ? '–' : met ? 'yes' : '**no**'} |`)
-  const p = r.propagation
-  if (p) {
-    row(
-      'propagation',
-      `${p.instances} inst × 2, ${p.clients} clients, ${p.dropped} dropped: p50 ${p.p50_ms} ms (${p.p50_ms_min}–${p.p50_ms_max}), p99 ${p.p99_ms} ms (${p.p99_ms_min}–${p.p99_ms_max}), max ${p.max_ms} ms`,
-      'p50 ≤ 20 ms, p99 ≤ 100 ms',
-      Number(p.p50_ms) <= 20 && Number(p.p99_ms) <= 100,
-    )
-  }
-  const o = r.optout
-  if (o)
-    row(
-      'optout',
-      `p50 ${o.p50_ms} ms, p99 ${o.p99_ms} ms (${o.samples} opt-outs)`,
-      'p99 ≤ 250 ms',
-      Number(o.p99_ms) <= 250,
-    )
-  const c = r.capacity
-  if (c) {
-    row(
-      'capacity',
-      `${c.instances} inst: all connected in ${c.connect_all_s} s, RSS ${c.rss_mb} MB, idle CPU ${c.idle_cpu_pct} %`,
-      '≤ 60 s, ≤ 500 MB, ≤ 5 %',
-      Number(c.connect_all_s) <= 60 && Number(c.rss_mb) <= 500 && Number(c.idle_cpu_pct) <= 5,
-    )
-  }
-  const s = r.storm
-  if (s) {
-    row(
-      'storm',
-      `${s.instances} inst: all back in ${s.all_reconnected_s} s; busiest second ${s.max_window_pct} % of ${s.redials} re-dials`,
-      '≤ 40 s; ≤ 20 %',
-      Number(s.all_reconnected_s) <= 40 && Number(s.max_window_pct) <= 20,
-    )
-  }
-  const f = r.fanout
-  if (f) {
-    row(
-      'fanout',
-      `${f.clients} clients, ${f.events_per_client} events each: lag p50 ${f.p50_lag_ms} ms, p99 ${f.p99_lag_ms} ms; slow clients dropped ${f.slow_dropped}, recovered ${f.slow_recovered}; CPU: console ${f.console_pct} %, connector ${f.connector_pct} %, clients ${f.clients_pct} %`,
-      'p99 ≤ 200 ms; slow clients dropped and recovered',
-      Number(f.p99_lag_ms) <= 200 && Number(f.slow_dropped) > 0 && f.slow_dropped === f.slow_recovered,
-    )
-  }
-  const u = r.ui
-  if (u) {
-    row(
-      'ui',
-      `first render ${u.first_render_ms} ms; longest task ${u.max_long_task_ms} ms (${u.long_tasks} over 50 ms); initial JS ${u.bundle_gzip_kb} KB gzip`,
-      '≤ 1,500 ms; no task > 100 ms',
-      Number(u.first_render_ms) <= 1500 && Number(u.max_long_task_ms) <= 100,
-    )
-  }
-  const b = r.polling_baseline
-  if (b) {
-    row(
-      'polling_baseline',
-      `mean staleness ${b.mean_staleness_ms} ms (${b.seen} of ${b.changes} changes ever seen); ${b.ratio ?? '–'}× propagation p50`,
-      'report',
-      null,
-    )
+  for (const [scenario, row] of ROWS) {
+    const values = r[scenario]
+    if (!values) continue
+    const [measured, target, met] = row(values)
+    lines.push(`| \`${scenario}\` | ${measured} | ${target} | ${met === null ? '–' : met ? 'yes' : '**no**'} |`)
   }
   lines.push('', `Elapsed: ${result.elapsed_s} s`)
   return lines.join('\n')

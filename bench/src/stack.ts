@@ -124,3 +124,12 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   }
 }
 
+/** Starts a stack, runs `use` on it, and stops the stack whatever `use` did. */
+export async function withStack<T>(options: StackOptions, use: (stack: BenchStack) => Promise<T>): Promise<T> {
+  const stack = await startStack(options)
+  try {
+    return await use(stack)
+  } finally {
+    await stack.stop()
+  }
+}
