@@ -23,12 +23,16 @@ export class InstanceCard {
     this.detailsButton = this.root.getByRole('button', { name: /Show details|Hide details/ })
   }
 
-  /** Turns the relay off and confirms, as a person would; the dialog closes once the server answered. */
+  /**
+   * Turns the relay off and confirms, as a person would; the dialog closes once the server
+   * answered, and every row then reads Disabled.
+   */
   async optOut(): Promise<void> {
     await this.relaySwitch.click()
     const dialog = this.page.getByRole('alertdialog', { name: `Opt ${this.displayName} out of the relay?` })
     await dialog.getByRole('button', { name: 'Opt out' }).click()
     await expect(dialog).toBeHidden()
+    await this.expectAll('disabled')
   }
 
   row(platform: string): Locator {

@@ -1,8 +1,7 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
 
-const NAME = 'Keyboard target'
-const ID = 'e2e-keyboard'
+test.use({ targetId: 'e2e-keyboard' })
 
 /** Presses Tab until the element has focus, as a person would. */
 async function tabTo(page: Page, name: string): Promise<void> {
@@ -14,16 +13,15 @@ async function tabTo(page: Page, name: string): Promise<void> {
   throw new Error(`could not Tab to ${name}`)
 }
 
-test('opting out and in by keyboard alone: Tab, Space, Enter, Esc', async ({ consolePage, page }) => {
-  const card = await consolePage.openConnectedCard(NAME, ID)
+test('opting out and in by keyboard alone: Tab, Space, Enter, Esc', async ({ page, target, targetCard: card }) => {
   await page.locator('body').click({ position: { x: 1, y: 1 } })
 
-  await tabTo(page, `Relay for ${NAME}`)
+  await tabTo(page, `Relay for ${target.displayName}`)
   await expect(card.relaySwitch).toBeFocused()
 
   // Space opens the question; Esc leaves everything as it was.
   await page.keyboard.press('Space')
-  const dialog = page.getByRole('alertdialog', { name: `Opt ${NAME} out of the relay?` })
+  const dialog = page.getByRole('alertdialog', { name: `Opt ${target.displayName} out of the relay?` })
   await expect(dialog).toBeVisible()
   await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused()
   await page.keyboard.press('Escape')

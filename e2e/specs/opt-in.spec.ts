@@ -1,19 +1,18 @@
 import { expect, test } from '../fixtures'
 
-const NAME = 'Opt-in target'
-const ID = 'e2e-optin'
+test.use({ targetId: 'e2e-optin' })
 
 test('opting back in goes connecting → connected with a new secret at the connector', async ({
   consolePage,
   connector,
+  target,
+  targetCard: card,
 }) => {
-  const card = await consolePage.openConnectedCard(NAME, ID)
   await card.optOut()
-  await card.expectAll('disabled')
-  const before = (await connector.instance(`gw-${ID}`)).secretVersion
+  const before = (await connector.instance(target.gatewayId)).secretVersion
 
   // A connector that takes a moment to describe the platforms, so `connecting` is there to see.
-  await connector.setFaults(`gw-${ID}`, { helloDelayMs: 5000 })
+  await connector.setFaults(target.gatewayId, { helloDelayMs: 5000 })
   try {
     await card.relaySwitch.click()
     await expect(consolePage.page.getByRole('alertdialog')).toHaveCount(0)
@@ -25,10 +24,10 @@ test('opting back in goes connecting → connected with a new secret at the conn
     await expect(badge.locator('svg.lucide-loader-circle')).toHaveCount(1)
     await card.expectAll('connected')
   } finally {
-    await connector.clearFaults(`gw-${ID}`)
+    await connector.clearFaults(target.gatewayId)
   }
 
-  const after = await connector.instance(`gw-${ID}`)
+  const after = await connector.instance(target.gatewayId)
   expect(after.revoked).toBe(false)
   expect(after.secretVersion).toBe(before + 1)
 })

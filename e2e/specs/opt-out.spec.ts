@@ -1,18 +1,17 @@
 import { expect, test } from '../fixtures'
 
-const NAME = 'Opt-out target'
-const ID = 'e2e-optout'
+test.use({ targetId: 'e2e-optout' })
 
 test('opting out: Cancel springs back; Opt out reaches a calm Disabled through the real 4401 path', async ({
   consolePage,
   connector,
   page,
+  target,
+  targetCard: card,
 }) => {
-  const card = await consolePage.openConnectedCard(NAME, ID)
-
   // Cancel: the switch stays on, and has the focus back.
   await card.relaySwitch.click()
-  const dialog = page.getByRole('alertdialog', { name: `Opt ${NAME} out of the relay?` })
+  const dialog = page.getByRole('alertdialog', { name: `Opt ${target.displayName} out of the relay?` })
   await expect(dialog).toBeVisible()
   await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused()
   await dialog.getByRole('button', { name: 'Cancel' }).click()
@@ -41,12 +40,12 @@ test('opting out: Cancel springs back; Opt out reaches a calm Disabled through t
   await expect(consolePage.actionBanner).toBeHidden()
 
   // At the connector: revoked; exactly one more upgrade (the fresh-token re-dial, refused); then silence.
-  await expect.poll(async () => (await connector.instance(`gw-${ID}`)).revoked).toBe(true)
-  const { upgrades } = await connector.instance(`gw-${ID}`)
+  await expect.poll(async () => (await connector.instance(target.gatewayId)).revoked).toBe(true)
+  const { upgrades } = await connector.instance(target.gatewayId)
   expect(upgrades).toMatchObject({ accepted: 1, rejected: 1, lastOutcome: '4401 revoked' })
   const dials = upgrades.total
   await page.reload()
   await expect(consolePage.liveIndicator).toHaveAttribute('data-live', 'true')
   await card.expectAll('disabled')
-  expect((await connector.instance(`gw-${ID}`)).upgrades.total).toBe(dials)
+  expect((await connector.instance(target.gatewayId)).upgrades.total).toBe(dials)
 })

@@ -1,18 +1,15 @@
 import { expect, test } from '../fixtures'
 
-const NAME = 'Refused target'
-const ID = 'e2e-refused'
+test.use({ targetId: 'e2e-refused' })
 
 test('an instance refused 4401 from the start keeps Retrying (amber), never Disabled, until it is accepted', async ({
-  consolePage,
   connector,
+  target,
+  targetCard: card,
 }) => {
-  const card = await consolePage.openConnectedCard(NAME, ID)
-
   // A new transport (opt out, then in) whose every upgrade is refused 4401 — no handshake, ever.
   await card.optOut()
-  await card.expectAll('disabled')
-  await connector.rejectUpgrades({ gatewayId: `gw-${ID}`, count: 100_000, code: 4401, reason: 'unauthorized' })
+  await connector.rejectUpgrades({ gatewayId: target.gatewayId, count: 100_000, code: 4401, reason: 'unauthorized' })
   await card.relaySwitch.click()
 
   const row = card.row('slack')
@@ -26,7 +23,7 @@ test('an instance refused 4401 from the start keeps Retrying (amber), never Disa
   await expect(row).toHaveAttribute('data-state', 'retrying')
   await expect(card.relaySwitch).toBeChecked()
 
-  await connector.clearRejections(`gw-${ID}`)
+  await connector.clearRejections(target.gatewayId)
   await expect(row).toHaveAttribute('data-state', 'connected')
   await expect(row.getByTestId('status-badge')).toHaveAttribute('data-variant', 'success')
 })

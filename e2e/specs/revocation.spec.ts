@@ -1,15 +1,14 @@
 import { expect, test } from '../fixtures'
 
-const NAME = 'Revocation target'
-const ID = 'e2e-revoke'
+test.use({ targetId: 'e2e-revoke' })
 
 test('a revocation started at the connector reads Disabled, turns the switch off, and is audited', async ({
   consolePage,
   connector,
+  target,
+  targetCard: card,
 }) => {
-  const card = await consolePage.openConnectedCard(NAME, ID)
-
-  await connector.revoke(`gw-${ID}`)
+  await connector.revoke(target.gatewayId)
   await card.expectAll('disabled')
   await expect(card.row('telegram').getByTestId('status-badge')).toHaveAttribute('data-variant', 'outline')
   await expect(card.relaySwitch).not.toBeChecked()

@@ -54,6 +54,13 @@ export const SHARED_INSTANCES: InstanceDef[] = [
   def('e2e-keyboard', 'Keyboard target', ['discord']),
 ]
 
+/** One instance of the shared fleet, by id; an unknown id fails the test that asked. */
+export function sharedInstance(id: string): InstanceDef {
+  const found = SHARED_INSTANCES.find((i) => i.id === id)
+  if (found === undefined) throw new Error(`no shared instance ${id}`)
+  return found
+}
+
 export function consoleConfig(options: {
   port: number
   connectorPort: number
