@@ -6,7 +6,7 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { LoginPage } from '../features/auth/login-page'
+import { LoginPage } from '../features/auth/components/login-page'
 import { FleetView } from '../features/instances/components/fleet-view'
 import { LiveIndicator } from '../features/instances/live/live-indicator'
 import { LiveProvider } from '../features/instances/live/live-provider'

@@ -3,22 +3,21 @@
  * only when it was already used).
  * @module
  */
-import { useMutation } from '@tanstack/react-query'
 import { KeyRound, LoaderCircle } from 'lucide-react'
 import { type FormEvent, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { Button } from '../../components/ui/button'
-import { Input } from '../../components/ui/input'
-import { Label } from '../../components/ui/label'
-import { api } from '../../lib/api-client'
-import { errorCode } from '../../lib/api-errors'
+import { Button } from '../../../components/ui/button'
+import { Input } from '../../../components/ui/input'
+import { Label } from '../../../components/ui/label'
+import { errorCode } from '../../../lib/api-errors'
+import { useLogin } from '../api/use-login'
 
 export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void; linkInvalid: boolean }) {
   const { t } = useTranslation()
   const [token, setToken] = useState('')
   const inputId = useId()
   const errorId = useId()
-  const login = useMutation({ mutationFn: (value: string) => api.login(value), onSuccess: onLoggedIn })
+  const login = useLogin({ onSuccess: onLoggedIn })
 
   const submit = (event: FormEvent) => {
     event.preventDefault()
