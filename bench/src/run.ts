@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   if (values.out) writeFileSync(values.out, `${JSON.stringify(flatten(result), null, 2)}\n`)
 }
 
-/** The JSON of the issue: medians as plain numbers, with min/max kept beside them. */
+/** The `--out` JSON (docs/benchmarks.md): medians as plain numbers, with min/max kept beside them. */
 function flatten(result: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [scenario, value] of Object.entries(result)) {

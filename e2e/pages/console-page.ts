@@ -1,6 +1,6 @@
 /**
  * The console as a person sees it: the live indicator, the banners, the fleet, and one card per
- * instance. Role locators and the PRODUCT.md test hooks only.
+ * instance. Role locators and the test hooks of docs/dashboard.md ("Test hooks") only.
  * @module
  */
 import { expect, type Locator, type Page } from '@playwright/test'
