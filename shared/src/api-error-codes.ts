@@ -68,6 +68,15 @@ export type TranslatedApiErrorCode = {
   [C in keyof typeof API_ERROR_CODES]: (typeof API_ERROR_CODES)[C]['translated'] extends true ? C : never
 }[keyof typeof API_ERROR_CODES]
 
+/** Why an opt-in or opt-out failed this time (answered with 502; the intent is kept and retried). */
+export const INTENT_ERROR_CODES = [
+  'connector_unreachable',
+  'connector_error',
+  'identity_token_missing',
+  'secret_withheld',
+] as const satisfies ReadonlyArray<keyof typeof API_ERROR_CODES>
+export type IntentErrorCode = (typeof INTENT_ERROR_CODES)[number]
+
 const HTTP_STATUS_CODE = /^http_[1-5]\d\d$/
 
 export function isApiErrorCode(code: string): code is ApiErrorCode {

@@ -4,6 +4,7 @@
  * now stands, or why the operation failed this time).
  * @module
  */
+import type { IntentErrorCode } from '@relay-console/shared/api-error-codes'
 import type { Instance } from '@relay-console/shared/instance'
 import type { CallFailure, ConnectorClient } from '../connector-api/client'
 import type { Fleet, InstanceSpec } from '../relay/fleet'
@@ -25,7 +26,7 @@ export interface OperationDeps {
 }
 
 export interface IntentError {
-  code: 'connector_unreachable' | 'connector_error' | 'identity_token_missing' | 'secret_withheld'
+  code: IntentErrorCode
   message: string
 }
 
