@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type RunningConnector, startConnector } from '@relay-console/connector'
 import { systemClock } from '@relay-console/shared/clock'
@@ -107,4 +107,102 @@ describe('connector client, against odd peers', () => {
     })
     p.close()
   })
+
+  /**
+   * Streams `head`, then `size` bytes of filler, then `tail`, honouring backpressure; `sent()` is how
+   * much went out, `cut()` whether the client hung up before the end.
+   */
+  function streamHuge(res: ServerResponse, status: number, size: number, head: string, tail: string) {
+    const chunk = Buffer.alloc(64 * 1024, 'x')
+    let sent = 0
+    let cut = false
+    res.on('close', () => {
+      cut = !res.writableFinished
+    })
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.write(head)
+    const pump = () => {
+      while (sent < size) {
+        sent += chunk.length
+        if (!res.write(chunk)) {
+          res.once('drain', pump)
+          return
+        }
+      }
+      res.end(tail)
+    }
+    pump()
+    return { sent: () => sent, cut: () => cut }
+  }
+
+  it('reads at most 64 KB of a huge error reply, hangs up, and keeps the message short', async () => {
+    const streams: Array<ReturnType<typeof streamHuge>> = []
+    const p = await peer((_req, res) => {
+      streams.push(streamHuge(res, 500, 50 * 1024 * 1024, '{"error":"', '"}'))
+    })
+    const client = createConnectorClient({ connectorUrl: p.url, clock: systemClock })
+    const started = Date.now()
+    const result = await client.deprovision('g', 's')
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(result).toMatchObject({ ok: false, kind: 'http', status: 500, retryable: true })
+    if (!result.ok) {
+      expect(result.message.length).toBeLessThan(700)
+      expect(result.message).toMatch(/^connector answered \/manage\/deprovision with HTTP 500/)
+    }
+    await until(() => streams[0]?.cut() === true)
+    expect(streams[0]?.sent()).toBeLessThan(10 * 1024 * 1024)
+    p.close()
+  })
+
+  it('takes a success reply over 64 KB as invalid, and does not read it all', async () => {
+    const streams: Array<ReturnType<typeof streamHuge>> = []
+    const p = await peer((_req, res) => {
+      streams.push(streamHuge(res, 200, 50 * 1024 * 1024, '{"secretIssued":false,"pad":"', '"}'))
+    })
+    const client = createConnectorClient({ connectorUrl: p.url, clock: systemClock })
+    const result = await client.provision('i', body('g'))
+    expect(result).toMatchObject({ ok: false, kind: 'invalid_reply', status: 200, retryable: false })
+    if (!result.ok) expect(result.message.length).toBeLessThan(700)
+    await until(() => streams[0]?.cut() === true)
+    expect(streams[0]?.sent()).toBeLessThan(10 * 1024 * 1024)
+    p.close()
+  })
+
+  it('gives up on a reply that trickles past the timeout, as a retryable network failure', async () => {
+    const p = await peer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write('{"secretIssued":')
+    })
+    const client = createConnectorClient({ connectorUrl: p.url, clock: systemClock, timeoutMs: 150 })
+    expect(await client.provision('i', body('g'))).toMatchObject({
+      ok: false,
+      kind: 'network',
+      retryable: true,
+      message: 'connector did not answer /relay/provision within 0.15 s',
+    })
+    p.close()
+  })
+
+  it('cuts a long error text to about 500 characters, marked', async () => {
+    const said = 'no '.repeat(5000)
+    const p = await peer((_req, res) => res.writeHead(400).end(JSON.stringify({ error: said })))
+    const client = createConnectorClient({ connectorUrl: p.url, clock: systemClock })
+    const result = await client.provision('i', body('g'))
+    expect(result).toMatchObject({ ok: false, kind: 'http', status: 400, retryable: false })
+    if (!result.ok) {
+      expect(result.message).toContain(said.slice(0, 500))
+      expect(result.message).not.toContain(said.slice(0, 501))
+      expect(result.message).toMatch(/…/)
+      expect(result.message.length).toBeLessThan(700)
+    }
+    p.close()
+  })
 })
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}

@@ -2,7 +2,8 @@
  * The connector's HTTP routes as the console calls them (docs/relay-contract.md §6): provision (identity
  * bearer) and deprovision (the instance's own upgrade token). JSON, a 15 s timeout, replies parsed
  * with zod, errors carrying the status and the connector's own `error` text. Redirects are followed
- * only on the same origin: a bearer never travels to another host.
+ * only on the same origin: a bearer never travels to another host. At most 64 KB of any reply is
+ * read, and the connector's error text is cut to about 500 characters (see `read-capped.ts`).
  * @module
  */
 import type { Clock } from '@relay-console/shared/clock'
@@ -15,6 +16,7 @@ import {
 import { mintUpgradeToken } from '@relay-console/shared/relay/token'
 import { type ConnectorRoute, connectorHttpUrl } from '@relay-console/shared/relay/urls'
 import { z } from 'zod'
+import { clipText, MAX_REPLY_BYTES, readCapped } from './read-capped'
 
 export type CallFailure = {
   ok: false
@@ -70,6 +72,7 @@ export function createConnectorClient(options: ConnectorClientOptions): Connecto
           signal: AbortSignal.timeout(timeoutMs),
         })
         if (response.status < 300 || response.status >= 400) break
+        response.body?.cancel().catch(() => {})
         const location = response.headers.get('location')
         const next = location === null ? null : new URL(location, url)
         if (next === null || next.origin !== origin || hop >= MAX_REDIRECTS) {
@@ -84,13 +87,14 @@ export function createConnectorClient(options: ConnectorClientOptions): Connecto
         url = next.toString()
       }
     } catch (error) {
-      const message =
-        error instanceof Error && error.name === 'TimeoutError'
-          ? `connector did not answer ${route} within ${timeoutMs / 1000} s`
-          : `could not reach the connector for ${route}: ${causeText(error)}`
-      return { ok: false, kind: 'network', status: null, message, retryable: true }
+      return networkFailure(route, error, timeoutMs, 'could not reach the connector for')
     }
-    const text = await response.text().catch(() => '')
+    // A hostile connector's body is read up to the cap only: it must not grow our memory, nor reach
+    // API responses, the audit or the logs whole.
+    const reply = await readCapped(response)
+    if (reply.kind === 'broken') return networkFailure(route, reply.error, timeoutMs, 'lost the connector’s reply to')
+    const overCap = reply.kind === 'too_long' ? ` (its reply was over ${MAX_REPLY_BYTES / 1024} KB; not read)` : ''
+    const text = reply.kind === 'text' ? reply.text : ''
     let json: unknown = null
     try {
       json = text === '' ? null : JSON.parse(text)
@@ -99,13 +103,22 @@ export function createConnectorClient(options: ConnectorClientOptions): Connecto
     }
     if (!response.ok) {
       const said = ConnectorErrorSchema.safeParse(json)
-      const detail = said.success ? `: ${said.data.error}` : ''
+      const detail = said.success ? `: ${clipText(said.data.error)}` : ''
       return {
         ok: false,
         kind: 'http',
         status: response.status,
-        message: `connector answered ${route} with HTTP ${response.status}${detail}`,
+        message: `connector answered ${route} with HTTP ${response.status}${detail}${overCap}`,
         retryable: response.status >= 500,
+      }
+    }
+    if (overCap !== '') {
+      return {
+        ok: false,
+        kind: 'invalid_reply',
+        status: response.status,
+        message: `connector's reply to ${route} is invalid${overCap}`,
+        retryable: false,
       }
     }
     const parsed = schema.safeParse(json)
@@ -114,7 +127,7 @@ export function createConnectorClient(options: ConnectorClientOptions): Connecto
         ok: false,
         kind: 'invalid_reply',
         status: response.status,
-        message: `connector's reply to ${route} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        message: `connector's reply to ${route} is invalid: ${clipText(parsed.error.issues.map((i) => i.message).join('; '))}`,
         retryable: false,
       }
     }
@@ -129,6 +142,14 @@ export function createConnectorClient(options: ConnectorClientOptions): Connecto
       return result.ok ? { ok: true, value: { alreadyRevoked: result.value.alreadyRevoked ?? false } } : result
     },
   }
+}
+
+function networkFailure(route: ConnectorRoute, error: unknown, timeoutMs: number, what: string): CallFailure {
+  const message =
+    error instanceof Error && error.name === 'TimeoutError'
+      ? `connector did not answer ${route} within ${timeoutMs / 1000} s`
+      : `${what} ${route}: ${clipText(causeText(error))}`
+  return { ok: false, kind: 'network', status: null, message, retryable: true }
 }
 
 function causeText(error: unknown): string {

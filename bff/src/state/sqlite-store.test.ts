@@ -2,7 +2,7 @@ import { rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../test-support'
-import { HISTORY_CAP, openSqliteStore } from './sqlite-store'
+import { AUDIT_DETAIL_MAX, HISTORY_CAP, openSqliteStore } from './sqlite-store'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -102,6 +102,24 @@ describe('openSqliteStore', () => {
       },
     ])
     expect(store.audit({ limit: 10 }).map((e) => e.instanceId)).toEqual(['globex', 'acme'])
+    store.close()
+  })
+
+  it('keeps an audit detail bounded, however long the text it is given', () => {
+    const store = openSqliteStore({ stateDir: null, now: Date.now })
+    const huge = 'x'.repeat(5 * 1024 * 1024)
+    const id = store.appendAudit({
+      actor: 'api',
+      action: 'opt_out',
+      instanceId: 'acme',
+      result: 'pending',
+      detail: huge,
+    })
+    expect(store.audit({ limit: 1 })[0]?.detail?.length).toBeLessThanOrEqual(AUDIT_DETAIL_MAX + 1)
+    store.settleAudit(id, 'failed', huge)
+    const [entry] = store.audit({ limit: 1 })
+    expect(entry?.detail?.length).toBeLessThanOrEqual(AUDIT_DETAIL_MAX + 1)
+    expect(entry?.detail).toMatch(/^x+…$/)
     store.close()
   })
 

@@ -16,6 +16,8 @@ export const HISTORY_CAP = 200
 /** Trimming is batched: an instance's history may grow this far past the cap between trims. */
 const TRIM_SLACK = 50
 const AUDIT_CAP = 10_000
+/** The longest audit detail kept: details carry a connector's words, which are not ours to size. */
+export const AUDIT_DETAIL_MAX = 1000
 
 interface InstanceRow {
   id: string
@@ -219,12 +221,16 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       )
     },
     appendAudit(entry) {
-      const info = q.addAudit.run({ at: new Date(options.now()).toISOString(), ...entry })
+      const info = q.addAudit.run({
+        at: new Date(options.now()).toISOString(),
+        ...entry,
+        detail: boundedDetail(entry.detail),
+      })
       q.trimAudit.run()
       return Number(info.lastInsertRowid)
     },
     settleAudit(entryId, result, detail) {
-      q.settleAudit.run(result, detail, entryId)
+      q.settleAudit.run(result, boundedDetail(detail), entryId)
     },
     settleInterrupted(detail) {
       return q.settleInterrupted.run(detail).changes
@@ -254,3 +260,6 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     },
   }
 }
+
+const boundedDetail = (detail: string | null) =>
+  detail === null || detail.length <= AUDIT_DETAIL_MAX ? detail : `${detail.slice(0, AUDIT_DETAIL_MAX)}…`
