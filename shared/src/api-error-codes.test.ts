@@ -32,6 +32,7 @@ describe('API error codes', () => {
       'identity_token_missing',
       'network',
       'secret_withheld',
+      'superseded',
     ])
     expect(isTranslatedApiErrorCode('http_502')).toBe(false)
     expect(isTranslatedApiErrorCode('constructor')).toBe(false)

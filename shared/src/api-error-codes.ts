@@ -47,6 +47,8 @@ export const API_ERROR_CODES = {
   identity_token_missing: { translated: true },
   /** The connector issued no secret, and the console has none in hand. */
   secret_withheld: { translated: true },
+  /** 409: a later request for the same instance asked for the opposite, and is the one carried out. */
+  superseded: { translated: true },
 
   // ── raised by the web client, never sent ───────────────────────────────────────────────────────
   /** The request never got an answer (offline, refused, aborted). */
@@ -68,12 +70,16 @@ export type TranslatedApiErrorCode = {
   [C in keyof typeof API_ERROR_CODES]: (typeof API_ERROR_CODES)[C]['translated'] extends true ? C : never
 }[keyof typeof API_ERROR_CODES]
 
-/** Why an opt-in or opt-out failed this time (answered with 502; the intent is kept and retried). */
+/**
+ * Why an opt-in or opt-out did not happen: the connector's part failed (502), or a later request
+ * for the same instance superseded it (409).
+ */
 export const INTENT_ERROR_CODES = [
   'connector_unreachable',
   'connector_error',
   'identity_token_missing',
   'secret_withheld',
+  'superseded',
 ] as const satisfies ReadonlyArray<keyof typeof API_ERROR_CODES>
 export type IntentErrorCode = (typeof INTENT_ERROR_CODES)[number]
 

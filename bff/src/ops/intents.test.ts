@@ -74,11 +74,25 @@ describe('createRelayIntents', () => {
     })
   })
 
-  it('ends two concurrent toggles of one instance in the state the last one asked for', async () => {
+  it('carries out only the later of two opposite toggles that arrive together', async () => {
     const world = opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
+    const out = intents.set('acme', false, 'alice')
+    const back = intents.set('acme', true, 'bob')
+    expect(await out).toMatchObject({ ok: false, instance: { optedIn: true }, error: { code: 'superseded' } })
+    expect(await back).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
+    expect(world.connector.deprovisions).toEqual([])
+    expect(world.audit('acme')).toEqual([])
+  })
+
+  it('collapses requests that pile up on one instance to the latest, and tells the overruled ones', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
+    world.fleet.setPhase('acme', 'none')
     let answer: () => void = () => {}
     world.connector.deprovisionReplies.push(
       () =>
@@ -86,18 +100,47 @@ describe('createRelayIntents', () => {
           answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
         }),
     )
+    const provisionsBefore = world.connector.provisions.length
+    const first = intents.set('acme', false, 'alice')
+    await settle()
+    // 200 callers toggle it while the opt-out runs, the last asking for opted-in.
+    const piled = Array.from({ length: 200 }, (_, i) => intents.set('acme', i % 2 === 1, 'bob'))
+    answer()
+    expect(await first).toMatchObject({ ok: true, instance: { optedIn: false } })
+    const outcomes = await Promise.all(piled)
+    expect(world.connector.deprovisions).toHaveLength(1)
+    expect(world.connector.provisions.length - provisionsBefore).toBe(2)
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(100)
+    expect(outcomes.filter((o) => !o.ok && o.error.code === 'superseded')).toHaveLength(100)
+    expect(world.state.get('acme')).toMatchObject({ optedIn: true, pending: null })
+    expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out', 'opt_in'])
+  })
+
+  it('never starts a request whose callers all gave up, and forgets a caller that gave up', async () => {
+    const world = opsWorld()
+    const intents = intentsFor(world)
+    await intents.start()
+    await settle()
     world.fleet.setPhase('acme', 'none')
-    const out = intents.set('acme', false, 'alice')
-    const back = intents.set('acme', true, 'bob')
+    let answer: () => void = () => {}
+    world.connector.deprovisionReplies.push(
+      () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
+        }),
+    )
+    const first = intents.set('acme', false, 'alice')
+    await settle()
+    const gone = new AbortController()
+    const abandoned = intents.set('acme', true, 'bob', gone.signal)
+    gone.abort(new Error('client went away'))
+    await expect(abandoned).rejects.toThrow('client went away')
+    answer()
+    await first
     await settle()
     expect(world.connector.provisions.filter((p) => p.body.gatewayId === 'gw-acme')).toEqual([])
-    answer()
-    expect((await out).instance.optedIn).toBe(false)
-    expect(await back).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
-    expect(world.audit('acme').map((e) => [e.action, e.actor, e.result])).toEqual([
-      ['opt_out', 'alice', 'ok'],
-      ['opt_in', 'bob', 'ok'],
-    ])
+    expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+    expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out'])
   })
 
   it('retries a failed connector call through the same queue, after the backoff', async () => {

@@ -19,7 +19,7 @@ import type { ConsoleState } from '../state/console-state'
 import type { StateStore } from '../state/store'
 import { type CheckpointHook, NO_CHECKPOINT } from './checkpoints'
 import type { IntentOutcome } from './instance-view'
-import { mustManage, specOf } from './instance-view'
+import { mustManage, specOf, succeeded } from './instance-view'
 import { createJournal } from './journal'
 import { createOptIn } from './opt-in'
 import { createOptOut } from './opt-out'
@@ -51,10 +51,30 @@ export interface RelayIntentsOptions {
 export interface RelayIntents {
   /** Brings every instance to its recorded intent: opted-out ones make no dial at all. */
   start(): Promise<void>
-  set(id: string, optedIn: boolean, actor: string): Promise<IntentOutcome>
+  /**
+   * Asks for an instance to be opted in or out. Requests that arrive while an operation on the
+   * instance runs collapse into one, the latest: it alone is carried out once the running one ends.
+   * A caller whose request it replaced with the opposite gets `superseded`; one that gives up
+   * (`signal` aborts) before its request starts is dropped, and a request nobody waits for any more
+   * is never started.
+   */
+  set(id: string, optedIn: boolean, actor: string, signal?: AbortSignal): Promise<IntentOutcome>
   /** The fleet saw an instance's revocation latch close. */
   onRevoked(id: string, reason: string): void
   stop(): Promise<void>
+}
+
+interface Waiter {
+  optedIn: boolean
+  resolve(outcome: IntentOutcome): void
+  reject(reason: unknown): void
+}
+
+/** The request that runs next on an instance: the latest one asked for, and everyone waiting on it. */
+interface NextRequest {
+  optedIn: boolean
+  actor: string
+  waiters: Set<Waiter>
 }
 
 export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
@@ -72,6 +92,33 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
         .run(id, () => (kind === 'deprovision' ? optOut.resume(id) : optIn.resume(id)))
         .catch((error: unknown) => log.error({ instanceId: id, err: String(error) }, 'reconciler failed')),
   })
+  const next = new Map<string, NextRequest>()
+
+  /** Runs the latest request for the instance, unless everyone who asked for it has gone. */
+  async function runNext(id: string, request: NextRequest): Promise<void> {
+    next.delete(id)
+    if (request.waiters.size === 0) return
+    try {
+      const outcome = await (request.optedIn ? optIn.run(id, request.actor) : optOut.run(id, request.actor))
+      const overruled = supersededOutcome(id)
+      for (const w of request.waiters) w.resolve(w.optedIn === request.optedIn ? outcome : overruled)
+    } catch (error) {
+      for (const w of request.waiters) w.reject(error)
+    }
+  }
+
+  const supersededOutcome = (id: string): IntentOutcome => {
+    const outcome = succeeded(state, id)
+    return {
+      ok: false,
+      instance: outcome.instance,
+      error: {
+        code: 'superseded',
+        message: 'a later request for this instance asked for the opposite; that one is carried out',
+      },
+    }
+  }
+
   const units = { state, journal, fleet, connector: options.connector, secrets, reconciler, checkpoint }
   const optOut = createOptOut({
     ...units,
@@ -104,8 +151,31 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
       }
     },
 
-    set(id, optedIn, actor) {
-      return serial.run(id, () => (optedIn ? optIn.run(id, actor) : optOut.run(id, actor)))
+    set(id, optedIn, actor, signal) {
+      return new Promise<IntentOutcome>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason)
+        let request = next.get(id)
+        if (request === undefined) {
+          request = { optedIn, actor, waiters: new Set() }
+          next.set(id, request)
+          const queued = request
+          void serial.run(id, () => runNext(id, queued))
+        } else {
+          request.optedIn = optedIn
+          request.actor = actor
+        }
+        const waiter: Waiter = { optedIn, resolve, reject }
+        const waiters = request.waiters
+        waiters.add(waiter)
+        signal?.addEventListener(
+          'abort',
+          () => {
+            waiters.delete(waiter)
+            reject(signal.reason)
+          },
+          { once: true },
+        )
+      })
     },
 
     onRevoked(id, reason) {

@@ -23,8 +23,17 @@ export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store
     const id = c.req.param('id')
     known(id)
     const { optedIn } = await readJson(c, SetRelayBodySchema)
-    const outcome = await intents.set(id, optedIn, c.get('caller') === 'session' ? 'operator' : 'api')
-    if (!outcome.ok) throw new ApiError(502, outcome.error.code, outcome.error.message)
+    const actor = c.get('caller') === 'session' ? 'operator' : 'api'
+    // A caller that hangs up before its turn takes its request with it; nobody reads the answer.
+    const signal = c.req.raw.signal
+    const outcome = await intents.set(id, optedIn, actor, signal).catch((error: unknown) => {
+      if (signal.aborted) return null
+      throw error
+    })
+    if (outcome === null) return c.body(null, 204)
+    if (!outcome.ok) {
+      throw new ApiError(outcome.error.code === 'superseded' ? 409 : 502, outcome.error.code, outcome.error.message)
+    }
     return c.json(outcome.instance)
   })
 
