@@ -15,6 +15,8 @@ export const API_ERROR_CODES = {
   invalid_body: { translated: false },
   /** 413: the body is over the console's limit. */
   body_too_large: { translated: false },
+  /** 415: a PUT or POST whose body is not `application/json`. */
+  unsupported_media_type: { translated: false },
   /** 404: no route for that method and path. */
   not_found: { translated: false },
   /** 421: the Host header is not one the console answers for. */

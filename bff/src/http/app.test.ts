@@ -4,8 +4,16 @@ import { consoleForThisFile, OPERATOR_TOKEN } from '../test-support'
 const shared = consoleForThisFile()
 
 const BEARER = { authorization: `Bearer ${OPERATOR_TOKEN}` }
+/** A body goes as JSON, as every client must send it, unless a test says otherwise. */
 const req = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
-  shared.console.app.request(path, { ...init, headers: { host: 'localhost', ...init.headers } })
+  shared.console.app.request(path, {
+    ...init,
+    headers: {
+      host: 'localhost',
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
+    },
+  })
 
 describe('operator authentication', () => {
   it('guards every /api route but the login itself', async () => {
@@ -110,6 +118,35 @@ describe('request guards', () => {
   })
 })
 
+describe('media types', () => {
+  it('refuses a PUT or POST whose body is not application/json (415), and takes JSON with parameters', async () => {
+    const put = (type: string) =>
+      req('/api/instances/acme/relay', {
+        method: 'PUT',
+        body: '{"optedIn":true}',
+        headers: { ...BEARER, 'content-type': type },
+      })
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await put(type)
+      expect(res.status, type).toBe(415)
+      expect(((await res.json()) as any).error.code).toBe('unsupported_media_type')
+    }
+    const login = await req('/api/session', {
+      method: 'POST',
+      body: `token=${OPERATOR_TOKEN}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(login.status).toBe(415)
+    expect(login.headers.get('set-cookie')).toBeNull()
+    expect((await put('application/json; charset=utf-8')).status).toBe(200)
+    expect((await put('Application/JSON')).status).toBe(200)
+  })
+
+  it('takes a DELETE without a body', async () => {
+    expect((await req('/api/session', { method: 'DELETE', headers: BEARER })).status).toBe(204)
+  })
+})
+
 describe('bad input changes nothing', () => {
   const put = (body: string, headers: Record<string, string> = {}) =>
     req('/api/instances/acme/relay', { method: 'PUT', body, headers: { ...BEARER, ...headers } })
@@ -157,7 +194,11 @@ describe('bad input changes nothing', () => {
     for (let i = 0; i < 12; i++) {
       const res = await shared.console.app.request(
         '/api/session',
-        { method: 'POST', body: JSON.stringify({ token: `wrong-${i}` }), headers: { host: 'localhost' } },
+        {
+          method: 'POST',
+          body: JSON.stringify({ token: `wrong-${i}` }),
+          headers: { host: 'localhost', 'content-type': 'application/json' },
+        },
         { incoming: { socket: { remoteAddress: '203.0.113.9' } } },
       )
       attempts.push(res.status)

@@ -1,5 +1,5 @@
 /**
- * The console's HTTP surface: Hono only. Guards first (Host, body size, cross-site, operator),
+ * The console's HTTP surface: Hono only. Guards first (Host, body size, cross-site, media type, operator),
  * then the API, the event stream, health, metrics, and the built web app.
  * @module
  */
@@ -19,7 +19,7 @@ import type { StateStore } from '../state/store'
 import type { OperatorAuth } from './auth'
 import { ApiError, errorBody, renderError } from './errors'
 import type { EventHub } from './event-hub'
-import { type Caller, crossSiteGuard, hostGuard, operatorGuard } from './guards'
+import { type Caller, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard } from './guards'
 import { auditRoutes, instanceRoutes } from './routes/instances'
 import { loginRoutes, sessionRoutes } from './routes/session'
 import { eventRoutes } from './sse'
@@ -70,6 +70,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: { caller: Caller } }
     }),
   )
   app.use('*', crossSiteGuard)
+  app.use('*', jsonBodyGuard)
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/metrics', async (c) => {

@@ -57,6 +57,25 @@ export const crossSiteGuard: MiddlewareHandler = async (c, next) => {
   await next()
 }
 
+const BODY_METHODS = new Set(['PUT', 'POST'])
+
+/**
+ * A PUT or POST body must be `application/json` (parameters allowed): no form or `text/plain` body
+ * reaches a route, so nothing a plain HTML form can send changes state (docs/api.md, "Guards").
+ * A request without a body (no Content-Type, nothing to read) goes on to the route.
+ */
+export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
+  if (BODY_METHODS.has(c.req.method)) {
+    const type = c.req.header('content-type')
+    const hasBody = c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length') ?? '0') > 0
+    const mediaType = type?.split(';', 1)[0]?.trim().toLowerCase()
+    if (type === undefined ? hasBody : mediaType !== 'application/json') {
+      throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json')
+    }
+  }
+  await next()
+}
+
 export type Caller = 'session' | 'bearer'
 
 /** Every `/api` route but the login itself needs the operator: a session cookie or the bearer token. */
