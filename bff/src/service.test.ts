@@ -343,3 +343,26 @@ describe('history', () => {
     expect([...revs].sort((a: number, b: number) => b - a)).toEqual(revs)
   })
 })
+
+describe('metrics', () => {
+  it('labels 4401 closes with a fixed set of reasons, however many the connector invents', async () => {
+    const connector = await testConnector()
+    cleanups.push(() => connector.stop())
+    const reasons = ['expired', 'revoked', '', ...Array.from({ length: 6 }, (_, i) => `invented-${i}`)]
+    for (const reason of reasons) {
+      await admin(connector, 'POST', '/reject-upgrades', { gatewayId: 'gw-globex', count: 1, code: 4401, reason })
+    }
+    const config = testConfig(connector.url)
+    cleanups.push(() => rmSync(config.stateDir, { recursive: true, force: true }))
+    const running = await testConsole(config)
+    cleanups.push(() => running.stop())
+    await connected(running, 'globex')
+
+    const text = await (await fetch(`${running.url}/metrics`)).text()
+    const labels = [...text.matchAll(/^relay_console_4401_total\{reason="([^"]*)"\} (\d+)$/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ])
+    expect(Object.fromEntries(labels)).toEqual({ expired: 1, revoked: 1, none: 1, other: 6 })
+  })
+})

@@ -88,7 +88,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     onTransportEvent: (_id, event) => {
       if (event.type === 'dialing') metrics.dials.inc({ kind: event.fresh ? 'fresh_token' : 'regular' })
       if (event.type === 'ended' && event.end.kind === 'close' && event.end.code === CLOSE_UNAUTHORIZED) {
-        metrics.unauthorizedCloses.inc({ reason: event.end.reason || 'none' })
+        metrics.recordUnauthorizedClose(event.end.reason)
       }
     },
     onInbound: () => metrics.inbound.inc(),

@@ -4,13 +4,15 @@
  * @module
  */
 import type { Transition } from '@relay-console/shared/api'
+import { UNAUTHORIZED_REASONS, type UnauthorizedReason } from '@relay-console/shared/relay/close-codes'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 export interface Metrics {
   registry: Registry
   socketsByState: Gauge<'state'>
   dials: Counter<'kind'>
-  unauthorizedCloses: Counter<'reason'>
+  /** Counts a 4401 close under {@link unauthorizedReasonLabel} of the connector's reason. */
+  recordUnauthorizedClose(reason: string): void
   inbound: Counter
   platformTransitions: Counter<'from' | 'to'>
   sseClients: Gauge
@@ -23,10 +25,29 @@ export interface Metrics {
   recordChange(change: { transitions: readonly Transition[] }): void
 }
 
+/** The only label values of `relay_console_4401_total`. */
+export type UnauthorizedReasonLabel = UnauthorizedReason | 'other' | 'none'
+
+/**
+ * The connector writes the close reason, so it is untrusted text: used as a label as is, every
+ * new reason would be a new series and /metrics would grow without bound. docs/relay-contract.md
+ * §4 names three reasons; anything else is `other`, an empty reason `none`.
+ */
+export function unauthorizedReasonLabel(reason: string): UnauthorizedReasonLabel {
+  if (reason === '') return 'none'
+  return (UNAUTHORIZED_REASONS as readonly string[]).includes(reason) ? (reason as UnauthorizedReason) : 'other'
+}
+
 export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry()
   if (options.defaults ?? true) collectDefaultMetrics({ register: registry, prefix: 'relay_console_' })
   let transports: () => Record<string, number> = () => ({})
+  const unauthorizedCloses = new Counter({
+    name: 'relay_console_4401_total',
+    help: 'Relay sockets closed 4401, by reason (unauthorized, expired, revoked, other, none)',
+    labelNames: ['reason'],
+    registers: [registry],
+  })
   const platformTransitions = new Counter({
     name: 'relay_console_platform_transitions_total',
     help: 'Platform state changes, by the state left (none: a new platform) and the state entered',
@@ -58,12 +79,9 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       labelNames: ['kind'],
       registers: [registry],
     }),
-    unauthorizedCloses: new Counter({
-      name: 'relay_console_4401_total',
-      help: 'Relay sockets closed 4401, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
+    recordUnauthorizedClose(reason) {
+      unauthorizedCloses.inc({ reason: unauthorizedReasonLabel(reason) })
+    },
     inbound: new Counter({
       name: 'relay_console_inbound_total',
       help: 'Inbound relay events received',
