@@ -70,6 +70,21 @@ describe('npm start -- --config FILE', () => {
     expect(proc.err()).toContain('listen.port:')
   })
 
+  it('refuses an operator token under 32 characters, naming the variable and the minimum', async () => {
+    const dir = tempDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'console.json')
+    writeFileSync(
+      file,
+      JSON.stringify({ listen: { port: 0 }, stateDir: join(dir, 'state'), connector: { url: 'ws://127.0.0.1:1' } }),
+    )
+    const proc = run(['--config', file], { RELAY_CONSOLE_TOKEN: 'x'.repeat(31) })
+    cleanups.push(() => stop(proc.child))
+    expect(await proc.exited).toBe(2)
+    expect(proc.err()).toMatch(/RELAY_CONSOLE_TOKEN.*at least 32 characters/)
+    expect(proc.out()).not.toContain('running at')
+  })
+
   it('resumes an opt-out interrupted by a crash, and never reconnects the instance', async () => {
     const dir = tempDir()
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))

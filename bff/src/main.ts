@@ -8,13 +8,14 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfigFile, type RuntimeConfig } from './config/load'
+import { MIN_OPERATOR_TOKEN_LENGTH } from './http/auth'
 import { createLogger } from './lib/log'
 import { startConsole } from './service'
 
 const USAGE = `Usage: npm start [-- --config FILE]
   --config FILE   manage the instances FILE names (also: RELAY_CONSOLE_CONFIG=FILE)
                   without it, the console runs its embedded demo connector and instances
-Environment: RELAY_CONSOLE_TOKEN (operator token; generated when unset), LOG_LEVEL (info),
+Environment: RELAY_CONSOLE_TOKEN (operator token, at least 32 characters; generated when unset), LOG_LEVEL (info),
              RELAY_CONSOLE_ALLOWED_HOSTS (extra Host values, comma-separated)`
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
@@ -27,6 +28,14 @@ async function main(): Promise<void> {
   if (values.help) {
     console.log(USAGE)
     return
+  }
+  const envToken = process.env.RELAY_CONSOLE_TOKEN
+  if (envToken !== undefined && envToken !== '' && envToken.length < MIN_OPERATOR_TOKEN_LENGTH) {
+    // docs/configuration.md, "Environment": a short token could be guessed; refuse it before anything starts.
+    console.error(
+      `relay-console: RELAY_CONSOLE_TOKEN is too short (${envToken.length} characters): the operator token needs at least ${MIN_OPERATOR_TOKEN_LENGTH} characters. Unset it to have one generated at start, or make one with \`openssl rand -base64 32\`.`,
+    )
+    process.exit(2)
   }
   // npm runs workspace scripts in the workspace; paths are meant from where the operator typed.
   const base = process.env.INIT_CWD ?? process.cwd()
@@ -53,8 +62,8 @@ async function main(): Promise<void> {
     .map((h) => h.trim())
     .filter((h) => h !== '')
   config = { ...config, allowedHosts: [...config.allowedHosts, ...extraHosts] }
-  const envToken = process.env.RELAY_CONSOLE_TOKEN
-  const operatorToken = envToken !== undefined && envToken !== '' ? envToken : randomBytes(24).toString('base64url')
+  // 256 random bits: 43 characters, well over the minimum.
+  const operatorToken = envToken !== undefined && envToken !== '' ? envToken : randomBytes(32).toString('base64url')
   const running = await startConsole({ config, operatorToken, logger, webRoot: WEB_ROOT })
 
   const lines = [

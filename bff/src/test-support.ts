@@ -16,7 +16,7 @@ import { demoInstance } from './demo/embedded'
 import { REDACT_PATHS } from './lib/log'
 import { type ConsoleOptions, type RunningConsole, startConsole } from './service'
 
-export const OPERATOR_TOKEN = 'op_test_operator_token_123456'
+export const OPERATOR_TOKEN = 'op_test_operator_token_0123456789abcdef'
 export const IDENTITY_TOKEN = 'idt_test_identity_token_123456'
 export const ADMIN_TOKEN = 'adm_test_admin_token_123456'
 

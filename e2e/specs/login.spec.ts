@@ -1,5 +1,5 @@
 import { expect, test } from '../fixtures'
-import { SHARED_INSTANCES } from '../support/env'
+import { OPERATOR_TOKEN, SHARED_INSTANCES } from '../support/env'
 
 test('the one-time login link signs in, once', async ({ page, privateStack }) => {
   const stack = await privateStack({ instances: SHARED_INSTANCES.slice(0, 1) })
@@ -26,7 +26,7 @@ test('a bad token is refused with a clear message; the right one signs in; signi
   await expect(page.getByRole('alert')).toHaveText('That token is not valid.')
   await expect(token).toHaveAttribute('aria-invalid', 'true')
 
-  await token.fill('e2e-operator-token-0123456789')
+  await token.fill(OPERATOR_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-live', 'true')
 

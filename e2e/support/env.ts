@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { REPO } from '@relay-console/testkit/procs'
 
-export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789'
+export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdef'
 export const IDENTITY_TOKEN = 'e2e-identity-token-0123456789'
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789'
 

@@ -9,6 +9,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createFailureThrottle, type FailureThrottle } from '@relay-console/shared/failure-throttle'
 
 export const SESSION_COOKIE = 'rc_session'
+/** docs/configuration.md, "Environment": shorter operator tokens are refused at start. */
+export const MIN_OPERATOR_TOKEN_LENGTH = 32
 const SESSION_SECONDS = 7 * 24 * 3600
 const LOGIN_CODE_MS = 24 * 3600_000
 
@@ -26,6 +28,9 @@ export interface OperatorAuth {
 const sha256 = (text: string) => createHmac('sha256', 'relay-console').update(text, 'utf8').digest()
 
 export function createOperatorAuth(token: string, now: () => number): OperatorAuth {
+  if (token.length < MIN_OPERATOR_TOKEN_LENGTH) {
+    throw new Error(`the operator token needs at least ${MIN_OPERATOR_TOKEN_LENGTH} characters`)
+  }
   const tokenDigest = sha256(token)
   const sessionKey = createHmac('sha256', token).update('relay-console session v1').digest()
   const revoked = new Map<string, number>()
