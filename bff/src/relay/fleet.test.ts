@@ -184,6 +184,29 @@ describe('against the reference connector', () => {
   })
 })
 
+describe('a descriptor the console cannot pin on a platform', () => {
+  it('ends in relay_descriptor_invalid on the platform whose hello it answers, not in a wait for ever', async () => {
+    const connector = await connectorAt()
+    const secret = await provision(connector, 'gw-acme')
+    // telegram's hello is answered with a descriptor that has no platform at all.
+    await fetch(`${connector.httpUrl}/admin/instances/gw-acme/faults`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer adm_fleet', 'content-type': 'application/json' },
+      body: JSON.stringify({ descriptors: { telegram: { contract_version: 1, label: 'Telegram' } } }),
+    })
+    const { fleet } = fleetFor(connector.url)
+    await fleet.start({ instanceId: 'acme', gatewayId: 'gw-acme', secret, platforms: PLATFORMS })
+    const platforms = await until('both platforms settled', () => {
+      const p = fleet.platforms('acme')
+      return p?.every((s) => s.state !== 'connecting' && s.state !== 'retrying') ? p : undefined
+    })
+    expect(platforms.map((p) => [p.platform, p.state, p.errorCode])).toEqual([
+      ['discord', 'connected', null],
+      ['telegram', 'fatal', 'relay_descriptor_invalid'],
+    ])
+  })
+})
+
 describe('against a bare ws connector written from the contract', () => {
   type Behaviour = (ws: import('ws').WebSocket, gatewayId: string) => void
 

@@ -445,6 +445,53 @@ describe('requests, inbound and liveness', () => {
     expect(ofType('descriptor_invalid').map((e) => e.platform)).toEqual(['discord'])
     expect(ofType('descriptor').map((e) => e.descriptor.platform)).toEqual(['telegram'])
   })
+
+  it('pins a descriptor whose platform it cannot read on the oldest hello still unanswered (docs/relay-contract.md §3)', () => {
+    const { transport, dialer, clock, ofType, handshake } = harness()
+    transport.connect()
+    handshake()
+    dialer.last.closeFromPeer(1011)
+    clock.advance(1000)
+    // The re-dial: discord answered, then a descriptor with no platform (the answer to telegram's hello).
+    dialer.last
+      .open()
+      .describe('discord')
+      .receive({ type: 'descriptor', descriptor: { contract_version: 1 } })
+    expect(ofType('descriptor_invalid')).toEqual([
+      { type: 'descriptor_invalid', platform: 'telegram', error: expect.stringContaining('platform') },
+    ])
+    // A platform that is not a non-empty string reads the same; with no hello left unanswered it is only logged.
+    dialer.last.receive({ type: 'descriptor', descriptor: { platform: '' } })
+    expect(ofType('descriptor_invalid')).toHaveLength(1)
+    clock.advance(60_000)
+    expect(dialer.last.ended).toBe(false)
+  })
+
+  it('pins a platformless first descriptor on the first hello, and keeps the handshake deadline for the rest', () => {
+    const { transport, dialer, clock, ofType } = harness()
+    transport.connect()
+    dialer.last.open().receive({ type: 'descriptor', descriptor: { platform: 42 } })
+    expect(transport.handshakeSucceeded).toBe(true)
+    expect(ofType('descriptor_invalid').map((e) => e.platform)).toEqual(['discord'])
+    clock.advance(29_999)
+    expect(ofType('descriptor_invalid')).toHaveLength(1)
+    clock.advance(1)
+    // telegram's hello was never answered: it is not left waiting for ever.
+    expect(ofType('descriptor_invalid').map((e) => e.platform)).toEqual(['discord', 'telegram'])
+    expect(ofType('descriptor_invalid')[1]?.error).toMatch(/no descriptor answered its hello within 30 s/)
+    expect(dialer.last.ended).toBe(false) // the socket and its handshake stand
+  })
+
+  it('ends the wait of a hello the connector never answers at the handshake deadline', () => {
+    const { transport, dialer, clock, ofType } = harness()
+    transport.connect()
+    dialer.last.open().describe('discord')
+    clock.advance(30_000)
+    expect(ofType('descriptor_invalid').map((e) => e.platform)).toEqual(['telegram'])
+    dialer.last.describe('telegram') // a late answer still counts
+    expect(ofType('descriptor').map((e) => e.descriptor.platform)).toEqual(['discord', 'telegram'])
+    expect(clock.pendingCount).toBe(1) // only the ping wheel
+  })
 })
 
 describe('disconnect', () => {

@@ -83,6 +83,8 @@ class Connection {
   handshaken = false
   /** Its first descriptor arrived while an auth outcome was being judged: a 4401 here latches. */
   judged = false
+  /** Platforms whose hello no descriptor has answered yet, in hello order (docs/relay-contract.md §3). */
+  unanswered: string[] = []
   connectedAt: number | null = null
   lastPongAt = 0
   localCause: LocalCause | null = null
@@ -272,12 +274,34 @@ export class RelayTransport {
     conn.lastPongAt = clock.now()
     for (const { platform, botId } of this.#o.platforms) {
       if (!this.#send(conn, { type: 'hello', platform, botId })) return
+      conn.unanswered.push(platform)
     }
-    conn.handshakeTimer = clock.setTimeout(() => {
-      conn.handshakeTimer = null
-      this.#endLocally(conn, 'handshake_timeout')
-    }, this.#t.handshakeTimeoutMs)
+    conn.handshakeTimer = clock.setTimeout(() => this.#handshakeOnDeadline(conn), this.#t.handshakeTimeoutMs)
     conn.stopPings = this.#pings.add(() => this.#pingTick(conn))
+  }
+
+  /**
+   * The handshake deadline covers every hello (docs/relay-contract.md §3): no descriptor at all ends
+   * the socket; a hello still unanswered while others were answered makes its platform
+   * `relay_descriptor_invalid`, so no platform waits for ever on a socket that works.
+   */
+  #handshakeOnDeadline(conn: Connection): void {
+    conn.handshakeTimer = null
+    if (!this.#isCurrent(conn)) return
+    if (!conn.handshaken) {
+      this.#endLocally(conn, 'handshake_timeout')
+      return
+    }
+    const seconds = Math.round(this.#t.handshakeTimeoutMs / 1000)
+    for (const platform of conn.unanswered.splice(0)) {
+      this.#o.log.warn({ instanceId: this.#o.instanceId, platform }, 'hello never answered')
+      this.#emit({
+        type: 'descriptor_invalid',
+        platform,
+        error: `no descriptor answered its hello within ${seconds} s`,
+      })
+      if (!this.#isCurrent(conn)) return
+    }
   }
 
   /** Every ping interval: terminate a socket whose pongs stopped, else ping it. */
@@ -371,8 +395,6 @@ export class RelayTransport {
     if (!conn.handshaken) {
       conn.handshaken = true
       conn.connectedAt = this.#o.clock.now()
-      if (conn.handshakeTimer !== null) this.#o.clock.clearTimeout(conn.handshakeTimer)
-      conn.handshakeTimer = null
       if (this.#judgeNextAuth) {
         // docs/relay-contract.md §5: this socket is judged for its whole life.
         conn.judged = true
@@ -380,23 +402,39 @@ export class RelayTransport {
       }
     }
     const parsed = parseDescriptor(raw)
-    const known = (platform: string | null) => this.#o.platforms.some((p) => p.platform === platform)
-    if (parsed.ok) {
-      if (known(parsed.descriptor.platform)) this.#emit({ type: 'descriptor', descriptor: parsed.descriptor })
-      else
-        this.#o.log.warn(
-          { instanceId: this.#o.instanceId, platform: parsed.descriptor.platform },
-          'descriptor for a platform never announced',
-        )
+    const platform = this.#answeredBy(conn, parsed.ok ? parsed.descriptor.platform : parsed.platform)
+    if (conn.unanswered.length === 0 && conn.handshakeTimer !== null) {
+      this.#o.clock.clearTimeout(conn.handshakeTimer)
+      conn.handshakeTimer = null
+    }
+    if (!parsed.ok) {
+      this.#o.log.warn(
+        { instanceId: this.#o.instanceId, platform: parsed.platform, pinnedOn: platform, error: parsed.error },
+        'invalid descriptor',
+      )
+      if (platform !== null) this.#emit({ type: 'descriptor_invalid', platform, error: parsed.error })
       return
     }
-    this.#o.log.warn(
-      { instanceId: this.#o.instanceId, platform: parsed.platform, error: parsed.error },
-      'invalid descriptor',
-    )
-    if (parsed.platform !== null && known(parsed.platform)) {
-      this.#emit({ type: 'descriptor_invalid', platform: parsed.platform, error: parsed.error })
-    }
+    if (platform !== null) this.#emit({ type: 'descriptor', descriptor: parsed.descriptor })
+    else
+      this.#o.log.warn(
+        { instanceId: this.#o.instanceId, platform: parsed.descriptor.platform },
+        'descriptor for a platform never announced',
+      )
+  }
+
+  /**
+   * Which announced platform a descriptor answers (docs/relay-contract.md §3): the one it names,
+   * wherever its hello stands; when it names none that can be read, the oldest hello still
+   * unanswered (descriptors answer hellos in order); null for a platform never announced, or
+   * when no hello is left to answer.
+   */
+  #answeredBy(conn: Connection, named: string | null): string | null {
+    if (named === null) return conn.unanswered.shift() ?? null
+    if (!this.#o.platforms.some((p) => p.platform === named)) return null
+    const at = conn.unanswered.indexOf(named)
+    if (at >= 0) conn.unanswered.splice(at, 1)
+    return named
   }
 
   async #onInbound(conn: Connection, event: Record<string, unknown>, bufferId: string | undefined): Promise<void> {

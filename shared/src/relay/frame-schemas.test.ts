@@ -132,4 +132,9 @@ describe('parseDescriptor', () => {
     })
     expect(parseDescriptor({ platform: 'slack', contract_version: 0 })).toMatchObject({ ok: false, platform: 'slack' })
   })
+
+  it('names no platform for an empty or non-string one', () => {
+    expect(parseDescriptor({ platform: '' })).toMatchObject({ ok: false, platform: null })
+    expect(parseDescriptor({ platform: 42 })).toMatchObject({ ok: false, platform: null })
+  })
 })

@@ -144,14 +144,13 @@ export type CapabilityDescriptorInput = z.input<typeof CapabilityDescriptorSchem
 
 export type DescriptorParse =
   | { ok: true; descriptor: CapabilityDescriptor }
+  /** `platform`: the platform it names, or null when it names none (missing, empty, not a string). */
   | { ok: false; platform: string | null; error: string }
 
 export function parseDescriptor(raw: unknown): DescriptorParse {
   const parsed = CapabilityDescriptorSchema.safeParse(raw)
   if (parsed.success) return { ok: true, descriptor: parsed.data }
-  const platform =
-    typeof raw === 'object' && raw !== null && typeof (raw as { platform?: unknown }).platform === 'string'
-      ? (raw as { platform: string }).platform
-      : null
+  const named = typeof raw === 'object' && raw !== null ? (raw as { platform?: unknown }).platform : undefined
+  const platform = typeof named === 'string' && named !== '' ? named : null
   return { ok: false, platform, error: z.prettifyError(parsed.error) }
 }
