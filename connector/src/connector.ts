@@ -18,6 +18,7 @@ import { createIdentityVerifier } from './identity'
 import { createLogger } from './log'
 import { createRelayServer } from './relay-server'
 import { adminRoutes } from './routes/admin'
+import { createAuthFailures, hostGuard, loopbackOnly } from './routes/guards'
 import { errorResponse } from './routes/http-errors'
 import { manageRoutes } from './routes/manage'
 import { relayRoutes } from './routes/relay'
@@ -43,6 +44,13 @@ export interface ConnectorOptions {
   /** How long an unacked inbound waits on a live socket before it is sent again. */
   redeliverAfterMs?: number
   throttle?: ThrottleOptions
+  /** Failed authentications on the HTTP routes (identity, admin and deprovision bearers), per client. */
+  authThrottle?: ThrottleOptions
+  /**
+   * More `Host` values the admin API and provisioning answer for, besides loopback names on the
+   * listening port: `name` (any port) or `name:port`.
+   */
+  allowedHosts?: readonly string[]
   /** Start demo inbound traffic at this interval. */
   demoTrafficMs?: number | null
   clock?: Clock
@@ -87,23 +95,35 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     relay.closeGateway(gatewayId, CLOSE_UNAUTHORIZED, 'revoked')
   }
 
+  const failures = createAuthFailures(createFailureThrottle(options.authThrottle ?? DEFAULT_THROTTLE), now)
+  const host = options.host ?? '127.0.0.1'
+  let listeningPort = 0
+
   const app = new Hono()
   app.onError(errorResponse)
   app.notFound((c) => c.json({ error: 'not found' }, 404))
+  // The routes a browser could be tricked into calling (DNS rebinding) answer known Hosts only; the
+  // /relay upgrade, /manage/deprovision and /healthz answer whatever name a peer dialled.
+  const knownHosts = hostGuard({
+    port: () => listeningPort,
+    listenHost: host,
+    allowedHosts: options.allowedHosts ?? [],
+  })
+  app.use('/admin/*', loopbackOnly, knownHosts)
+  app.use('/relay/*', knownHosts)
   const tooLarge = (c: Context) => c.json({ error: 'body too large' }, 413)
   const smallBodies = bodyLimit({ maxSize: 64 * 1024, onError: tooLarge })
   // The admin API (loopback, admin token) takes bulk bodies: seeding thousands of gateways at once.
   const adminBodies = bodyLimit({ maxSize: 8 * 1024 * 1024, onError: tooLarge })
   app.use('*', (c, next) => (c.req.path.startsWith('/admin/') ? adminBodies(c, next) : smallBodies(c, next)))
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
-  app.route('/relay', relayRoutes({ store, identity: createIdentityVerifier(identityTokens), log, now }))
-  app.route('/manage', manageRoutes({ store, log, now, skewSeconds, revoke }))
-  app.route('/admin', adminRoutes({ store, relay, demo, adminToken, log, now, revoke }))
+  app.route('/relay', relayRoutes({ store, identity: createIdentityVerifier(identityTokens), log, now, failures }))
+  app.route('/manage', manageRoutes({ store, log, now, skewSeconds, revoke, failures }))
+  app.route('/admin', adminRoutes({ store, relay, demo, adminToken, log, now, revoke, failures }))
 
   const server = createAdaptorServer({ fetch: app.fetch })
   server.on('upgrade', (req, socket, head) => relay.handleUpgrade(req, socket, head))
 
-  const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, host, () => {
@@ -112,6 +132,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     })
   })
   const { port } = server.address() as AddressInfo
+  listeningPort = port
   const urlHost = host.includes(':') ? `[${host}]` : host
   log.info({ port }, 'relay connector listening')
 

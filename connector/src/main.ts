@@ -13,7 +13,8 @@ import { generateToken, startConnector } from './connector'
 import { createLogger } from './log'
 
 const USAGE = `Usage: relay-connector [--host 127.0.0.1] [--port 8788] [--data .connector-data]
-                       [--demo-traffic MS] [--ping-interval-ms MS] [--pong-timeout-ms MS] [--log-level info]
+                       [--allowed-host NAME[:PORT]]... [--demo-traffic MS]
+                       [--ping-interval-ms MS] [--pong-timeout-ms MS] [--log-level info]
 Environment: CONNECTOR_ADMIN_TOKEN (admin API bearer), RELAY_IDENTITY_TOKEN (operator identity
 token, tenant "default"). Missing ones are generated and stored in <data>/credentials.json.`
 
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8788' },
       data: { type: 'string', default: '.connector-data' },
+      'allowed-host': { type: 'string', multiple: true },
       'demo-traffic': { type: 'string' },
       'ping-interval-ms': { type: 'string' },
       'pong-timeout-ms': { type: 'string' },
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     dataDir,
     adminToken: credentials.adminToken,
     identityTokens: { [credentials.identityToken]: 'default' },
+    allowedHosts: values['allowed-host'] ?? [],
     demoTrafficMs: positiveInt('demo-traffic', values['demo-traffic']) ?? null,
     pingIntervalMs: positiveInt('ping-interval-ms', values['ping-interval-ms']),
     pongTimeoutMs: positiveInt('pong-timeout-ms', values['pong-timeout-ms']),

@@ -72,8 +72,13 @@ export interface Peer {
 }
 
 /** A hand-written gateway: dials, records every frame, and lets a test wait for one. */
-export function dial(url: string, token: string | null, options: { path?: string; autoPong?: boolean } = {}): Peer {
-  const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` }
+export function dial(
+  url: string,
+  token: string | null,
+  options: { path?: string; autoPong?: boolean; headers?: Record<string, string> } = {},
+): Peer {
+  const headers: Record<string, string> = { ...options.headers }
+  if (token !== null) headers.authorization = `Bearer ${token}`
   const ws = new WebSocket(`${url}${options.path ?? '/relay'}`, { headers, autoPong: options.autoPong ?? true })
   const frames: any[] = []
   const waiters: Array<{ type: string; resolve: (f: any) => void }> = []

@@ -1,9 +1,9 @@
 /**
  * The admin API, for tests, demos and benchmarks: loopback callers with the admin token only.
- * See connector/README.md for every route.
+ * The loopback and Host checks run before it (`connector.ts`); a client whose admin tokens keep
+ * failing is throttled. See connector/README.md for every route.
  * @module
  */
-import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { z } from 'zod'
@@ -12,9 +12,8 @@ import { secretsEqual } from '../identity'
 import type { RelayServer } from '../relay-server'
 import type { ConnectorStore, GatewayRecord } from '../store'
 import { bearerToken } from '../verify'
+import { type AuthFailures, clientAddress } from './guards'
 import { fail, readBody } from './http-errors'
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 
 /** A code a close frame may carry (RFC 6455 §7.4), or 1006: drop the socket without a frame. */
 const CloseCode = z
@@ -84,6 +83,7 @@ export interface AdminRouteDeps {
   log: Logger
   now: () => number
   revoke: (gatewayId: string) => void
+  failures: AuthFailures
 }
 
 /** An instance as the admin API lists it: state, counters, and a fingerprint — never a secret. */
@@ -116,10 +116,12 @@ export function adminRoutes(deps: AdminRouteDeps): Hono {
   const app = new Hono()
 
   app.use('*', async (c, next) => {
-    const address = getConnInfo(c).remote.address ?? ''
-    if (!LOOPBACK.has(address)) fail(403, 'the admin API answers loopback callers only')
-    const token = bearerToken(c.req.header('authorization'))
-    if (token === null || !secretsEqual(token, deps.adminToken)) fail(401, 'admin token required')
+    const authorization = c.req.header('authorization')
+    const token = bearerToken(authorization)
+    if (token === null || !secretsEqual(token, deps.adminToken)) {
+      if (authorization === undefined) fail(401, 'admin token required')
+      deps.failures.refuse(c, `addr:${clientAddress(c)}`, 401, 'admin token required')
+    }
     await next()
   })
 

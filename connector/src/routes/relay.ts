@@ -1,14 +1,16 @@
 /**
  * `POST /relay/provision` and `POST /relay/enroll` (docs/relay-contract.md §6): an operator identity
- * token proves the tenant; the connector issues the per-gateway secret.
+ * token proves the tenant; the connector issues the per-gateway secret. A client whose identity
+ * tokens keep failing is throttled (`guards.ts`).
  * @module
  */
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { IdentityVerifier } from '../identity'
 import type { ConnectorStore } from '../store'
 import { bearerToken } from '../verify'
+import { type AuthFailures, clientAddress } from './guards'
 import { fail, readBody } from './http-errors'
 
 const GatewayId = z.string().trim().min(1).max(200)
@@ -37,19 +39,23 @@ export interface RelayRouteDeps {
   identity: IdentityVerifier
   log: Logger
   now: () => number
+  failures: AuthFailures
 }
 
-export function relayRoutes({ store, identity, log, now }: RelayRouteDeps): Hono {
+export function relayRoutes({ store, identity, log, now, failures }: RelayRouteDeps): Hono {
   const app = new Hono()
 
-  const tenantOf = (authorization: string | undefined): string => {
+  const tenantOf = (c: Context): string => {
+    const authorization = c.req.header('authorization')
     const tenant = identity(bearerToken(authorization))
-    if (tenant === null) fail(401, 'caller identity not verified')
-    return tenant
+    if (tenant !== null) return tenant
+    // Only a credential that was tried and failed counts against the client.
+    if (authorization === undefined) fail(401, 'caller identity not verified')
+    return failures.refuse(c, `addr:${clientAddress(c)}`, 401, 'caller identity not verified')
   }
 
   app.post('/provision', async (c) => {
-    const tenant = tenantOf(c.req.header('authorization'))
+    const tenant = tenantOf(c)
     const body = await readBody(c, ProvisionBody)
     const existing = store.get(body.gatewayId)
     if (existing !== undefined && existing.tenant !== tenant) fail(403, 'gatewayId belongs to another tenant')
@@ -80,7 +86,7 @@ export function relayRoutes({ store, identity, log, now }: RelayRouteDeps): Hono
   })
 
   app.post('/enroll', async (c) => {
-    const tenant = tenantOf(c.req.header('authorization'))
+    const tenant = tenantOf(c)
     const body = await readBody(c, EnrollBody)
     const outcome = store.consumeEnrollmentToken(body.enrollmentToken, tenant, now())
     if (outcome !== 'ok') fail(403, `enrollment token ${outcome === 'unknown' ? 'invalid' : outcome.replace('_', ' ')}`)
