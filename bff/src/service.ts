@@ -113,7 +113,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   })
   onRevoked = (id, reason) => intents.onRevoked(id, reason)
 
-  const auth = createOperatorAuth(options.operatorToken, now)
+  const auth = createOperatorAuth({ token: options.operatorToken, store, now })
   let port = 0
   const app = createApp({
     state,

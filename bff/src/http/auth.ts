@@ -1,88 +1,116 @@
 /**
- * Operator authentication. One operator token (compared in constant time) opens a session: an
- * HttpOnly, SameSite=Strict cookie signed with a key derived from the token, so sessions survive a
- * console restart and die when the token changes. `Authorization: Bearer <token>` works too.
- * A one-time login link exchanges a single-use code for a session. Failures are throttled.
+ * Operator authentication (docs/api.md, "Sessions"). One operator token, compared in constant time,
+ * opens a session: a record in the state store, named by a random 256-bit id that the cookie
+ * carries and the store keeps only hashed. Nothing a client holds is derived from the token, so a
+ * stolen cookie cannot be used to guess it offline. `Authorization: Bearer <token>` works too. A
+ * one-time login link exchanges a single-use code (kept hashed in the store too) for a session.
  * @module
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createFailureThrottle, type FailureThrottle } from '@relay-console/shared/failure-throttle'
+import type { SessionRecord, SessionStore } from '../state/store'
 
 export const SESSION_COOKIE = 'rc_session'
 /** docs/configuration.md, "Environment": shorter operator tokens are refused at start. */
 export const MIN_OPERATOR_TOKEN_LENGTH = 32
-const SESSION_SECONDS = 7 * 24 * 3600
+/** A session unused this long is over. */
+export const SESSION_IDLE_MS = 12 * 3600_000
+/** A session is over this long after sign-in, however busy. */
+export const SESSION_LIFETIME_MS = 7 * 24 * 3600_000
+/** `lastSeenAt` is written at most this often per session, not on every request. */
+const TOUCH_EVERY_MS = 60_000
 const LOGIN_CODE_MS = 24 * 3600_000
+/** 32 random bytes, base64url. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
+const LOGIN_CODE = /^[A-Za-z0-9_-]{32}$/
+const USER_AGENT_MAX = 300
+
+/** Where a sign-in came from, kept with the session for the operator's own review. */
+export interface ClientInfo {
+  address: string | null
+  userAgent: string | null
+}
 
 export interface OperatorAuth {
   checkToken(candidate: string): boolean
-  issueSession(): { value: string; maxAgeSeconds: number }
-  verifySession(value: string | undefined): boolean
-  revokeSession(value: string | undefined): void
+  /** A new session; `id` goes into the cookie and nowhere else. */
+  startSession(client: ClientInfo): { id: string; maxAgeSeconds: number }
+  /** The open session this id names, or null. Slides its `lastSeenAt`. */
+  verifySession(id: string | undefined): SessionRecord | null
+  /** Signs the session out for good (it stays so across restarts). */
+  endSession(id: string | undefined): void
   /** A single-use code for a login link. */
   createLoginCode(): string
   consumeLoginCode(code: string): boolean
   readonly failures: FailureThrottle
 }
 
-const sha256 = (text: string) => createHmac('sha256', 'relay-console').update(text, 'utf8').digest()
+export interface OperatorAuthOptions {
+  token: string
+  store: SessionStore
+  now: () => number
+  /** Random bytes (node:crypto's by default). */
+  random?: (size: number) => Buffer
+}
 
-export function createOperatorAuth(token: string, now: () => number): OperatorAuth {
-  if (token.length < MIN_OPERATOR_TOKEN_LENGTH) {
+const tokenDigest = (text: string) => createHmac('sha256', 'relay-console').update(text, 'utf8').digest()
+const hashOf = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+
+export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
+  const { store, now } = options
+  const random = options.random ?? randomBytes
+  if (options.token.length < MIN_OPERATOR_TOKEN_LENGTH) {
     throw new Error(`the operator token needs at least ${MIN_OPERATOR_TOKEN_LENGTH} characters`)
   }
-  const tokenDigest = sha256(token)
-  const sessionKey = createHmac('sha256', token).update('relay-console session v1').digest()
-  const revoked = new Map<string, number>()
-  const loginCodes = new Map<string, number>()
+  const expected = tokenDigest(options.token)
   const failures = createFailureThrottle({ maxFailures: 10, windowMs: 5 * 60_000 })
 
-  const sign = (payload: string) => createHmac('sha256', sessionKey).update(payload).digest('base64url')
-
-  const parse = (value: string | undefined) => {
-    if (value === undefined) return null
-    const [exp, nonce, sig, ...rest] = value.split('.')
-    if (exp === undefined || nonce === undefined || sig === undefined || rest.length > 0) return null
-    const expected = Buffer.from(sign(`${exp}.${nonce}`))
-    const given = Buffer.from(sig)
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null
-    const expMs = Number(exp) * 1000
-    if (!Number.isFinite(expMs) || expMs < now()) return null
-    return { nonce, expMs }
-  }
-
-  const prune = () => {
+  const open = (id: string | undefined): SessionRecord | null => {
+    if (id === undefined || !SESSION_ID.test(id)) return null
+    const session = store.findSession(hashOf(id))
     const t = now()
-    for (const [nonce, exp] of revoked) if (exp < t) revoked.delete(nonce)
-    for (const [code, exp] of loginCodes) if (exp < t) loginCodes.delete(code)
+    if (session === null || session.revokedAt !== null) return null
+    if (session.expiresAt <= t || session.lastSeenAt + SESSION_IDLE_MS <= t) return null
+    return session
   }
 
   return {
-    checkToken: (candidate) => timingSafeEqual(sha256(candidate), tokenDigest),
-    issueSession() {
-      const exp = Math.floor(now() / 1000) + SESSION_SECONDS
-      const nonce = randomBytes(16).toString('base64url')
-      return { value: `${exp}.${nonce}.${sign(`${exp}.${nonce}`)}`, maxAgeSeconds: SESSION_SECONDS }
+    checkToken: (candidate) => timingSafeEqual(tokenDigest(candidate), expected),
+    startSession(client) {
+      const t = now()
+      store.pruneSessions({ now: t, idleBefore: t - SESSION_IDLE_MS })
+      const id = random(32).toString('base64url')
+      store.createSession({
+        idHash: hashOf(id),
+        operator: 'admin',
+        createdAt: t,
+        lastSeenAt: t,
+        expiresAt: t + SESSION_LIFETIME_MS,
+        clientAddress: client.address,
+        userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      })
+      return { id, maxAgeSeconds: SESSION_LIFETIME_MS / 1000 }
     },
-    verifySession(value) {
-      const session = parse(value)
-      return session !== null && !revoked.has(session.nonce)
+    verifySession(id) {
+      const session = open(id)
+      if (session === null) return null
+      const t = now()
+      if (t - session.lastSeenAt >= TOUCH_EVERY_MS) {
+        store.touchSession(session.idHash, t)
+        return { ...session, lastSeenAt: t }
+      }
+      return session
     },
-    revokeSession(value) {
-      const session = parse(value)
-      if (session !== null) revoked.set(session.nonce, session.expMs)
-      prune()
+    endSession(id) {
+      if (id !== undefined && SESSION_ID.test(id)) store.revokeSession(hashOf(id), now())
     },
     createLoginCode() {
-      prune()
-      const code = randomBytes(24).toString('base64url')
-      loginCodes.set(code, now() + LOGIN_CODE_MS)
+      const code = random(24).toString('base64url')
+      store.createLoginCode({ codeHash: hashOf(code), expiresAt: now() + LOGIN_CODE_MS })
       return code
     },
     consumeLoginCode(code) {
-      const exp = loginCodes.get(code)
-      loginCodes.delete(code)
-      return exp !== undefined && exp >= now()
+      return LOGIN_CODE.test(code) && store.consumeLoginCode(hashOf(code), now())
     },
     failures,
   }

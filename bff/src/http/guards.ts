@@ -84,7 +84,7 @@ export function operatorGuard(
   now: () => number,
 ): MiddlewareHandler<{ Variables: { caller: Caller } }> {
   return async (c, next) => {
-    if (auth.verifySession(getCookie(c, SESSION_COOKIE))) {
+    if (auth.verifySession(getCookie(c, SESSION_COOKIE)) !== null) {
       c.set('caller', 'session')
       return next()
     }

@@ -176,3 +176,77 @@ describe('openSqliteStore', () => {
     store.close()
   })
 })
+
+describe('sessions and login codes', () => {
+  const session = {
+    idHash: 'a'.repeat(64),
+    operator: 'admin',
+    createdAt: 1_000,
+    lastSeenAt: 1_000,
+    expiresAt: 100_000,
+    clientAddress: '127.0.0.1',
+    userAgent: 'test',
+  }
+
+  it('keeps sessions, their last use and their revocation across reopen', () => {
+    const stateDir = dir()
+    const store = openSqliteStore({ stateDir, now: Date.now })
+    store.createSession(session)
+    store.createSession({ ...session, idHash: 'b'.repeat(64) })
+    store.touchSession(session.idHash, 5_000)
+    store.revokeSession('b'.repeat(64), 6_000)
+    store.close()
+    const reopened = openSqliteStore({ stateDir, now: Date.now })
+    expect(reopened.findSession(session.idHash)).toEqual({ ...session, lastSeenAt: 5_000, revokedAt: null })
+    expect(reopened.findSession('b'.repeat(64))).toMatchObject({ revokedAt: 6_000 })
+    expect(reopened.findSession('c'.repeat(64))).toBeNull()
+    reopened.close()
+  })
+
+  it('never moves lastSeenAt back, and keeps the first revocation', () => {
+    const store = openSqliteStore({ stateDir: null, now: Date.now })
+    store.createSession(session)
+    store.touchSession(session.idHash, 5_000)
+    store.touchSession(session.idHash, 4_000)
+    store.revokeSession(session.idHash, 6_000)
+    store.revokeSession(session.idHash, 7_000)
+    expect(store.findSession(session.idHash)).toMatchObject({ lastSeenAt: 5_000, revokedAt: 6_000 })
+    store.close()
+  })
+
+  it('prunes the sessions that can no longer be used: expired, or idle too long', () => {
+    const store = openSqliteStore({ stateDir: null, now: Date.now })
+    store.createSession({ ...session, idHash: 'live' })
+    store.createSession({ ...session, idHash: 'expired', expiresAt: 9_000 })
+    store.createSession({ ...session, idHash: 'idle', lastSeenAt: 500 })
+    expect(store.pruneSessions({ now: 10_000, idleBefore: 800 })).toBe(2)
+    expect(['live', 'expired', 'idle'].map((h) => store.findSession(h)?.idHash ?? null)).toEqual(['live', null, null])
+    store.close()
+  })
+
+  it('honours a login code once, before it expires, across reopen', () => {
+    const stateDir = dir()
+    const store = openSqliteStore({ stateDir, now: Date.now })
+    store.createLoginCode({ codeHash: 'once', expiresAt: 10_000 })
+    store.createLoginCode({ codeHash: 'late', expiresAt: 10_000 })
+    store.close()
+    const reopened = openSqliteStore({ stateDir, now: Date.now })
+    expect(reopened.consumeLoginCode('once', 9_000)).toBe(true)
+    expect(reopened.consumeLoginCode('once', 9_000)).toBe(false)
+    expect(reopened.consumeLoginCode('late', 10_001)).toBe(false)
+    expect(reopened.consumeLoginCode('late', 9_000)).toBe(false)
+    expect(reopened.consumeLoginCode('never', 9_000)).toBe(false)
+    reopened.close()
+  })
+
+  it('creates a secret once and hands back the same one from then on, across reopen', () => {
+    const stateDir = dir()
+    const store = openSqliteStore({ stateDir, now: Date.now })
+    const first = store.getOrCreateSecret('session_key', () => Buffer.alloc(32, 7))
+    expect(store.getOrCreateSecret('session_key', () => Buffer.alloc(32, 8))).toEqual(first)
+    store.close()
+    const reopened = openSqliteStore({ stateDir, now: Date.now })
+    expect(reopened.getOrCreateSecret('session_key', () => Buffer.alloc(32, 9))).toEqual(Buffer.alloc(32, 7))
+    reopened.close()
+  })
+})

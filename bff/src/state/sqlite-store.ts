@@ -8,7 +8,7 @@ import type { AuditEntry, Transition } from '@relay-console/shared/api'
 import type { PendingIntent } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import Database from 'better-sqlite3'
-import type { InstanceDefinition, StateStore, StoredInstance } from './store'
+import type { InstanceDefinition, SessionRecord, StateStore, StoredInstance } from './store'
 
 /** Revisions are reserved in blocks; a restart starts past the block, so none is ever reused. */
 const REV_BLOCK = 1000
@@ -30,6 +30,28 @@ interface InstanceRow {
   config_secret_digest: string | null
   statuses: string
 }
+
+interface SessionRow {
+  id_hash: string
+  operator: string
+  created_at: number
+  last_seen_at: number
+  expires_at: number
+  client_address: string | null
+  user_agent: string | null
+  revoked_at: number | null
+}
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  idHash: row.id_hash,
+  operator: row.operator,
+  createdAt: row.created_at,
+  lastSeenAt: row.last_seen_at,
+  expiresAt: row.expires_at,
+  clientAddress: row.client_address,
+  userAgent: row.user_agent,
+  revokedAt: row.revoked_at,
+})
 
 interface Behind {
   statuses: readonly PlatformStatus[]
@@ -90,6 +112,18 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       detail TEXT
     );
     CREATE INDEX IF NOT EXISTS audit_by_instance ON audit (instance_id, id);
+    CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS sessions (
+      id_hash TEXT PRIMARY KEY,
+      operator TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      last_seen_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL,
+      client_address TEXT,
+      user_agent TEXT,
+      revoked_at INTEGER
+    );
+    CREATE TABLE IF NOT EXISTS login_codes (code_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
   `)
 
   const q = {
@@ -131,6 +165,30 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       'SELECT * FROM audit WHERE instance_id = ? ORDER BY id DESC LIMIT ?',
     ),
   }
+
+  const sq = {
+    secret: db.prepare<[string], { value: Buffer }>('SELECT value FROM secrets WHERE name = ?'),
+    addSecret: db.prepare(
+      'INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
+    ),
+    addSession: db.prepare(
+      `INSERT INTO sessions (id_hash, operator, created_at, last_seen_at, expires_at, client_address, user_agent)
+       VALUES (@idHash, @operator, @createdAt, @lastSeenAt, @expiresAt, @clientAddress, @userAgent)`,
+    ),
+    session: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?'),
+    touch: db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?'),
+    revoke: db.prepare('UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id_hash = ?'),
+    pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= @now OR last_seen_at < @idleBefore'),
+    addCode: db.prepare('INSERT INTO login_codes (code_hash, expires_at) VALUES (?, ?)'),
+    useCode: db.prepare('DELETE FROM login_codes WHERE code_hash = ? AND expires_at >= ?'),
+    pruneCodes: db.prepare('DELETE FROM login_codes WHERE expires_at < ?'),
+  }
+  const getOrCreateSecret = db.transaction((name: string, create: () => Buffer): Buffer => {
+    const found = sq.secret.get(name)
+    if (found !== undefined) return found.value
+    sq.addSecret.run(name, create(), options.now())
+    return (sq.secret.get(name) as { value: Buffer }).value
+  })
 
   let ceiling = q.meta.get('rev_ceiling')?.value ?? 0
   let rev = ceiling
@@ -250,6 +308,31 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
           detail: r.detail as string | null,
         }),
       )
+    },
+    getOrCreateSecret: (name, create) => getOrCreateSecret(name, create),
+    createSession(session) {
+      sq.addSession.run(session)
+    },
+    findSession(idHash) {
+      const row = sq.session.get(idHash)
+      return row === undefined ? null : toSession(row)
+    },
+    touchSession(idHash, at) {
+      sq.touch.run(at, idHash)
+    },
+    revokeSession(idHash, at) {
+      sq.revoke.run(at, idHash)
+    },
+    pruneSessions(cutoff) {
+      return sq.pruneSessions.run(cutoff).changes
+    },
+    createLoginCode({ codeHash, expiresAt }) {
+      sq.addCode.run(codeHash, expiresAt)
+    },
+    consumeLoginCode(codeHash, now) {
+      const used = sq.useCode.run(codeHash, now).changes === 1
+      sq.pruneCodes.run(now)
+      return used
     },
     flush: () => flush(),
     close() {

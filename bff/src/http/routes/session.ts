@@ -12,8 +12,8 @@ import { ApiError, readJson } from '../errors'
 import { type Caller, clientKey, isHttps, throttle } from '../guards'
 
 function startSession(c: Context, auth: OperatorAuth): void {
-  const session = auth.issueSession()
-  setCookie(c, SESSION_COOKIE, session.value, {
+  const session = auth.startSession({ address: clientKey(c), userAgent: c.req.header('user-agent') ?? null })
+  setCookie(c, SESSION_COOKIE, session.id, {
     httpOnly: true,
     sameSite: 'Strict',
     secure: isHttps(c),
@@ -53,7 +53,7 @@ export function sessionRoutes(auth: OperatorAuth): Hono<{ Variables: { caller: C
   const app = new Hono<{ Variables: { caller: Caller } }>()
   app.get('/', (c) => c.json({ authenticated: true, via: c.get('caller') }))
   app.delete('/', (c) => {
-    auth.revokeSession(getCookie(c, SESSION_COOKIE))
+    auth.endSession(getCookie(c, SESSION_COOKIE))
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c), httpOnly: true, sameSite: 'Strict' })
     return c.body(null, 204)
   })
