@@ -34,4 +34,13 @@ describe('createFailureThrottle', () => {
     expect(t.retryAfterMs('flood', 5000)).toBe(0)
     expect(t.size).toBe(0)
   })
+  it('holds a bounded number of keys when every failure invents a new one, idle keys first', () => {
+    const t = createFailureThrottle({ maxFailures: 2, windowMs: 1000, maxKeys: 100 })
+    for (let i = 0; i < 50_000; i++) t.recordFailure(`gw-invented-${i}`, i / 100)
+    expect(t.size).toBeLessThanOrEqual(100)
+    // A key failing right now is still judged however many came before it.
+    t.recordFailure('recent', 500)
+    t.recordFailure('recent', 500)
+    expect(t.retryAfterMs('recent', 500)).toBeGreaterThan(0)
+  })
 })

@@ -9,9 +9,16 @@ export interface ThrottleOptions {
   /** Failures allowed inside one window before the key is refused outright. */
   maxFailures: number
   windowMs: number
+  /**
+   * Keys tracked at most. Keys are whatever a caller claims (an address, a gateway id in a
+   * token), so a flood of invented ones must not grow memory: past this, keys idle for a whole
+   * window go first, then the longest idle.
+   */
+  maxKeys?: number
 }
 
 export const DEFAULT_THROTTLE: ThrottleOptions = { maxFailures: 20, windowMs: 60_000 }
+const DEFAULT_MAX_KEYS = 10_000
 
 export interface FailureThrottle {
   /** Milliseconds until the key may try again, or 0 when it may try now. */
@@ -23,7 +30,21 @@ export interface FailureThrottle {
 }
 
 export function createFailureThrottle(options: ThrottleOptions = DEFAULT_THROTTLE): FailureThrottle {
+  const maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS
+  /** In order of each key's latest failure, oldest first. */
   const failures = new Map<string, number[]>()
+
+  const evict = (nowMs: number) => {
+    const cutoff = nowMs - options.windowMs
+    for (const [key, list] of failures) {
+      if (failures.size <= maxKeys) return
+      if ((list.at(-1) ?? 0) <= cutoff) failures.delete(key)
+    }
+    for (const key of failures.keys()) {
+      if (failures.size <= maxKeys) return
+      failures.delete(key)
+    }
+  }
 
   const recent = (key: string, nowMs: number): number[] => {
     const list = failures.get(key)
@@ -46,7 +67,9 @@ export function createFailureThrottle(options: ThrottleOptions = DEFAULT_THROTTL
       list.push(nowMs)
       // Keep no more than needed to decide; a flood never grows memory.
       if (list.length > options.maxFailures) list.splice(0, list.length - options.maxFailures)
+      failures.delete(key)
       failures.set(key, list)
+      if (failures.size > maxKeys) evict(nowMs)
     },
     recordSuccess(key) {
       failures.delete(key)
