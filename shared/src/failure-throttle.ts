@@ -11,8 +11,7 @@ export interface ThrottleOptions {
   windowMs: number
   /**
    * Keys tracked at most. Keys are whatever a caller claims (an address, a gateway id in a
-   * token), so a flood of invented ones must not grow memory: past this, keys idle for a whole
-   * window go first, then the longest idle.
+   * token), so a flood of invented ones must not grow memory: past this, the longest idle go.
    */
   maxKeys?: number
 }
@@ -34,12 +33,8 @@ export function createFailureThrottle(options: ThrottleOptions = DEFAULT_THROTTL
   /** In order of each key's latest failure, oldest first. */
   const failures = new Map<string, number[]>()
 
-  const evict = (nowMs: number) => {
-    const cutoff = nowMs - options.windowMs
-    for (const [key, list] of failures) {
-      if (failures.size <= maxKeys) return
-      if ((list.at(-1) ?? 0) <= cutoff) failures.delete(key)
-    }
+  /** The map is ordered by latest failure: its first keys are the longest idle. */
+  const evict = () => {
     for (const key of failures.keys()) {
       if (failures.size <= maxKeys) return
       failures.delete(key)
@@ -69,7 +64,7 @@ export function createFailureThrottle(options: ThrottleOptions = DEFAULT_THROTTL
       if (list.length > options.maxFailures) list.splice(0, list.length - options.maxFailures)
       failures.delete(key)
       failures.set(key, list)
-      if (failures.size > maxKeys) evict(nowMs)
+      if (failures.size > maxKeys) evict()
     },
     recordSuccess(key) {
       failures.delete(key)
