@@ -62,6 +62,13 @@ describe('connector client, against odd peers', () => {
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() }
   }
 
+  it('treats a 429 (the connector throttling) as retryable: waiting heals it', async () => {
+    const p = await peer((_req, res) => res.writeHead(429, { 'retry-after': '5' }).end('{"error":"slow down"}'))
+    const client = createConnectorClient({ connectorUrl: p.url, clock: systemClock })
+    expect(await client.deprovision('g', 's')).toMatchObject({ ok: false, status: 429, retryable: true })
+    p.close()
+  })
+
   it('treats 5xx as retryable, and a reply with neither secret nor secretIssued as invalid ("no secret")', async () => {
     const p = await peer((req, res) => {
       if (req.url === '/manage/deprovision') res.writeHead(503).end('{"error":"overloaded"}')

@@ -24,7 +24,7 @@ export type CallFailure = {
   kind: 'network' | 'http' | 'invalid_reply'
   status: number | null
   message: string
-  /** 5xx and network errors heal; 4xx do not (docs/relay-contract.md §6). */
+  /** 5xx, 429 and network errors heal; other 4xx do not (docs/relay-contract.md §6). */
   retryable: boolean
 }
 export type CallResult<T> = { ok: true; value: T } | CallFailure
@@ -109,7 +109,8 @@ export function createConnectorClient(options: ConnectorClientOptions): Connecto
         kind: 'http',
         status: response.status,
         message: `connector answered ${route} with HTTP ${response.status}${detail}${overCap}`,
-        retryable: response.status >= 500,
+        // A 429 is the connector throttling us: waiting (the reconciler's backoff) heals it.
+        retryable: response.status >= 500 || response.status === 429,
       }
     }
     if (overCap !== '') {
