@@ -1,6 +1,6 @@
 import { FakeClock } from '@relay-console/shared/fake-clock'
 import { describe, expect, it } from 'vitest'
-import { RelayAdapter, type StatusChange } from './adapter'
+import { COALESCE_MS, RelayAdapter, type StatusChange } from './adapter'
 
 const DESCRIPTOR = {
   contract_version: 1,
@@ -138,11 +138,12 @@ describe('RelayAdapter', () => {
   })
 
   it('emits each real change once, and nothing for non-changes', () => {
-    const { adapter, changes } = setup()
+    const { adapter, changes, clock } = setup()
     adapter.handle({ type: 'dialing', fresh: false })
     expect(changes).toHaveLength(0)
     adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
     adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    clock.advance(COALESCE_MS) // past the window, so the next change goes out at once
     adapter.handle(down(1, null))
     adapter.handle(down(1, null))
     expect(changes.map((c) => c.platforms.map((p) => p.state))).toEqual([
@@ -170,6 +171,65 @@ describe('RelayAdapter', () => {
     expect(changes).toHaveLength(1)
     expect(adapter.platforms[0]).toMatchObject({ state: 'connecting', label: 'Discord' })
     new RelayAdapter({ ...base, initial: adapter.platforms })
+    expect(changes).toHaveLength(1)
+  })
+
+  it('coalesces a flood of changes: the first at once, then at most one per 250 ms carrying the latest', () => {
+    const { adapter, clock, changes } = setup()
+    const describe = (label: string) =>
+      adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord', label } })
+    describe('A')
+    expect(changes).toHaveLength(1) // the leading edge: a single change goes out at once
+    for (let i = 0; i < 2000; i++) describe(i % 2 === 0 ? 'B' : 'A')
+    describe('B')
+    expect(changes).toHaveLength(1)
+    expect(adapter.platforms[0]?.label).toBe('B') // the adapter itself is always current
+    clock.advance(249)
+    expect(changes).toHaveLength(1)
+    clock.advance(1)
+    expect(changes.map((c) => c.platforms[0]?.label)).toEqual(['A', 'B'])
+    for (let i = 0; i < 2000; i++) {
+      describe(i % 2 === 0 ? 'A' : 'B')
+      clock.advance(1)
+    }
+    expect(changes.length).toBeLessThanOrEqual(2 + Math.ceil(2000 / 250))
+    clock.advance(250)
+    expect(changes.at(-1)?.platforms[0]?.label).toBe('B')
+  })
+
+  it('sends nothing at the end of a window that changed nothing in the end', () => {
+    const { adapter, clock, changes } = setup()
+    const describe = (label: string) =>
+      adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord', label } })
+    describe('A')
+    describe('B')
+    describe('A')
+    clock.advance(1000)
+    expect(changes).toHaveLength(1)
+    expect(clock.pendingCount).toBe(0)
+  })
+
+  it('holds a transition out of connected no longer than the window, and never holds the latch', () => {
+    const { adapter, clock, changes } = setup()
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    clock.advance(100)
+    adapter.handle(down(1, clock.now() + 1000))
+    expect(changes).toHaveLength(1)
+    clock.advance(150)
+    expect(changes.map((c) => c.platforms[0]?.state)).toEqual(['connected', 'retrying'])
+    clock.advance(10)
+    adapter.handle({ type: 'revoked', reason: 'revoked' })
+    expect(changes.map((c) => c.platforms[0]?.state)).toEqual(['connected', 'retrying', 'disabled'])
+    expect(clock.pendingCount).toBe(0)
+  })
+
+  it('drops a held change and its timer when stopped', () => {
+    const { adapter, clock, changes } = setup(0)
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    adapter.handle(down(1, null))
+    adapter.stop()
+    expect(clock.pendingCount).toBe(0)
+    clock.advance(1000)
     expect(changes).toHaveLength(1)
   })
 

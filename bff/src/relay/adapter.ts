@@ -2,7 +2,9 @@
  * Turns what a transport reports into per-platform status (docs/relay-contract.md §5), using
  * the one error → state mapping of `shared/error-codes`. Event-driven: the revocation latch
  * becomes `relay_disabled` the moment it closes (upstream polls every second; we don't).
- * Each real change is emitted once; the state layer numbers it.
+ * Each real change is emitted once; the state layer numbers it. A flood of changes (a connector
+ * re-describing a platform thousands of times) is coalesced: at most one change per
+ * {@link COALESCE_MS}, the first at once and the latest at the window's end; the latch never waits.
  * @module
  */
 import { assertNever } from '@relay-console/shared/assert-never'
@@ -28,9 +30,23 @@ export interface AdapterOptions {
   onChange: (change: StatusChange) => void
   /** Where a restarted console left each platform (label, emoji, last state). */
   initial?: readonly PlatformStatus[]
+  /** The coalescing window; {@link COALESCE_MS} when absent, 0 emits every change at once. */
+  coalesceMs?: number
 }
 
+/**
+ * At most one change per instance per window. A change after a quiet window goes out at once (the
+ * leading edge); changes inside a window wait for its end and go out as one, carrying the latest
+ * state (the trailing edge). So no change waits longer than this — a transition out of `connected`
+ * included — and `relay_disabled` never waits at all.
+ */
+export const COALESCE_MS = 250
+
 const iso = (ms: number) => new Date(ms).toISOString()
+
+function samePlatforms(a: readonly PlatformStatus[], b: readonly PlatformStatus[]): boolean {
+  return a.length === b.length && a.every((p, i) => sameStatus(p, b[i] as PlatformStatus))
+}
 
 function sameStatus(a: PlatformStatus, b: PlatformStatus): boolean {
   return (
@@ -51,6 +67,10 @@ export class RelayAdapter {
   #platforms: PlatformStatus[]
   #attentionTimer: TimerHandle | null = null
   #stopped = false
+  /** What the last emitted change said, and when; a change held for the window's end. */
+  #emitted: readonly PlatformStatus[]
+  #emittedAt = Number.NEGATIVE_INFINITY
+  #trailing: TimerHandle | null = null
 
   constructor(options: AdapterOptions) {
     this.#o = options
@@ -65,10 +85,12 @@ export class RelayAdapter {
     // A new transport starts at `connecting`: say so when the caller last showed something else
     // (opting back in from Disabled), so the operator sees connecting → connected.
     const initial = options.initial
+    this.#emitted = this.#platforms
     if (
       initial !== undefined &&
       this.#platforms.some((p) => initial.find((i) => i.platform === p.platform)?.state !== p.state)
     ) {
+      this.#emittedAt = options.clock.now()
       options.onChange({ instanceId: options.instanceId, platforms: this.#platforms })
     }
   }
@@ -141,10 +163,12 @@ export class RelayAdapter {
     this.handle({ type: 'revoked', reason: 'opted out' })
   }
 
+  /** Nothing more is emitted: a change still held for its window is dropped with its timer. */
   stop(): void {
     this.#stopped = true
     if (this.#attentionTimer !== null) this.#o.clock.clearTimeout(this.#attentionTimer)
     this.#attentionTimer = null
+    this.#cancelTrailing()
   }
 
   #failed(p: PlatformStatus, failure: RelayFailure, attempt: number, nextRetryAt: number | null): PlatformStatus {
@@ -178,9 +202,37 @@ export class RelayAdapter {
       return { ...candidate, updatedAt: now }
     })
     this.#scheduleAttention()
-    if (changed) {
-      this.#o.onChange({ instanceId: this.#o.instanceId, platforms: this.#platforms })
+    if (changed) this.#publish()
+  }
+
+  /** The leading or the trailing edge of the window (see {@link COALESCE_MS}). */
+  #publish(): void {
+    const { clock } = this.#o
+    const windowMs = this.#o.coalesceMs ?? COALESCE_MS
+    const latch = this.#platforms.some((p) => p.state === 'disabled')
+    const wait = this.#emittedAt + windowMs - clock.now()
+    if (latch || wait <= 0) {
+      this.#emitNow()
+      return
     }
+    this.#trailing ??= clock.setTimeout(() => {
+      this.#trailing = null
+      this.#emitNow()
+    }, wait)
+  }
+
+  #emitNow(): void {
+    this.#cancelTrailing()
+    // A window whose changes cancelled out (A → B → A) says nothing.
+    if (samePlatforms(this.#platforms, this.#emitted)) return
+    this.#emitted = this.#platforms
+    this.#emittedAt = this.#o.clock.now()
+    this.#o.onChange({ instanceId: this.#o.instanceId, platforms: this.#platforms })
+  }
+
+  #cancelTrailing(): void {
+    if (this.#trailing !== null) this.#o.clock.clearTimeout(this.#trailing)
+    this.#trailing = null
   }
 
   /** One timer, for the earliest platform still retrying without the flag. */

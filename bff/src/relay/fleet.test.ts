@@ -60,7 +60,8 @@ async function provision(connector: RunningConnector, gatewayId: string): Promis
   return secret
 }
 
-function fleetFor(connectorUrl: string) {
+/** `coalesceMs: 0` for a test that must see every intermediate state, however short. */
+function fleetFor(connectorUrl: string, extra: { coalesceMs?: number } = {}) {
   const changes: StatusChange[] = []
   const revoked: string[] = []
   const fleet: Fleet = createFleet({
@@ -73,6 +74,7 @@ function fleetFor(connectorUrl: string) {
     attentionAfterMs: 7_200_000,
     onChange: (change) => changes.push(change),
     onRevoked: (id) => revoked.push(id),
+    ...extra,
   })
   cleanups.push(() => fleet.stopAll())
   const states = (id: string) => fleet.platforms(id)?.map((p) => p.state)
@@ -174,7 +176,7 @@ describe('against the reference connector', () => {
       code: 4401,
       reason: 'unauthorized',
     })
-    const { fleet, changes } = fleetFor(connector.url)
+    const { fleet, changes } = fleetFor(connector.url, { coalesceMs: 0 })
     await fleet.start({ instanceId: 'acme', gatewayId: 'gw-acme', secret, platforms: PLATFORMS })
     await until('connected', () => all(fleet.platforms('acme'), 'connected'))
     const seen = changes.flatMap((c) => c.platforms)
@@ -267,7 +269,7 @@ describe('against a bare ws connector written from the contract', () => {
         setTimeout(() => ws.send(`{"type":"inbound","event":{"text":"${'x'.repeat(2 * 1024 * 1024)}"}}\n`), 50)
       }
     })
-    const { fleet, changes } = fleetFor(peer.url)
+    const { fleet, changes } = fleetFor(peer.url, { coalesceMs: 0 })
     await fleet.start({ instanceId: 'i', gatewayId: 'gw-bare', secret: 'bare', platforms: PLATFORMS })
     await until('second dial connected', () => peer.dials() >= 2 && all(fleet.platforms('i'), 'connected'))
     const codes = changes.flatMap((c) => c.platforms.map((p) => p.errorCode))
@@ -288,6 +290,32 @@ describe('against a bare ws connector written from the contract', () => {
     await until('disabled', () => all(fleet.platforms('i'), 'disabled'))
     await new Promise((r) => setTimeout(r, 400))
     expect(peer.dials()).toBe(2)
+  })
+
+  it('turns a flood of thousands of alternating descriptors into a bounded number of changes', async () => {
+    const FLOOD = 5000
+    const peer = await bareConnector('bare', () => (ws) => {
+      ws.on('message', (data) => {
+        if (!data.toString().includes('"telegram"')) return // both hellos came: flood discord
+        const descriptor = (label: string) =>
+          `${JSON.stringify({ type: 'descriptor', descriptor: { platform: 'discord', label } })}\n`
+        ws.send(`${descriptor('A')}${JSON.stringify({ type: 'descriptor', descriptor: { platform: 'telegram' } })}\n`)
+        for (let i = 0; i < FLOOD; i++) ws.send(descriptor(i % 2 === 0 ? 'B' : 'A'))
+        ws.send(descriptor('final'))
+      })
+    })
+    const { fleet, changes } = fleetFor(peer.url)
+    const started = Date.now()
+    await fleet.start({ instanceId: 'i', gatewayId: 'gw-bare', secret: 'bare', platforms: PLATFORMS })
+    await until('the last change carries the last label', () => changes.at(-1)?.platforms[0]?.label === 'final')
+    const seconds = (Date.now() - started) / 1000
+    // One change at once, then at most one per 250 ms window: a flood never becomes a change per frame.
+    expect(changes.length).toBeLessThanOrEqual(3 + Math.ceil(seconds * 4))
+    expect(changes.length).toBeLessThan(50)
+    expect(fleet.platforms('i')?.map((p) => [p.label, p.state])).toEqual([
+      ['final', 'connected'],
+      [null, 'connected'],
+    ])
   })
 
   it('treats HTTP 401 on the upgrade as retryable', async () => {

@@ -36,6 +36,8 @@ export interface FleetOptions {
   log: Log
   timings?: Partial<TransportTimings>
   attentionAfterMs: number
+  /** Each instance's coalescing window for changes (the adapter's default when absent). */
+  coalesceMs?: number
   onChange: (change: StatusChange) => void
   /** The revocation latch closed for an instance (after its `disabled` change was emitted). */
   onRevoked?: (instanceId: string, reason: string) => void
@@ -97,6 +99,7 @@ export function createFleet(options: FleetOptions): Fleet {
       platforms: spec.platforms,
       clock: options.clock,
       attentionAfterMs: options.attentionAfterMs,
+      coalesceMs: options.coalesceMs,
       onChange: options.onChange,
       initial: spec.initial,
     })

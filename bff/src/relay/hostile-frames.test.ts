@@ -52,3 +52,15 @@ describe('the transport under hostile frames', () => {
     )
   })
 })
+
+describe('the transport under oversized descriptor fields', () => {
+  it('passes on a label cut to 100 characters and drops an emoji over 16, however big the frame', () => {
+    const { transport, dialer, ofType } = harness()
+    transport.connect()
+    dialer.last.open().describe('discord', { label: 'x'.repeat(900_000), emoji: '🎮'.repeat(1000) })
+    const [event] = ofType('descriptor')
+    expect(event?.descriptor.label).toHaveLength(100)
+    expect(event?.descriptor.emoji).toBeNull()
+    transport.disconnect()
+  })
+})

@@ -133,6 +133,23 @@ describe('parseDescriptor', () => {
     expect(parseDescriptor({ platform: 'slack', contract_version: 0 })).toMatchObject({ ok: false, platform: 'slack' })
   })
 
+  it('cuts a label to 100 characters (never inside a surrogate pair) rather than refusing it', () => {
+    const huge = parseDescriptor({ platform: 'p', label: 'x'.repeat(1_000_000) })
+    expect(huge.ok && huge.descriptor.label).toBe('x'.repeat(100))
+    const astral = parseDescriptor({ platform: 'p', label: `${'a'.repeat(99)}🎮🎮` })
+    expect(astral.ok && astral.descriptor.label).toBe(`${'a'.repeat(99)}🎮`)
+    const short = parseDescriptor({ platform: 'p', label: 'Discord' })
+    expect(short.ok && short.descriptor.label).toBe('Discord')
+  })
+
+  it('keeps an emoji of up to 16 characters and drops a longer one to null', () => {
+    const family = '👨‍👩‍👧‍👦' // 7 code points
+    const kept = parseDescriptor({ platform: 'p', emoji: family })
+    expect(kept.ok && kept.descriptor.emoji).toBe(family)
+    const long = parseDescriptor({ platform: 'p', emoji: '🎮'.repeat(17) })
+    expect(long.ok && long.descriptor.emoji).toBeNull()
+  })
+
   it('names no platform for an empty or non-string one', () => {
     expect(parseDescriptor({ platform: '' })).toMatchObject({ ok: false, platform: null })
     expect(parseDescriptor({ platform: 42 })).toMatchObject({ ok: false, platform: null })

@@ -7,6 +7,10 @@ import { z } from 'zod'
 
 export const CONTRACT_VERSION = 1
 export const DEFAULT_MAX_MESSAGE_LENGTH = 4096
+/** A longer descriptor label is cut to this many characters (docs/relay-contract.md §3). */
+export const MAX_LABEL_CHARS = 100
+/** A longer descriptor emoji is dropped to null: cutting one would show garbage (docs/relay-contract.md §3). */
+export const MAX_EMOJI_CHARS = 16
 
 const RequestId = z.string().regex(/^[0-9a-f]{32}$/, 'requestId must be 32 lowercase hex characters')
 
@@ -113,6 +117,32 @@ export function decodeConnectorFrame(line: string): FrameDecode<ConnectorFrame> 
 
 // ── the capability descriptor ───────────────────────────────────────────────────────────────────
 
+/** The first `max` characters (code points) of `text`: never half a surrogate pair. */
+function firstChars(text: string, max: number): string {
+  if (text.length <= max) return text
+  let end = 0
+  for (let n = 0; n < max && end < text.length; n++) end += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1
+  return text.slice(0, end)
+}
+
+/**
+ * A label and an emoji are shown on every platform row and streamed with every change, so the
+ * connector must not be able to make them big (docs/relay-contract.md §3): a label is cut, an
+ * emoji too long to be one is dropped.
+ */
+const label = z
+  .string()
+  .transform((text) => firstChars(text, MAX_LABEL_CHARS))
+  .nullable()
+  .catch(null)
+  .default(null)
+const emoji = z
+  .string()
+  .transform((text) => (firstChars(text, MAX_EMOJI_CHARS) === text ? text : null))
+  .nullable()
+  .catch(null)
+  .default(null)
+
 /** ≤0 or not a number → 4096 (docs/relay-contract.md §3). */
 const positiveLength = z
   .number()
@@ -128,14 +158,14 @@ const positiveLength = z
 export const CapabilityDescriptorSchema = z.object({
   contract_version: z.number().int().positive().default(CONTRACT_VERSION),
   platform: z.string().min(1),
-  label: z.string().nullable().catch(null).default(null),
+  label,
   max_message_length: positiveLength,
   supports_draft_streaming: z.boolean().catch(false).default(false),
   supports_edit: z.boolean().catch(false).default(false),
   supports_threads: z.boolean().catch(false).default(false),
   markdown_dialect: z.string().catch('plain').default('plain'),
   len_unit: z.enum(['chars', 'utf16']).catch('chars').default('chars'),
-  emoji: z.string().nullable().catch(null).default(null),
+  emoji,
   supported_ops: z.array(z.string()).catch([]).default([]),
 })
 export type CapabilityDescriptor = z.infer<typeof CapabilityDescriptorSchema>
