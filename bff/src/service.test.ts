@@ -88,6 +88,30 @@ describe('opting out', () => {
     expect(audit[0]).toMatchObject({ action: 'opt_out', actor: 'api', result: 'ok', instanceId: 'acme' })
   })
 
+  it("shows the operator's own opt-out as Connected → Disabled, never Retrying, in the stream and the history", async () => {
+    const { running, connector } = await stack()
+    await connected(running, 'acme')
+    await new Promise((r) => setTimeout(r, 400)) // a quiet instance, as when an operator opts out
+    const events = openEvents(running.url)
+    cleanups.push(() => events.close())
+    const snapshot = await events.waitFor((e) => e.event === 'snapshot')
+
+    await api(running.url, 'PUT', '/api/instances/acme/relay', { optedIn: false })
+    await events.waitFor((e) => e.event === 'instance' && e.data.id === 'acme' && allStates(e.data, 'disabled'))
+    await until('pending cleared', async () => (await instanceOf(running, 'acme')).pending === null)
+
+    const states = events.events
+      .filter((e) => e.event === 'instance' && e.data.id === 'acme')
+      .map((e) => e.data.platforms.map((p: any) => p.state).join(','))
+    // The first events carry the pending opt-out, still connected.
+    expect(states.filter((s, i) => s !== states[i - 1])).toEqual(['connected,connected', 'disabled,disabled'])
+    const { transitions } = (await api(running.url, 'GET', '/api/instances/acme/history')).json
+    const since = transitions.filter((t: any) => t.rev > snapshot.data.rev)
+    expect(since.map((t: any) => `${t.from}→${t.to}`)).toEqual(['connected→disabled', 'connected→disabled'])
+    // The contract's fresh-token re-dial still happened: the first connection and that one.
+    expect((await admin(connector, 'GET', '/instances/gw-acme')).upgrades.total).toBe(2)
+  })
+
   it('is idempotent: repeating it changes nothing and returns the instance', async () => {
     const { running } = await stack()
     await connected(running, 'acme')

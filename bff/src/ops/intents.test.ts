@@ -189,7 +189,7 @@ describe('createRelayIntents', () => {
     world.fleet.latch('acme')
     intents.onRevoked('acme', 'revoked')
     expect(await out).toMatchObject({ ok: true, instance: { optedIn: false, pending: null } })
-    expect(world.fleet.ops('acme')).toEqual(['start', 'holdRedials'])
+    expect(world.fleet.ops('acme')).toEqual(['start', 'expectRevocation'])
     expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out'])
   })
 

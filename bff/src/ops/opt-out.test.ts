@@ -25,7 +25,7 @@ describe('createOptOut', () => {
     fleet.setPhase('acme', 'socket')
     const outcome = outcomeOf(optOut.run('acme', 'alice'))
     await settle()
-    expect(fleet.ops('acme')).toEqual(['holdRedials'])
+    expect(fleet.ops('acme')).toEqual(['expectRevocation'])
     expect(connector.deprovisions).toEqual([{ gatewayId: 'gw-acme', secret: 'secret-acme' }])
     expect(state.get('acme')).toMatchObject({ optedIn: false, pending: 'opting_out' })
     expect(outcome()).toBeUndefined()
@@ -34,7 +34,7 @@ describe('createOptOut', () => {
     optOut.latched('acme')
     await settle()
     expect(outcome()).toMatchObject({ ok: true, instance: { id: 'acme', optedIn: false, pending: null } })
-    expect(fleet.ops('acme')).toEqual(['holdRedials'])
+    expect(fleet.ops('acme')).toEqual(['expectRevocation'])
     expect(audit('acme')).toEqual([
       expect.objectContaining({ actor: 'alice', action: 'opt_out', result: 'ok', detail: null }),
     ])
@@ -49,7 +49,7 @@ describe('createOptOut', () => {
     const { optOut, fleet } = setup()
     const outcome = await optOut.run('acme', 'alice')
     expect(outcome.ok).toBe(true)
-    expect(fleet.ops('acme')).toEqual(['holdRedials', 'showDisabled'])
+    expect(fleet.ops('acme')).toEqual(['expectRevocation', 'showDisabled'])
   })
 
   it('shows Disabled by itself when the latch does not come within the grace period', async () => {
@@ -63,7 +63,7 @@ describe('createOptOut', () => {
     clock.advance(1)
     await settle()
     expect(outcome()?.ok).toBe(true)
-    expect(fleet.ops('acme')).toEqual(['holdRedials', 'showDisabled'])
+    expect(fleet.ops('acme')).toEqual(['expectRevocation', 'showDisabled'])
   })
 
   it('has nothing to revoke without a secret in hand', async () => {
@@ -97,7 +97,7 @@ describe('createOptOut', () => {
     })
     expect(state.get('acme')?.pending).toBe('opting_out')
     expect(audit('acme')[0]).toMatchObject({ result: 'failed', detail: 'connect ECONNREFUSED' })
-    expect(fleet.ops('acme')).toEqual(['holdRedials'])
+    expect(fleet.ops('acme')).toEqual(['expectRevocation'])
     clock.advance(1000)
     expect(due).toEqual([['acme', 'deprovision']])
 

@@ -3,7 +3,8 @@
  * connector revokes the instance's secret. Opting out never dials the instance again: its
  * re-dials are held before the call, and Disabled arrives through the real path (the connector
  * closes the socket 4401 → one fresh-token re-dial → 4401 again → the latch → `relay_disabled`;
- * docs/relay-contract.md §5). When no socket can carry that 4401 (the instance was down), or it
+ * docs/relay-contract.md §5). The fleet is told to expect that revocation, so its 4401 never shows
+ * as Retrying: the platforms go from Connected straight to Disabled. When no socket can carry that 4401 (the instance was down), or it
  * does not come within a grace period, the instance is shown Disabled without a dial.
  *
  * A failure that heals is retried by the reconciler until the connector confirms, across restarts
@@ -106,7 +107,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
       const entryId = journal.begin(id, false, actor)
       deps.checkpoint('opt_out:intent_written', id)
       reconciler.cancel(id)
-      fleet.holdRedials(id)
+      fleet.expectRevocation(id)
       return deprovision(id, entryId)
     },
 

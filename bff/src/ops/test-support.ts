@@ -71,7 +71,7 @@ type FleetCall =
   | { op: 'start'; instanceId: string; secret: string }
   | { op: 'showDisabled'; instanceId: string }
   | { op: 'showFailure'; instanceId: string; failure: RelayFailure; attempt: number; nextRetryAt: number | null }
-  | { op: 'holdRedials'; instanceId: string }
+  | { op: 'expectRevocation'; instanceId: string }
   | { op: 'stop'; instanceId: string }
 
 /**
@@ -116,8 +116,8 @@ export class FakeFleet implements Fleet {
     this.calls.push({ op: 'stop', instanceId })
   }
 
-  holdRedials(instanceId: string) {
-    this.calls.push({ op: 'holdRedials', instanceId })
+  expectRevocation(instanceId: string) {
+    this.calls.push({ op: 'expectRevocation', instanceId })
   }
 
   phase = (instanceId: string) => this.#phases.get(instanceId) ?? 'none'

@@ -98,8 +98,25 @@ describe('RelayAdapter', () => {
     adapter.handle({
       type: 'reauthenticating',
       failure: { code: 'relay_unauthorized', message: 'connector refused the token: closed 4401 (revoked)' },
+      expected: false,
     })
     expect(state('discord')).toMatchObject({ state: 'retrying', errorCode: 'relay_unauthorized' })
+  })
+
+  it('goes from connected straight to disabled when the console expected the revocation', () => {
+    const { adapter, changes, clock } = setup()
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'discord' } })
+    adapter.handle({ type: 'descriptor', descriptor: { ...DESCRIPTOR, platform: 'telegram' } })
+    clock.advance(COALESCE_MS)
+    const failure = { code: 'relay_unauthorized' as const, message: 'closed 4401 (revoked)' }
+    adapter.handle({ type: 'reauthenticating', failure, expected: true })
+    clock.advance(COALESCE_MS)
+    adapter.handle({ type: 'revoked', reason: 'revoked' })
+    expect(changes.map((c) => c.platforms.map((p) => p.state).join())).toEqual([
+      'connected,connecting',
+      'connected,connected',
+      'disabled,disabled',
+    ])
   })
 
   it('turns the revocation latch into disabled on every platform, with the exact message', () => {

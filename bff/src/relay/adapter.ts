@@ -145,6 +145,9 @@ export class RelayAdapter {
         )
         return
       case 'reauthenticating':
+        // An opt-out's own 4401 is the revocation arriving: the platforms go from connected
+        // straight to disabled when the latch closes, never through an amber retrying.
+        if (event.expected) return
         this.#update((p) => (p.state === 'fatal' ? p : this.#failed(p, event.failure, p.attempt, this.#o.clock.now())))
         return
       case 'revoked':

@@ -17,8 +17,11 @@ export type TransportEvent =
   | { type: 'descriptor_invalid'; platform: string; error: string }
   /** The socket is down and a re-dial is scheduled (`nextRetryAt` null: redials are held). */
   | { type: 'down'; failure: RelayFailure; attempt: number; nextRetryAt: number | null }
-  /** First post-handshake 4401: the fresh-token re-dial is in flight. */
-  | { type: 'reauthenticating'; failure: RelayFailure }
+  /**
+   * First post-handshake 4401: the fresh-token re-dial is in flight. `expected`: the console itself
+   * is revoking the instance (an opt-out), so this 4401 is the revocation arriving, not a fault.
+   */
+  | { type: 'reauthenticating'; failure: RelayFailure; expected: boolean }
   /** The revocation latch closed: no more dials, ever, on this transport. */
   | { type: 'revoked'; reason: string }
   /** The transport cannot work at all (e.g. no usable secret). */

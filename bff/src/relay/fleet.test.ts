@@ -116,6 +116,29 @@ describe('against the reference connector', () => {
     expect(fleet.isRevoked('acme')).toBe(true)
   })
 
+  it('an expected revocation goes connected → disabled directly, through the same one fresh-token dial', async () => {
+    const connector = await connectorAt()
+    const secret = await provision(connector, 'gw-acme')
+    const { fleet, changes } = fleetFor(connector.url)
+    await fleet.start({ instanceId: 'acme', gatewayId: 'gw-acme', secret, platforms: PLATFORMS })
+    await until('connected shown', () => all(changes.at(-1)?.platforms, 'connected'))
+    await new Promise((r) => setTimeout(r, 400)) // a quiet instance, past the coalescing window
+    const before = changes.length
+
+    fleet.expectRevocation('acme') // what the opt-out does before it deprovisions
+    const token = mintUpgradeToken({ gatewayId: 'gw-acme', secret, nowMs: Date.now() })
+    expect((await call(connector, '/manage/deprovision', token, {})).revoked).toBe(true)
+    await until('disabled', () => all(fleet.platforms('acme'), 'disabled'), 2000)
+
+    const after = changes.slice(before).map((c) => c.platforms.map((p) => p.state))
+    expect(after).toEqual([['disabled', 'disabled']])
+    expect((await call(connector, '/admin/instances/gw-acme', 'adm_fleet')).upgrades).toMatchObject({
+      total: 2,
+      accepted: 1,
+      rejected: 1,
+    })
+  })
+
   it('opting back in builds a new transport that connects with the new secret', async () => {
     const connector = await connectorAt()
     const old = await provision(connector, 'gw-acme')

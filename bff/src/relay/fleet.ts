@@ -68,8 +68,12 @@ export interface Fleet {
   ): void
   /** Stops dialling and forgets the instance. */
   stop(instanceId: string): Promise<void>
-  /** No more backoff re-dials for this instance; the fresh-token re-dial of a 4401 still happens. */
-  holdRedials(instanceId: string): void
+  /**
+   * The console is about to revoke the instance itself (an opt-out): no more backoff re-dials (the
+   * fresh-token re-dial of a 4401 still happens), and that 4401 does not show as retrying, so the
+   * platforms go from connected straight to disabled.
+   */
+  expectRevocation(instanceId: string): void
   /** The transport's phase, or `none` without one. */
   phase(instanceId: string): string
   isRevoked(instanceId: string): boolean
@@ -151,8 +155,8 @@ export function createFleet(options: FleetOptions): Fleet {
 
     stop: teardown,
 
-    holdRedials(instanceId) {
-      members.get(instanceId)?.transport?.holdRedials()
+    expectRevocation(instanceId) {
+      members.get(instanceId)?.transport?.expectRevocation()
     },
 
     phase: (instanceId) => members.get(instanceId)?.transport?.phase ?? 'none',

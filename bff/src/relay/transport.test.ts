@@ -294,6 +294,22 @@ describe('the backoff supervisor', () => {
     expect(second.dialer.count).toBe(2)
     second.dialer.last.acceptThenRefuse('revoked')
     expect(second.transport.authRevoked).toBe(true)
+    expect(second.ofType('reauthenticating').map((e) => e.expected)).toEqual([false])
+  })
+
+  it('an expected revocation holds redials and marks its 4401 expected; a re-dial that succeeds stays up', () => {
+    const { transport, dialer, clock, handshake, ofType } = harness()
+    transport.connect()
+    handshake()
+    transport.expectRevocation()
+    dialer.last.closeFromPeer(4401, 'revoked')
+    expect(ofType('reauthenticating').map((e) => e.expected)).toEqual([true])
+    expect(dialer.count).toBe(2) // the contract's one fresh-token re-dial still happens
+    handshake() // …and the connector accepts it after all
+    expect(transport.connected).toBe(true)
+    dialer.last.closeFromPeer(1011)
+    clock.advance(3600_000)
+    expect(dialer.count).toBe(2) // held
   })
 })
 

@@ -117,6 +117,8 @@ export class RelayTransport {
   /** Set by the first post-handshake 4401; the next auth outcome is judged. Survives non-auth failures. */
   #judgeNextAuth = false
   #held = false
+  /** The console itself is revoking this instance (docs/relay-contract.md §5, "This code"). */
+  #revocationExpected = false
   #attempt = 0
   #dials = 0
   readonly #pending = new Map<string, Pending>()
@@ -178,6 +180,16 @@ export class RelayTransport {
       this.#phase.cancel()
       this.#phase = { kind: 'held' }
     }
+  }
+
+  /**
+   * The console is about to revoke this instance itself (an opt-out): redials are held, and the
+   * first 4401 is reported as the revocation it expects, not as a fault. The fresh-token re-dial
+   * still happens; if it succeeds after all, the instance simply stays connected.
+   */
+  expectRevocation(): void {
+    this.#revocationExpected = true
+    this.holdRedials()
   }
 
   /** Tears everything down: no socket, timer or pending request is left behind. */
@@ -481,7 +493,7 @@ export class RelayTransport {
       case 'fresh_token_redial':
         this.#judgeNextAuth = true
         log.info({ instanceId, gatewayId }, 'post-handshake 4401; re-dialling once with a fresh token')
-        this.#emit({ type: 'reauthenticating', failure: decision.failure })
+        this.#emit({ type: 'reauthenticating', failure: decision.failure, expected: this.#revocationExpected })
         this.#dial(true)
         return
       case 'backoff': {
