@@ -35,3 +35,20 @@ test('a bad token is refused with a clear message; the right one signs in; signi
   await page.goto('/')
   await expect(page).toHaveURL(/\/login$/)
 })
+
+test('the cookie alone opens nothing: without the tab key (lost, or replayed by a neighbour) it is back to sign-in', async ({
+  page,
+  consolePage,
+}) => {
+  await consolePage.open()
+  // What a service on another port of 127.0.0.1 would hold: the browser sends it the cookie too.
+  const cookieOnly = await page.request.get('/api/instances')
+  expect(cookieOnly.status()).toBe(401)
+  expect((await cookieOnly.json()).error.code).toBe('unauthenticated')
+
+  // The page's own storage is gone (cleared, or a profile that never had it): sign in again.
+  await page.evaluate(() => localStorage.clear())
+  await page.reload()
+  await expect(page).toHaveURL(/\/login$/)
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible()
+})

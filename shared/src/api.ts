@@ -30,6 +30,19 @@ export const ClientInstancesResponseSchema = z.object({
 })
 export type ClientInstancesResponse = z.infer<typeof ClientInstancesResponseSchema>
 
+/**
+ * `POST /api/session`: the session's tab key, which the page keeps in its origin's storage and
+ * sends with every request (docs/api.md, "Sessions"). The login link hands it over in the URL
+ * fragment instead: `/#k=<key>`.
+ */
+export const SessionStartedSchema = z.object({ key: z.string().min(1) })
+export type SessionStarted = z.infer<typeof SessionStartedSchema>
+
+/** The request header that carries the tab key. */
+export const TAB_KEY_HEADER = 'X-Relay-Console-Key'
+/** The query parameter that carries it on `GET /api/events` (an EventSource cannot set headers), and the fragment's name. */
+export const TAB_KEY_PARAM = 'k'
+
 /** `GET /api/session`. */
 export const SessionInfoSchema = z.object({ authenticated: z.literal(true), via: z.enum(['session', 'bearer']) })
 

@@ -46,8 +46,13 @@ export async function ui(
   })
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    await context.request.post(`${stack.consoleUrl}/api/session`, { data: { token: TOKENS.RELAY_CONSOLE_TOKEN } })
+    const signIn = await context.request.post(`${stack.consoleUrl}/api/session`, {
+      data: { token: TOKENS.RELAY_CONSOLE_TOKEN },
+    })
+    // The session's tab key goes where the web app keeps it (docs/api.md, "Sessions").
+    const { key } = (await signIn.json()) as { key: string }
     const page = await context.newPage()
+    await page.addInitScript((k) => localStorage.setItem('relay-console.key', k), key)
     await page.addInitScript(() => {
       const w = window as unknown as { longTasks: number[] }
       w.longTasks = []

@@ -15,6 +15,13 @@ const req = (path: string, init: RequestInit & { headers?: Record<string, string
     },
   })
 
+/** Signs in as the web app does: the cookie, and the tab key from the answer. */
+async function signIn(): Promise<{ cookie: string; key: string }> {
+  const res = await req('/api/session', { method: 'POST', body: JSON.stringify({ token: OPERATOR_TOKEN }) })
+  const { key } = (await res.json()) as { key: string }
+  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '', key }
+}
+
 describe('operator authentication', () => {
   it('guards every /api route but the login itself', async () => {
     const routes = shared.console.app.routes
@@ -45,29 +52,80 @@ describe('operator authentication', () => {
     }
   })
 
-  it('opens a session cookie for the right token: HttpOnly, SameSite=Strict, not Secure over http', async () => {
+  it('opens a session for the right token: an HttpOnly SameSite=Strict cookie, and the tab key in the answer', async () => {
     const res = await req('/api/session', { method: 'POST', body: JSON.stringify({ token: OPERATOR_TOKEN }) })
-    expect(res.status).toBe(204)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const { key } = (await res.json()) as { key: string }
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const cookie = res.headers.get('set-cookie') ?? ''
-    expect(cookie).toMatch(/^rc_session=[^;]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Strict$/)
-    const session = cookie.split(';')[0] ?? ''
-    expect((await req('/api/session', { headers: { cookie: session } })).status).toBe(200)
-    expect(await (await req('/api/instances', { headers: { cookie: session } })).json()).toMatchObject({
-      rev: expect.any(Number),
+    expect(cookie).toMatch(/^rc_session=[A-Za-z0-9_-]{43}; Max-Age=604800; Path=\/; HttpOnly; SameSite=Strict$/)
+    const proof = { cookie: cookie.split(';')[0] ?? '', 'x-relay-console-key': key }
+    expect(await (await req('/api/session', { headers: proof })).json()).toEqual({
+      authenticated: true,
+      via: 'session',
     })
+    expect(await (await req('/api/instances', { headers: proof })).json()).toMatchObject({ rev: expect.any(Number) })
 
-    const out = await req('/api/session', { method: 'DELETE', headers: { cookie: session } })
+    const out = await req('/api/session', { method: 'DELETE', headers: proof })
     expect(out.status).toBe(204)
-    expect((await req('/api/session', { headers: { cookie: session } })).status).toBe(401)
+    expect(out.headers.get('set-cookie')).toMatch(/^rc_session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Strict$/)
+    expect((await req('/api/session', { headers: proof })).status).toBe(401)
   })
 
-  it('marks the cookie Secure behind HTTPS', async () => {
-    const res = await req('/api/session', {
+  it('refuses the cookie alone, or with a key that is not its own (a neighbour on another port)', async () => {
+    const a = await signIn()
+    const b = await signIn()
+    const altered = `${a.key.slice(0, -1)}${a.key.endsWith('A') ? 'B' : 'A'}`
+    const attempts: Array<Record<string, string>> = [
+      { cookie: a.cookie },
+      { cookie: a.cookie, 'x-relay-console-key': b.key },
+      { cookie: a.cookie, 'x-relay-console-key': altered },
+      { cookie: a.cookie, 'x-relay-console-key': '' },
+      { 'x-relay-console-key': a.key },
+    ]
+    for (const headers of attempts) {
+      const res = await req('/api/instances', { headers })
+      expect(res.status, JSON.stringify(headers)).toBe(401)
+      expect(((await res.json()) as any).error.code).toBe('unauthenticated')
+    }
+    expect((await req('/api/instances', { headers: { cookie: a.cookie, 'x-relay-console-key': a.key } })).status).toBe(
+      200,
+    )
+  })
+
+  it('takes the key as ?k= on the event stream only', async () => {
+    const { cookie, key } = await signIn()
+    expect((await req(`/api/instances?k=${key}`, { headers: { cookie } })).status).toBe(401)
+    expect((await req(`/api/session?k=${key}`, { headers: { cookie } })).status).toBe(401)
+    // Over a real socket: the stream writes to Node's response itself.
+    const abort = new AbortController()
+    const stream = await fetch(`${shared.console.url}/api/events?k=${key}`, {
+      headers: { cookie },
+      signal: abort.signal,
+    })
+    expect(stream.status).toBe(200)
+    abort.abort()
+    const keyless = await fetch(`${shared.console.url}/api/events`, { headers: { cookie } })
+    expect(keyless.status).toBe(401)
+  })
+
+  it('names the cookie __Host-rc_session and marks it Secure over HTTPS', async () => {
+    const res = await shared.console.app.request('https://localhost/api/session', {
       method: 'POST',
       body: JSON.stringify({ token: OPERATOR_TOKEN }),
-      headers: { 'x-forwarded-proto': 'https' },
+      headers: { host: 'localhost', 'content-type': 'application/json' },
     })
-    expect(res.headers.get('set-cookie')).toMatch(/; Secure/)
+    const cookie = res.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(
+      /^__Host-rc_session=[A-Za-z0-9_-]{43}; Max-Age=604800; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+    )
+    const { key } = (await res.json()) as { key: string }
+    const headers = { host: 'localhost', cookie: cookie.split(';')[0] ?? '', 'x-relay-console-key': key }
+    expect((await shared.console.app.request('https://localhost/api/session', { headers })).status).toBe(200)
+    // The plain-HTTP name is another cookie: the secure one is not read from it.
+    const plain = { ...headers, cookie: headers.cookie.replace('__Host-', '') }
+    expect((await shared.console.app.request('https://localhost/api/session', { headers: plain })).status).toBe(401)
   })
 
   it('accepts the bearer token, and refuses a wrong one', async () => {
@@ -83,12 +141,16 @@ describe('operator authentication', () => {
     })
   })
 
-  it('logs in once through a login link, and never twice', async () => {
+  it('logs in once through a login link, handing the tab key over in the fragment, and never twice', async () => {
     const code = shared.console.loginLink().split('/auth/link/')[1] ?? ''
     const first = await req(`/auth/link/${code}`)
     expect(first.status).toBe(303)
-    expect(first.headers.get('location')).toBe('/')
+    expect(first.headers.get('cache-control')).toBe('no-store')
+    const key = /^\/#k=([A-Za-z0-9_-]{43})$/.exec(first.headers.get('location') ?? '')?.[1]
+    expect(key).toBeDefined()
     expect(first.headers.get('set-cookie')).toMatch(/^rc_session=/)
+    const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? ''
+    expect((await req('/api/session', { headers: { cookie, 'x-relay-console-key': key ?? '' } })).status).toBe(200)
     const second = await req(`/auth/link/${code}`)
     expect(second.headers.get('location')).toBe('/login?link=invalid')
     expect(second.headers.get('set-cookie')).toBeNull()

@@ -1,16 +1,24 @@
 /**
  * Operator authentication (docs/api.md, "Sessions"). One operator token, compared in constant time,
  * opens a session: a record in the state store, named by a random 256-bit id that the cookie
- * carries and the store keeps only hashed. Nothing a client holds is derived from the token, so a
- * stolen cookie cannot be used to guess it offline. `Authorization: Bearer <token>` works too. A
- * one-time login link exchanges a single-use code (kept hashed in the store too) for a session.
+ * carries and the store keeps only hashed. The cookie alone proves nothing: every request must
+ * also carry the session's tab key, HMAC(signing key, id), which the page got at sign-in and keeps
+ * in its origin's storage, where a service on another port of the same host (which does get the
+ * cookie) cannot read it. The signing key is random, made once and kept in the store: nothing a
+ * client holds is derived from the operator token, so nothing can be used to guess it offline.
+ * `Authorization: Bearer <token>` works too. A one-time login link exchanges a single-use code
+ * (kept hashed in the store) for a session.
  * @module
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createFailureThrottle, type FailureThrottle } from '@relay-console/shared/failure-throttle'
 import type { SessionRecord, SessionStore } from '../state/store'
 
+/** The session cookie over plain HTTP. */
 export const SESSION_COOKIE = 'rc_session'
+/** Over HTTPS: the `__Host-` prefix makes the browser refuse it unless Secure, host-only, and for `/`. */
+export const SECURE_SESSION_COOKIE = '__Host-rc_session'
+const SIGNING_KEY = 'session_signing_key'
 /** docs/configuration.md, "Environment": shorter operator tokens are refused at start. */
 export const MIN_OPERATOR_TOKEN_LENGTH = 32
 /** A session unused this long is over. */
@@ -33,10 +41,10 @@ export interface ClientInfo {
 
 export interface OperatorAuth {
   checkToken(candidate: string): boolean
-  /** A new session; `id` goes into the cookie and nowhere else. */
-  startSession(client: ClientInfo): { id: string; maxAgeSeconds: number }
-  /** The open session this id names, or null. Slides its `lastSeenAt`. */
-  verifySession(id: string | undefined): SessionRecord | null
+  /** A new session: `id` goes into the cookie and nowhere else; `key` to the page, once. */
+  startSession(client: ClientInfo): { id: string; key: string; maxAgeSeconds: number }
+  /** The open session this id names, if `key` is its tab key; else null. Slides its `lastSeenAt`. */
+  verifySession(id: string | undefined, key: string | undefined): SessionRecord | null
   /** Signs the session out for good (it stays so across restarts). */
   endSession(id: string | undefined): void
   /** A single-use code for a login link. */
@@ -56,6 +64,8 @@ export interface OperatorAuthOptions {
 const tokenDigest = (text: string) => createHmac('sha256', 'relay-console').update(text, 'utf8').digest()
 const hashOf = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
+export const sessionCookieName = (https: boolean) => (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE)
+
 export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
   const { store, now } = options
   const random = options.random ?? randomBytes
@@ -64,9 +74,15 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
   }
   const expected = tokenDigest(options.token)
   const failures = createFailureThrottle({ maxFailures: 10, windowMs: 5 * 60_000 })
+  const signingKey = store.getOrCreateSecret(SIGNING_KEY, () => random(32))
+  const tabKey = (id: string) =>
+    createHmac('sha256', signingKey).update(`relay-console tab key\0${id}`, 'utf8').digest('base64url')
 
-  const open = (id: string | undefined): SessionRecord | null => {
-    if (id === undefined || !SESSION_ID.test(id)) return null
+  const open = (id: string | undefined, key: string | undefined): SessionRecord | null => {
+    if (id === undefined || key === undefined || !SESSION_ID.test(id)) return null
+    const expectedKey = Buffer.from(tabKey(id))
+    const givenKey = Buffer.from(key)
+    if (givenKey.length !== expectedKey.length || !timingSafeEqual(givenKey, expectedKey)) return null
     const session = store.findSession(hashOf(id))
     const t = now()
     if (session === null || session.revokedAt !== null) return null
@@ -89,10 +105,10 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
         clientAddress: client.address,
         userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
       })
-      return { id, maxAgeSeconds: SESSION_LIFETIME_MS / 1000 }
+      return { id, key: tabKey(id), maxAgeSeconds: SESSION_LIFETIME_MS / 1000 }
     },
-    verifySession(id) {
-      const session = open(id)
+    verifySession(id, key) {
+      const session = open(id, key)
       if (session === null) return null
       const t = now()
       if (t - session.lastSeenAt >= TOUCH_EVERY_MS) {

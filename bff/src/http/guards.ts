@@ -3,10 +3,10 @@
  * cross-site check for every state-changing request, and operator authentication for `/api`.
  * @module
  */
+import { TAB_KEY_HEADER, TAB_KEY_PARAM } from '@relay-console/shared/api'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
-import type { OperatorAuth } from './auth'
-import { SESSION_COOKIE } from './auth'
+import { type OperatorAuth, sessionCookieName } from './auth'
 import { ApiError } from './errors'
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
@@ -78,13 +78,31 @@ export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
 
 export type Caller = 'session' | 'bearer'
 
-/** Every `/api` route but the login itself needs the operator: a session cookie or the bearer token. */
+/** The session id from the cookie this scheme uses (`__Host-rc_session` over HTTPS, else `rc_session`). */
+export function readSessionCookie(c: Context): string | undefined {
+  return getCookie(c, sessionCookieName(isHttps(c)))
+}
+
+/**
+ * The session's tab key: the header, or on the event stream alone (an EventSource cannot set
+ * headers) the `k` query parameter. The query is never logged: logs and metrics name the path only.
+ */
+function readTabKey(c: Context): string | undefined {
+  const header = c.req.header(TAB_KEY_HEADER)
+  if (header !== undefined) return header
+  return c.req.method === 'GET' && c.req.path === '/api/events' ? c.req.query(TAB_KEY_PARAM) : undefined
+}
+
+/**
+ * Every `/api` route but the login itself needs the operator: a session cookie with its tab key
+ * (docs/api.md, "Sessions"), or the bearer token.
+ */
 export function operatorGuard(
   auth: OperatorAuth,
   now: () => number,
 ): MiddlewareHandler<{ Variables: { caller: Caller } }> {
   return async (c, next) => {
-    if (auth.verifySession(getCookie(c, SESSION_COOKIE)) !== null) {
+    if (auth.verifySession(readSessionCookie(c), readTabKey(c)) !== null) {
       c.set('caller', 'session')
       return next()
     }

@@ -41,15 +41,16 @@ async function consoleOnDisk() {
 }
 
 /** Signs in as the web app does; answers the headers that prove the session on later requests. */
-async function signIn(url: string): Promise<Record<string, string>> {
+async function signIn(url: string): Promise<{ cookie: string; 'x-relay-console-key': string }> {
   const res = await fetch(`${url}/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token: OPERATOR_TOKEN }),
   })
-  expect(res.status).toBeLessThan(300)
+  expect(res.status).toBe(200)
+  const { key } = (await res.json()) as { key: string }
   const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
-  return { cookie }
+  return { cookie, 'x-relay-console-key': key }
 }
 
 const sessionStatus = async (url: string, headers: Record<string, string>) =>
@@ -64,6 +65,14 @@ describe('sessions across a restart', () => {
     await c.restart()
     expect(await sessionStatus(c.url, kept)).toBe(200)
     expect(await sessionStatus(c.url, ended)).toBe(401)
+    await c.stop()
+  })
+
+  it('keeps the tab key valid: the signing key is in the store', async () => {
+    const c = await consoleOnDisk()
+    const session = await signIn(c.url)
+    await c.restart()
+    expect(await sessionStatus(c.url, session)).toBe(200)
     await c.stop()
   })
 
@@ -91,10 +100,26 @@ describe('the session cookie', () => {
     await Promise.all([a.stop(), b.stop()])
   })
 
-  it('is an opaque random id: nothing in it can be checked against a guessed token', async () => {
+  it('is an opaque random id, worth nothing without the tab key', async () => {
     const c = await consoleOnDisk()
-    const { cookie } = await signIn(c.url)
+    const { cookie, 'x-relay-console-key': key } = await signIn(c.url)
+    expect(await sessionStatus(c.url, { cookie })).toBe(401)
+    expect(await sessionStatus(c.url, { cookie, 'x-relay-console-key': key })).toBe(200)
     expect(cookie).toMatch(/^rc_session=[A-Za-z0-9_-]{43}$/)
     await c.stop()
+  })
+
+  it('never shows the tab key in the logs, not even the ?k= of the event stream', async () => {
+    const c = await consoleOnDisk()
+    const { cookie, 'x-relay-console-key': key } = await signIn(c.url)
+    const abort = new AbortController()
+    const stream = await fetch(`${c.url}/api/events?k=${key}`, { headers: { cookie }, signal: abort.signal })
+    expect(stream.status).toBe(200)
+    abort.abort()
+    await fetch(`${c.url}/api/nothing?k=${key}`, { headers: { cookie } })
+    await fetch(`${c.url}/api/events?k=${key}x`, { headers: { cookie } })
+    await c.stop()
+    const lines = (c.running as RunningConsole & { lines: string[] }).lines.join('\n')
+    expect(lines).not.toContain(key)
   })
 })

@@ -8,6 +8,7 @@ import { createRoot } from 'react-dom/client'
 import { ApiError, api } from '../lib/api-client'
 import { initI18n } from '../lib/i18n'
 import { instanceKeys } from '../lib/query-keys'
+import { adoptTabKeyFromFragment } from '../lib/tab-key'
 import { applyTheme, storedTheme } from '../lib/theme'
 import { App } from './app'
 import '@fontsource-variable/inter'
@@ -23,6 +24,8 @@ const queryClient = new QueryClient({
 })
 
 applyTheme(storedTheme())
+// A login link lands on `/#k=…`: keep the tab key before the first request needs it.
+adoptTabKeyFromFragment()
 
 // The fleet is the first thing on screen: ask for it while translations and React load.
 if (window.location.pathname !== '/login') {

@@ -1,7 +1,8 @@
 /**
  * The only module that talks to the network: every request to the console's API, parsed with
- * the shared schemas, and the one EventSource of the tab. Errors become {@link ApiError}s that
- * carry the server's stable code, which the UI translates.
+ * the shared schemas, and the one EventSource of the tab. Every request carries the session's tab
+ * key (docs/api.md, "Sessions"). Errors become {@link ApiError}s that carry the server's stable
+ * code, which the UI translates.
  * @module
  */
 import {
@@ -10,10 +11,14 @@ import {
   ClientInstancesResponseSchema,
   HistoryResponseSchema,
   SessionInfoSchema,
+  SessionStartedSchema,
+  TAB_KEY_HEADER,
+  TAB_KEY_PARAM,
 } from '@relay-console/shared/api'
 import type { ApiErrorCode } from '@relay-console/shared/api-error-codes'
 import { ClientInstanceSchema } from '@relay-console/shared/instance'
 import type { z } from 'zod'
+import { clearTabKey, readTabKey, storeTabKey } from './tab-key'
 
 export class ApiError extends Error {
   constructor(
@@ -32,7 +37,7 @@ const unauthenticatedListeners = new Set<Listener>()
 /** A 401 arrived before anyone listened (a request made while the app was still starting). */
 let missed401 = false
 
-/** Called whenever the console answers 401: the session is gone. */
+/** Called whenever the console answers 401: the session is gone, or this origin lost its tab key. */
 export function onUnauthenticated(listener: Listener): () => void {
   unauthenticatedListeners.add(listener)
   if (missed401) {
@@ -55,14 +60,15 @@ async function request<S extends z.ZodType | null>(
   options: { quiet401?: boolean } = {},
 ): Promise<S extends z.ZodType ? z.infer<S> : null> {
   let response: Response
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const key = readTabKey()
+  if (key !== null) headers[TAB_KEY_HEADER] = key
   try {
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers:
-        body === undefined
-          ? { accept: 'application/json' }
-          : { 'content-type': 'application/json', accept: 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     })
   } catch (error) {
@@ -90,11 +96,13 @@ export const api = {
   getAudit: (instanceId: string) =>
     request('GET', `/api/audit?instanceId=${encodeURIComponent(instanceId)}&limit=50`, AuditResponseSchema),
   login: async (token: string) => {
-    await request('POST', '/api/session', null, { token }, { quiet401: true })
+    const { key } = await request('POST', '/api/session', SessionStartedSchema, { token }, { quiet401: true })
+    storeTabKey(key)
     missed401 = false
     return null
   },
-  logout: () => request('DELETE', '/api/session', null),
+  /** Ends the session; the tab key goes whatever the answer (a console that forgot it answers 401). */
+  logout: () => request('DELETE', '/api/session', null).finally(clearTabKey),
   /** Whether the session still stands, without raising the 401 alarm. */
   async checkSession(): Promise<'ok' | 'unauthenticated' | 'unreachable'> {
     try {
@@ -106,7 +114,8 @@ export const api = {
   },
 }
 
-/** The tab's one event stream. */
+/** The tab's one event stream. An EventSource cannot set headers: the tab key goes in the query. */
 export function openEventStream(): EventSource {
-  return new EventSource('/api/events')
+  const key = readTabKey()
+  return new EventSource(key === null ? '/api/events' : `/api/events?${TAB_KEY_PARAM}=${encodeURIComponent(key)}`)
 }

@@ -1,25 +1,29 @@
 /**
  * Logging in and out: `POST /api/session {token}`, `GET|DELETE /api/session`, and the one-time
- * login link `GET /auth/link/:code`.
+ * login link `GET /auth/link/:code` (docs/api.md, "Sessions").
  * @module
  */
-import { SessionBodySchema } from '@relay-console/shared/api'
+import { SessionBodySchema, type SessionStarted, TAB_KEY_PARAM } from '@relay-console/shared/api'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { type OperatorAuth, SESSION_COOKIE } from '../auth'
+import { deleteCookie, setCookie } from 'hono/cookie'
+import { type OperatorAuth, sessionCookieName } from '../auth'
 import { ApiError, readJson } from '../errors'
-import { type Caller, clientKey, isHttps, throttle } from '../guards'
+import { type Caller, clientKey, isHttps, readSessionCookie, throttle } from '../guards'
 
-function startSession(c: Context, auth: OperatorAuth): void {
+/** Sets the session cookie and answers the tab key, which the caller hands to the page once. */
+function startSession(c: Context, auth: OperatorAuth): string {
+  const https = isHttps(c)
   const session = auth.startSession({ address: clientKey(c), userAgent: c.req.header('user-agent') ?? null })
-  setCookie(c, SESSION_COOKIE, session.id, {
+  setCookie(c, sessionCookieName(https), session.id, {
     httpOnly: true,
     sameSite: 'Strict',
-    secure: isHttps(c),
+    secure: https,
     path: '/',
     maxAge: session.maxAgeSeconds,
   })
+  c.header('Cache-Control', 'no-store')
+  return session.key
 }
 
 /** `POST /api/session` (no auth needed) and the login link. */
@@ -35,14 +39,14 @@ export function loginRoutes(auth: OperatorAuth, now: () => number): Hono {
       throw new ApiError(401, 'invalid_token', 'that operator token is not valid')
     }
     auth.failures.recordSuccess(key)
-    startSession(c, auth)
-    return c.body(null, 204)
+    return c.json({ key: startSession(c, auth) } satisfies SessionStarted)
   })
 
   app.get('/auth/link/:code', (c) => {
+    c.header('Cache-Control', 'no-store')
     if (!auth.consumeLoginCode(c.req.param('code'))) return c.redirect('/login?link=invalid', 303)
-    startSession(c, auth)
-    return c.redirect('/', 303)
+    // The fragment never leaves the browser: no server, log or Referer sees the key.
+    return c.redirect(`/#${TAB_KEY_PARAM}=${startSession(c, auth)}`, 303)
   })
 
   return app
@@ -53,8 +57,9 @@ export function sessionRoutes(auth: OperatorAuth): Hono<{ Variables: { caller: C
   const app = new Hono<{ Variables: { caller: Caller } }>()
   app.get('/', (c) => c.json({ authenticated: true, via: c.get('caller') }))
   app.delete('/', (c) => {
-    auth.endSession(getCookie(c, SESSION_COOKIE))
-    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c), httpOnly: true, sameSite: 'Strict' })
+    const https = isHttps(c)
+    auth.endSession(readSessionCookie(c))
+    deleteCookie(c, sessionCookieName(https), { path: '/', secure: https, httpOnly: true, sameSite: 'Strict' })
     return c.body(null, 204)
   })
   return app
