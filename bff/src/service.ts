@@ -126,6 +126,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     log,
     port: () => port,
     allowedHosts: config.allowedHosts,
+    trustProxy: config.trustProxy ?? [],
     webRoot: options.webRoot ?? null,
     events: config.events,
   })

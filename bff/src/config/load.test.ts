@@ -59,6 +59,23 @@ describe('parseConfig', () => {
     })
   })
 
+  it('takes the proxies to trust: addresses and CIDR blocks, IPv4 and IPv6; none by default', () => {
+    expect(parseConfig(valid, 'test.json', { ACME_RELAY_SECRET: 'shh' }).trustProxy).toEqual([])
+    const trustProxy = ['10.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', '::ffff:192.0.2.1']
+    expect(parseConfig({ ...valid, trustProxy }, 'test.json', { ACME_RELAY_SECRET: 'shh' }).trustProxy).toEqual(
+      trustProxy,
+    )
+  })
+
+  it.each(['localhost', '10.0.0.0/33', 'fd00::/129', '10.0.0', '', '10.0.0.1/', '10.0.0.1/8x'])(
+    'names the field for a trustProxy entry %j that is no address or CIDR block',
+    (entry) => {
+      expect(problemsOf({ ...valid, trustProxy: ['10.0.0.1', entry] }, { ACME_RELAY_SECRET: 'shh' })).toEqual([
+        'trustProxy[1]: must be an IP address or a CIDR block (10.0.0.1, 10.0.0.0/8, fd00::/8)',
+      ])
+    },
+  )
+
   it('treats an instance with neither secret nor secretEnv as "provision at start"', () => {
     const json = structuredClone(valid)
     delete (json.instances[0] as { secretEnv?: string }).secretEnv

@@ -37,6 +37,8 @@ export interface RuntimeConfig {
   relay: RelayTimings
   events: EventsOptions
   allowedHosts: string[]
+  /** Proxies whose forwarding headers are believed (docs/configuration.md); none when absent. */
+  trustProxy?: readonly string[]
 }
 
 /** `instances[0].platforms[1].botId` */
@@ -92,6 +94,7 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
     relay: config.relay,
     events: config.events,
     allowedHosts: config.allowedHosts,
+    trustProxy: config.trustProxy,
   }
 }
 

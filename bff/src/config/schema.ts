@@ -5,6 +5,7 @@
  */
 import { connectorHttpBase } from '@relay-console/shared/relay/urls'
 import { z } from 'zod'
+import { parseAddressBlock } from '../lib/addresses'
 
 const Ms = (min: number) => z.number().int().min(min)
 
@@ -92,6 +93,20 @@ export const ConfigSchema = z
     events: EventsSchema.default(EventsSchema.parse({})),
     /** Extra Host header values to accept (behind a reverse proxy); loopback names are always accepted. */
     allowedHosts: z.array(z.string().min(1)).default([]),
+    /**
+     * Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses or CIDR
+     * blocks). From any other peer both headers are ignored.
+     */
+    trustProxy: z
+      .array(
+        z
+          .string()
+          .refine(
+            (entry) => parseAddressBlock(entry) !== null,
+            'must be an IP address or a CIDR block (10.0.0.1, 10.0.0.0/8, fd00::/8)',
+          ),
+      )
+      .default([]),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>()

@@ -270,6 +270,39 @@ describe('bad input changes nothing', () => {
   })
 })
 
+describe('the failed-login throttle', () => {
+  const from = (address: string, path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+    shared.console.app.request(
+      path,
+      {
+        ...init,
+        headers: {
+          host: 'localhost',
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+      },
+      { incoming: { socket: { remoteAddress: address } } },
+    )
+  const login = (address: string, token: string) =>
+    from(address, '/api/session', { method: 'POST', body: JSON.stringify({ token }) })
+
+  it('never locks out the right credential: a valid login or bearer passes while failures are refused', async () => {
+    const address = '203.0.113.20'
+    for (let i = 0; i < 10; i++) expect((await login(address, `wrong-${i}`)).status).toBe(401)
+    const blocked = await login(address, 'wrong-again')
+    expect(blocked.status).toBe(429)
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await login(address, OPERATOR_TOKEN)).status).toBe(200)
+    expect((await from(address, '/api/instances', { headers: BEARER })).status).toBe(200)
+    // A success does not wipe the slate: another process at the same address keeps its block.
+    expect((await login(address, 'wrong-after')).status).toBe(429)
+    const wrongBearer = await from(address, '/api/instances', { headers: { authorization: 'Bearer wrong' } })
+    expect(wrongBearer.status).toBe(429)
+    expect(wrongBearer.headers.get('retry-after')).not.toBeNull()
+  })
+})
+
 describe('other routes', () => {
   it('answers /healthz without auth', async () => {
     const res = await req('/healthz')

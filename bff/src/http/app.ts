@@ -19,7 +19,8 @@ import type { StateStore } from '../state/store'
 import type { OperatorAuth } from './auth'
 import { ApiError, errorBody, renderError } from './errors'
 import type { EventHub } from './event-hub'
-import { type Caller, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard } from './guards'
+import { type AppEnv, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard, sourceGuard } from './guards'
+import { createProxyTrust } from './request-source'
 import { auditRoutes, instanceRoutes } from './routes/instances'
 import { loginRoutes, sessionRoutes } from './routes/session'
 import { eventRoutes } from './sse'
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** The port the server listens on (known after listen). */
   port: () => number
   allowedHosts: readonly string[]
+  /** Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (config `trustProxy`). */
+  trustProxy: readonly string[]
   /** The built web app (`web/dist`); null or missing serves a short notice instead. */
   webRoot: string | null
   events: EventsOptions
@@ -43,10 +46,10 @@ export interface AppDeps {
 
 export const MAX_BODY_BYTES = 64 * 1024
 
-export function createApp(deps: AppDeps): Hono<{ Variables: { caller: Caller } }> {
+export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { clock, metrics } = deps
   const now = () => clock.now()
-  const app = new Hono<{ Variables: { caller: Caller } }>()
+  const app = new Hono<AppEnv>()
   app.onError(renderError(deps.log))
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
 
@@ -59,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<{ Variables: { caller: Caller } }
       (performance.now() - started) / 1000,
     )
   })
+  app.use('*', sourceGuard(createProxyTrust(deps.trustProxy)))
   app.use('*', hostGuard(deps.port, deps.allowedHosts))
   app.use(
     '*',

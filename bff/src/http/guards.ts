@@ -1,6 +1,8 @@
 /**
- * Request guards that run before any route: the Host allow-list (against DNS rebinding), the
- * cross-site check for every state-changing request, and operator authentication for `/api`.
+ * Request guards that run before any route: where the request comes from (believing a proxy's
+ * forwarding headers only from `trustProxy`), the Host allow-list (against DNS rebinding), the
+ * cross-site check for every state-changing request, the JSON-only body check, and operator
+ * authentication for `/api` with its failed-login throttle.
  * @module
  */
 import { TAB_KEY_HEADER, TAB_KEY_PARAM } from '@relay-console/shared/api'
@@ -8,6 +10,11 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { type OperatorAuth, sessionCookieName } from './auth'
 import { ApiError } from './errors'
+import { type ProxyTrust, type RequestSource, requestSource } from './request-source'
+
+export type Caller = 'session' | 'bearer'
+/** What the guards leave on the context for the routes. */
+export type AppEnv = { Variables: { caller: Caller; source: RequestSource } }
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -32,19 +39,42 @@ function splitHost(host: string): [string, string] {
   return [match?.[1] ?? host, match?.[2] ?? '']
 }
 
-/** The console's own origin, as the browser sees it. */
-export function ownOrigin(c: Context): string {
-  const forwarded = c.req.header('x-forwarded-proto')
-  const proto = forwarded === 'https' || new URL(c.req.url).protocol === 'https:' ? 'https' : 'http'
-  return `${proto}://${c.req.header('host') ?? ''}`
+/** Runs first: the client's address and scheme, for every guard and route after it. */
+export function sourceGuard(trusted: ProxyTrust): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+    c.set(
+      'source',
+      requestSource(
+        {
+          peer: env?.incoming?.socket?.remoteAddress,
+          tls: new URL(c.req.url).protocol === 'https:',
+          forwardedFor: c.req.header('x-forwarded-for'),
+          forwardedProto: c.req.header('x-forwarded-proto'),
+        },
+        trusted,
+      ),
+    )
+    await next()
+  }
 }
 
-export function isHttps(c: Context): boolean {
-  return ownOrigin(c).startsWith('https:')
+/** The client's address: the key failed logins are counted under. */
+export function clientKey(c: Context<AppEnv>): string {
+  return c.get('source').address
+}
+
+export function isHttps(c: Context<AppEnv>): boolean {
+  return c.get('source').https
+}
+
+/** The console's own origin, as the browser sees it. */
+export function ownOrigin(c: Context<AppEnv>): string {
+  return `${isHttps(c) ? 'https' : 'http'}://${c.req.header('host') ?? ''}`
 }
 
 /** PUT/POST/DELETE from another site are refused, whatever the credentials. */
-export const crossSiteGuard: MiddlewareHandler = async (c, next) => {
+export const crossSiteGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!SAFE_METHODS.has(c.req.method)) {
     const origin = c.req.header('origin')
     if (origin !== undefined && origin !== ownOrigin(c)) {
@@ -76,10 +106,8 @@ export const jsonBodyGuard: MiddlewareHandler = async (c, next) => {
   await next()
 }
 
-export type Caller = 'session' | 'bearer'
-
 /** The session id from the cookie this scheme uses (`__Host-rc_session` over HTTPS, else `rc_session`). */
-export function readSessionCookie(c: Context): string | undefined {
+export function readSessionCookie(c: Context<AppEnv>): string | undefined {
   return getCookie(c, sessionCookieName(isHttps(c)))
 }
 
@@ -95,12 +123,10 @@ function readTabKey(c: Context): string | undefined {
 
 /**
  * Every `/api` route but the login itself needs the operator: a session cookie with its tab key
- * (docs/api.md, "Sessions"), or the bearer token.
+ * (docs/api.md, "Sessions"), or the bearer token. A valid credential always passes; only a wrong
+ * bearer counts as a failure (and is refused 429 while its address is blocked).
  */
-export function operatorGuard(
-  auth: OperatorAuth,
-  now: () => number,
-): MiddlewareHandler<{ Variables: { caller: Caller } }> {
+export function operatorGuard(auth: OperatorAuth, now: () => number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (auth.verifySession(readSessionCookie(c), readTabKey(c)) !== null) {
       c.set('caller', 'session')
@@ -108,29 +134,30 @@ export function operatorGuard(
     }
     const header = c.req.header('authorization')
     if (header !== undefined) {
-      const key = clientKey(c)
-      throttle(auth, key, now)
       const match = /^Bearer\s+(\S+)$/i.exec(header)
       if (match?.[1] !== undefined && auth.checkToken(match[1])) {
         c.set('caller', 'bearer')
         return next()
       }
-      auth.failures.recordFailure(key, now())
+      countFailure(auth, clientKey(c), now)
     }
     throw new ApiError(401, 'unauthenticated', 'log in with the operator token')
   }
 }
 
-export function clientKey(c: Context): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown'
-}
-
-export function throttle(auth: OperatorAuth, key: string, now: () => number): void {
+/**
+ * A wrong credential from `key`: counted, or, once the address has failed too often, refused with
+ * 429 and `Retry-After` (docs/api.md, "Guards"). Only failures are slowed: the right credential is
+ * checked before this and never held back, so no process that shares the address (every local one
+ * on a loopback console) can lock the operator out by failing on purpose. A success does not wipe
+ * the count either, or an attacker could interleave the operator's own requests to reset it.
+ */
+export function countFailure(auth: OperatorAuth, key: string, now: () => number): void {
   const wait = auth.failures.retryAfterMs(key, now())
   if (wait > 0) {
     throw new ApiError(429, 'too_many_attempts', 'too many failed logins; try again later', {
       'Retry-After': String(Math.ceil(wait / 1000)),
     })
   }
+  auth.failures.recordFailure(key, now())
 }
