@@ -85,6 +85,26 @@ describe('npm start -- --config FILE', () => {
     expect(proc.out()).not.toContain('running at')
   })
 
+  it('refuses to listen beyond loopback unless allowInsecure is set, and then warns at start', async () => {
+    const dir = tempDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'console.json')
+    const config = {
+      listen: { host: '0.0.0.0', port: 0 },
+      stateDir: join(dir, 'state'),
+      connector: { url: 'ws://127.0.0.1:1' },
+    }
+    writeFileSync(file, JSON.stringify(config))
+    const refused = run(['--config', file], { RELAY_CONSOLE_TOKEN: OPERATOR_TOKEN })
+    cleanups.push(() => stop(refused.child))
+    expect(await refused.exited).toBe(2)
+    expect(refused.err()).toMatch(/listen\.host: .*reachable from the network without TLS/)
+
+    writeFileSync(file, JSON.stringify({ ...config, allowInsecure: true }))
+    const allowed = await consoleProcess(file)
+    expect(allowed.out()).toMatch(/"level":40.*listen\.host.*reachable from the network without TLS/)
+  })
+
   it('resumes an opt-out interrupted by a crash, and never reconnects the instance', async () => {
     const dir = tempDir()
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { insecureExposures } from './config/exposure'
 import { ConfigError, loadConfigFile, type RuntimeConfig } from './config/load'
 import { MIN_OPERATOR_TOKEN_LENGTH } from './http/auth'
 import { createLogger } from './lib/log'
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
     .map((h) => h.trim())
     .filter((h) => h !== '')
   config = { ...config, allowedHosts: [...config.allowedHosts, ...extraHosts] }
+  // Only a file with allowInsecure gets here with an exposure (docs/configuration.md, "Exposure"): say so each start.
+  for (const exposure of insecureExposures({ listenHost: config.listen.host, connectorUrl: config.connectorUrl })) {
+    logger.warn({ field: exposure.field }, `allowInsecure: ${exposure.field}: ${exposure.why}`)
+  }
   // 256 random bits: 43 characters, well over the minimum.
   const operatorToken = envToken !== undefined && envToken !== '' ? envToken : randomBytes(32).toString('base64url')
   const running = await startConsole({ config, operatorToken, logger, webRoot: WEB_ROOT })

@@ -49,7 +49,7 @@ describe('parseConfig', () => {
   })
 
   it('fills defaults for everything optional', () => {
-    const config = parseConfig({ connector: { url: 'http://c:1' } }, 'test.json', {})
+    const config = parseConfig({ connector: { url: 'http://127.0.0.1:1' } }, 'test.json', {})
     expect(config).toMatchObject({
       listen: { host: '127.0.0.1', port: 8787 },
       stateDir: '.relay-console',
@@ -75,6 +75,50 @@ describe('parseConfig', () => {
       ])
     },
   )
+
+  it.each(['0.0.0.0', '::', '192.168.1.10', 'console.example.com'])(
+    'refuses to listen on %s (not loopback) without allowInsecure, and says why',
+    (host) => {
+      const problems = problemsOf({ ...valid, listen: { host, port: 8787 } }, { ACME_RELAY_SECRET: 'shh' })
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toMatch(/^listen\.host: .*not a loopback address.*reachable from the network without TLS/)
+      expect(problems[0]).toContain('allowInsecure')
+    },
+  )
+
+  it.each(['ws://10.0.0.5:8788', 'http://relay.example.com', 'ws://[fd00::1]:8788/relay'])(
+    'refuses a plaintext connector URL %s to a host that is not loopback, and says why',
+    (url) => {
+      const problems = problemsOf({ ...valid, connector: { url } }, { ACME_RELAY_SECRET: 'shh' })
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toMatch(
+        /^connector\.url: .*not loopback.*identity token and the instances' secrets.*in clear/,
+      )
+      expect(problems[0]).toContain('allowInsecure')
+    },
+  )
+
+  it.each([
+    ['wss://relay.example.com', '127.0.0.1'],
+    ['https://relay.example.com/relay', 'localhost'],
+    ['ws://127.0.0.1:8788', '::1'],
+    ['http://localhost:8788', '127.0.0.1'],
+    ['ws://[::1]:8788', '[::1]'],
+  ])('takes %s while listening on %s: nothing in clear, nothing exposed', (url, host) => {
+    expect(() =>
+      parseConfig({ ...valid, listen: { host, port: 1 }, connector: { url } }, 'test.json', { ACME_RELAY_SECRET: 'x' }),
+    ).not.toThrow()
+  })
+
+  it('takes both with allowInsecure: true', () => {
+    const json = {
+      ...valid,
+      allowInsecure: true,
+      listen: { host: '0.0.0.0', port: 1 },
+      connector: { url: 'ws://10.0.0.5' },
+    }
+    expect(parseConfig(json, 'test.json', { ACME_RELAY_SECRET: 'x' }).listen.host).toBe('0.0.0.0')
+  })
 
   it('treats an instance with neither secret nor secretEnv as "provision at start"', () => {
     const json = structuredClone(valid)

@@ -6,6 +6,7 @@
 import { connectorHttpBase } from '@relay-console/shared/relay/urls'
 import { z } from 'zod'
 import { parseAddressBlock } from '../lib/addresses'
+import { insecureExposures } from './exposure'
 
 const Ms = (min: number) => z.number().int().min(min)
 
@@ -107,8 +108,18 @@ export const ConfigSchema = z
           ),
       )
       .default([]),
+    /** Accept listening beyond loopback and a plaintext connector across a network (warned at start). */
+    allowInsecure: z.boolean().default(false),
   })
   .superRefine((config, ctx) => {
+    if (!config.allowInsecure) {
+      for (const exposure of insecureExposures({
+        listenHost: config.listen.host,
+        connectorUrl: config.connector.url,
+      })) {
+        ctx.addIssue({ code: 'custom', path: exposure.field.split('.'), message: exposure.why })
+      }
+    }
     const seen = new Map<string, number>()
     config.instances.forEach((instance, index) => {
       const first = seen.get(instance.id)
