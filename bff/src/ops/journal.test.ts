@@ -45,6 +45,16 @@ describe('createJournal', () => {
     ])
   })
 
+  it('abandons an operation refused for good: the entry failed and the intent back, together', () => {
+    const { journal, state, audit } = setup()
+    const entry = journal.begin('acme', false, 'operator')
+    journal.abandon(entry, 'acme', true, 'connector answered 400')
+    expect(state.get('acme')).toMatchObject({ optedIn: true, pending: null })
+    expect(audit('acme')).toEqual([
+      expect.objectContaining({ action: 'opt_out', result: 'failed', detail: 'connector answered 400' }),
+    ])
+  })
+
   it('records a revocation the connector made on its own, and turns the intent with it', () => {
     const { journal, state, audit } = setup()
     journal.revokedByConnector('acme', 'closed 4401 (revoked) twice')

@@ -18,8 +18,13 @@ export interface Journal {
   resume(instanceId: string, action: AuditAction, detail: string | null): number
   /** The operation reached its end: the entry `ok` and the intent settled, together. */
   complete(entryId: number, instanceId: string, optedIn: boolean, detail: string | null): void
-  /** This try failed; the intent stays pending for the reconciler (or for the operator). */
+  /** This try failed in a way that heals; the intent stays pending for the reconciler. */
   fail(entryId: number, message: string): void
+  /**
+   * The operation failed for good (the connector refused it): the entry `failed` and the intent
+   * back to what stands, together, so nothing shows an operation that is no longer going on.
+   */
+  abandon(entryId: number, instanceId: string, optedIn: boolean, message: string): void
   /** The connector revoked the instance's secret on its own: audited, and the intent follows. */
   revokedByConnector(instanceId: string, detail: string): void
   /** Settles the entries a stop left pending as failed; returns how many there were. */
@@ -46,6 +51,12 @@ export function createJournal(store: StateStore, state: ConsoleState): Journal {
       })
     },
     fail: (entryId, message) => store.settleAudit(entryId, 'failed', message),
+    abandon(entryId, instanceId, optedIn, message) {
+      store.transaction(() => {
+        store.settleAudit(entryId, 'failed', message)
+        state.setIntent(instanceId, optedIn, null)
+      })
+    },
     revokedByConnector(instanceId, detail) {
       store.transaction(() => {
         entry('revoked_by_connector', instanceId, 'connector', 'ok', detail)

@@ -82,7 +82,8 @@ describe('createOptIn', () => {
       },
     })
     expect(connector.provisions).toEqual([])
-    expect(state.get('acme')).toMatchObject({ optedIn: true, pending: 'opting_in' })
+    // Nothing is going on any more: the instance reads opted out, as it is.
+    expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
   })
 
   it('shows a failure that heals on the platforms and has the reconciler retry it', async () => {
@@ -111,12 +112,16 @@ describe('createOptIn', () => {
     expect(clock.pendingCount).toBe(0)
   })
 
-  it('does not retry a refusal that will not heal', async () => {
-    const { optIn, connector, fleet, clock } = setup()
+  it('does not retry a refusal that will not heal, and settles it visibly: still opted out', async () => {
+    const { optIn, connector, fleet, clock, state, audit } = setup()
     connector.provisionReplies.push(failure('http', 401, 'connector answered 401'))
     expect((await optIn.run('acme', 'alice')).ok).toBe(false)
     expect(fleet.calls).toEqual([])
     expect(clock.pendingCount).toBe(0)
+    expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+    expect(audit('acme')).toEqual([
+      expect.objectContaining({ action: 'opt_in', result: 'failed', detail: 'connector answered 401' }),
+    ])
   })
 
   it('has a resume do nothing once the instance is in with a secret, or out again', async () => {

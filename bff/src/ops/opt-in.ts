@@ -34,13 +34,22 @@ export interface OptIn {
 export function createOptIn(deps: OptInDeps): OptIn {
   const { state, journal, fleet, connector, reconciler } = deps
 
+  /**
+   * Refused for good: an opt-in that was going on is over, and the instance reads opted out again
+   * (the operator is told and can retry). Provisioning at start-up changes no intent.
+   */
+  function refused(id: string, entryId: number, message: string): void {
+    if (mustManage(state, id).pending === 'opting_in') journal.abandon(entryId, id, false, message)
+    else journal.fail(entryId, message)
+  }
+
   async function provision(id: string, entryId: number): Promise<IntentOutcome> {
     const m = mustManage(state, id)
     const spec = specOf(m)
     const identity = deps.identityToken
     if (identity === null) {
       const message = `opting in needs the operator identity token: set ${deps.identityTokenEnv}`
-      journal.fail(entryId, message)
+      refused(id, entryId, message)
       return failedWith(state, id, { code: 'identity_token_missing', message })
     }
     let issued: string | null = null
@@ -55,10 +64,12 @@ export function createOptIn(deps: OptInDeps): OptIn {
         displayName: m.displayName,
       })
       if (!result.ok) {
-        journal.fail(entryId, result.message)
         if (result.retryable) {
+          journal.fail(entryId, result.message)
           const next = reconciler.schedule(id, 'provision')
           fleet.showFailure(spec, { code: 'relay_provision_failed', message: result.message }, next.attempt, next.at)
+        } else {
+          refused(id, entryId, result.message)
         }
         return failedWith(state, id, errorOf(result))
       }
@@ -68,7 +79,7 @@ export function createOptIn(deps: OptInDeps): OptIn {
     const secret = issued ?? deps.secrets.get(id)
     if (secret === null) {
       const message = 'the connector withheld the secret and none is in hand'
-      journal.fail(entryId, message)
+      refused(id, entryId, message)
       return failedWith(state, id, { code: 'secret_withheld', message })
     }
     if (issued !== null) {

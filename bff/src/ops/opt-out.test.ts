@@ -110,12 +110,22 @@ describe('createOptOut', () => {
     expect(clock.pendingCount).toBe(0)
   })
 
-  it('does not retry a refusal that will not heal', async () => {
-    const { optOut, connector, clock } = setup()
+  it('does not retry a refusal that will not heal, and settles it visibly: still in the relay, dialling', async () => {
+    const { optOut, connector, clock, state, audit, fleet } = setup()
+    fleet.setPhase('acme', 'socket')
     connector.deprovisionReplies.push(failure('http', 400, 'connector answered 400: bad request'))
     const outcome = await optOut.run('acme', 'alice')
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'connector_error' } })
+    expect(outcome).toMatchObject({
+      ok: false,
+      instance: { optedIn: true, pending: null },
+      error: { code: 'connector_error' },
+    })
     expect(clock.pendingCount).toBe(0)
+    expect(state.get('acme')).toMatchObject({ optedIn: true, pending: null })
+    expect(fleet.ops('acme')).toEqual(['expectRevocation', 'cancelRevocation'])
+    expect(audit('acme')).toEqual([
+      expect.objectContaining({ action: 'opt_out', result: 'failed', detail: 'connector answered 400: bad request' }),
+    ])
   })
 
   it('is a no-op for an instance already out, and a resume is one once the opt-out settled', async () => {

@@ -87,15 +87,18 @@ export function createOptOut(deps: OptOutDeps): OptOut {
       // The connector does not accept this credential at all: the instance is already out.
       return complete(id, entryId, `${result.message}; the credential is not valid there, nothing to revoke`)
     }
-    journal.fail(entryId, result.message)
     if (result.retryable) {
+      journal.fail(entryId, result.message)
       const next = reconciler.schedule(id, 'deprovision')
       log.warn(
         { instanceId: id, nextTry: new Date(next.at).toISOString(), error: result.message },
         'deprovision failed; will retry',
       )
     } else {
-      log.error({ instanceId: id, error: result.message }, 'deprovision refused; not retrying')
+      // Refused for good: the instance is still in the relay, and says so; the operator can retry.
+      journal.abandon(entryId, id, true, result.message)
+      fleet.cancelRevocation(id)
+      log.error({ instanceId: id, error: result.message }, 'deprovision refused; the instance stays in the relay')
     }
     return failedWith(state, id, errorOf(result))
   }

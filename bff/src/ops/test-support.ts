@@ -72,6 +72,7 @@ type FleetCall =
   | { op: 'showDisabled'; instanceId: string }
   | { op: 'showFailure'; instanceId: string; failure: RelayFailure; attempt: number; nextRetryAt: number | null }
   | { op: 'expectRevocation'; instanceId: string }
+  | { op: 'cancelRevocation'; instanceId: string }
   | { op: 'stop'; instanceId: string }
 
 /**
@@ -118,6 +119,10 @@ export class FakeFleet implements Fleet {
 
   expectRevocation(instanceId: string) {
     this.calls.push({ op: 'expectRevocation', instanceId })
+  }
+
+  cancelRevocation(instanceId: string) {
+    this.calls.push({ op: 'cancelRevocation', instanceId })
   }
 
   phase = (instanceId: string) => this.#phases.get(instanceId) ?? 'none'

@@ -74,6 +74,8 @@ export interface Fleet {
    * platforms go from connected straight to disabled.
    */
   expectRevocation(instanceId: string): void
+  /** The expected revocation will not come after all: the instance dials as before. */
+  cancelRevocation(instanceId: string): void
   /** The transport's phase, or `none` without one. */
   phase(instanceId: string): string
   isRevoked(instanceId: string): boolean
@@ -157,6 +159,10 @@ export function createFleet(options: FleetOptions): Fleet {
 
     expectRevocation(instanceId) {
       members.get(instanceId)?.transport?.expectRevocation()
+    },
+
+    cancelRevocation(instanceId) {
+      members.get(instanceId)?.transport?.cancelRevocation()
     },
 
     phase: (instanceId) => members.get(instanceId)?.transport?.phase ?? 'none',

@@ -311,6 +311,25 @@ describe('the backoff supervisor', () => {
     clock.advance(3600_000)
     expect(dialer.count).toBe(2) // held
   })
+
+  it('dials again once an expected revocation is called off, at once if the socket dropped while held', () => {
+    const { transport, dialer, clock, handshake, ofType } = harness()
+    transport.connect()
+    handshake()
+    transport.expectRevocation()
+    dialer.last.closeFromPeer(1011)
+    clock.advance(3600_000)
+    expect(dialer.count).toBe(1) // held
+    transport.cancelRevocation()
+    expect(dialer.count).toBe(2)
+    handshake()
+    expect(transport.connected).toBe(true)
+    dialer.last.closeFromPeer(4401, 'revoked') // a 4401 now is a fault again, not the expected revocation
+    expect(ofType('reauthenticating').map((e) => e.expected)).toEqual([false])
+    dialer.last.closeFromPeer(1011)
+    clock.advance(60_000)
+    expect(dialer.count).toBeGreaterThan(3) // backoff re-dials run again
+  })
 })
 
 describe('pacing', () => {

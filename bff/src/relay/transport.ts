@@ -192,6 +192,19 @@ export class RelayTransport {
     this.holdRedials()
   }
 
+  /**
+   * The revocation it expected will not come (the connector refused to deprovision): redials
+   * resume, and a socket that dropped while they were held is dialled again now.
+   */
+  cancelRevocation(): void {
+    this.#revocationExpected = false
+    this.#held = false
+    if (this.#phase.kind === 'held') {
+      this.#phase = { kind: 'backoff', cancel: () => {} }
+      this.#paced()
+    }
+  }
+
   /** Tears everything down: no socket, timer or pending request is left behind. */
   disconnect(): Promise<void> {
     const phase = this.#phase
