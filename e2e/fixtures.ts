@@ -1,10 +1,11 @@
 /**
  * Fixtures: the console page on the shared stack, its connector's admin API, the instance a spec
  * file works on (`test.use({ targetId })`) with its card open, and private stacks for tests that
- * restart servers.
+ * restart servers. Every test also watches its page for Content-Security-Policy violations and
+ * fails on any (docs/api.md, "Security headers"): the real app must run under the real policy.
  * @module
  */
-import { test as base } from '@playwright/test'
+import { test as base, expect } from '@playwright/test'
 import { ConnectorAdmin } from '@relay-console/testkit/connector-admin'
 import { ConsolePage, type InstanceCard } from './pages/console-page'
 import { ADMIN_TOKEN, type InstanceDef, SHARED_CONNECTOR_URL, sharedInstance } from './support/env'
@@ -23,10 +24,38 @@ interface Fixtures {
   /** The console open on the target's card, every badge Connected. */
   targetCard: InstanceCard
   privateStack: (options: Parameters<typeof startPrivateStack>[0]) => Promise<PrivateStack>
+  /** What the page's Content-Security-Policy refused; must stay empty (checked after each test). */
+  cspViolations: string[]
 }
 
 export const test = base.extend<Options & Fixtures>({
   targetId: ['', { option: true }],
+  cspViolations: [
+    async ({ page }, use) => {
+      const seen: string[] = []
+      await page.exposeFunction('__reportCspViolation', (text: string) => {
+        seen.push(text)
+      })
+      await page.addInitScript(() => {
+        document.addEventListener(
+          'securitypolicyviolation',
+          (e) => {
+            const report = (window as unknown as { __reportCspViolation: (text: string) => void }).__reportCspViolation
+            void report(
+              `${e.effectiveDirective} refused ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`,
+            )
+          },
+          true,
+        )
+      })
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) seen.push(message.text())
+      })
+      await use(seen)
+      expect(seen, 'Content-Security-Policy violations').toEqual([])
+    },
+    { auto: true },
+  ],
   consolePage: async ({ page }, use) => {
     await use(new ConsolePage(page))
   },
@@ -52,4 +81,4 @@ export const test = base.extend<Options & Fixtures>({
   },
 })
 
-export { expect } from '@playwright/test'
+export { expect }

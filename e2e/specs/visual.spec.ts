@@ -46,9 +46,13 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.clock.pauseAt(new Date(Date.now() + 1000))
     // "changed 3 s ago" grows with how long the stack took to start: give the masked time one width,
     // so a slow machine does not shift the picture.
-    await page.addStyleTag({
-      content: 'time { display: inline-block; flex: none; width: 10rem; overflow: hidden; white-space: nowrap; }',
-    })
+    // The console's policy admits a <style> only with the page's nonce (docs/api.md, "Security headers").
+    await page.evaluate((css) => {
+      const style = document.createElement('style')
+      style.nonce = document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? ''
+      style.textContent = css
+      document.head.append(style)
+    }, 'time { display: inline-block; flex: none; width: 10rem; overflow: hidden; white-space: nowrap; }')
     for (const [state, def] of Object.entries(CARDS)) {
       const card = console_.card(def.displayName, def.id)
       await console_.search(def.displayName)

@@ -1,13 +1,15 @@
 /**
- * The console's HTTP surface: Hono only. Guards first (Host, body size, cross-site, media type, operator),
- * then the API, the event stream, health, metrics, and the built web app.
+ * The console's HTTP surface: Hono only. Security headers on every response; guards first (source,
+ * Host, body size, cross-site, media type, operator), then the API, the event stream, health,
+ * metrics, and the built web app.
  * @module
  */
-import { existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Clock } from '@relay-console/shared/clock'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { compress } from 'hono/compress'
 import type { EventsOptions } from '../config/schema'
@@ -23,6 +25,7 @@ import { type AppEnv, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard, s
 import { createProxyTrust } from './request-source'
 import { auditRoutes, instanceRoutes } from './routes/instances'
 import { loginRoutes, sessionRoutes } from './routes/session'
+import { contentSecurityPolicy, inlineScriptHashes, securityHeaders, withStyleNonce } from './security-headers'
 import { eventRoutes } from './sse'
 
 export interface AppDeps {
@@ -50,6 +53,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { clock, metrics } = deps
   const now = () => clock.now()
   const app = new Hono<AppEnv>()
+  // The app shell is read once, at start: its inline scripts' hashes go into the policy, and the
+  // same bytes are what the console serves (docs/api.md, "Security headers").
+  const webRoot = deps.webRoot !== null && existsSync(join(deps.webRoot, 'index.html')) ? deps.webRoot : null
+  const shell = webRoot === null ? null : readFileSync(join(webRoot, 'index.html'), 'utf8')
+  const scriptHashes = shell === null ? [] : inlineScriptHashes(shell)
+  const headers = securityHeaders(scriptHashes)
+
+  app.use('*', async (c, next) => {
+    await next()
+    for (const [name, value] of Object.entries(headers)) if (!c.res.headers.has(name)) c.header(name, value)
+    // Nothing of the API or the login link may be kept by a cache (the answers carry sessions and keys).
+    if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/auth/')) c.header('Cache-Control', 'no-store')
+  })
   app.onError(renderError(deps.log))
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
 
@@ -96,12 +112,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       metrics,
       pingIntervalMs: deps.events.pingIntervalMs,
       maxQueuedBytes: deps.events.maxClientBacklogBytes,
+      headers,
     }),
   )
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
 
-  const webRoot = deps.webRoot !== null && existsSync(join(deps.webRoot, 'index.html')) ? deps.webRoot : null
-  if (webRoot === null) {
+  if (webRoot === null || shell === null) {
     app.get('/*', (c) =>
       c.text(
         'Relay Console: the web app is not built. Run `npm run build --workspace web` (npm start does this).',
@@ -114,9 +130,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       c.header('Cache-Control', 'public, max-age=31536000, immutable')
     })
     app.use('/*', compress())
+    // The shell, with a fresh style nonce each time it is served; never cached, so never stale.
+    const serveShell = (c: Context) => {
+      const nonce = randomBytes(16).toString('base64')
+      c.header('Content-Security-Policy', contentSecurityPolicy({ scriptHashes, styleNonce: nonce }))
+      c.header('Cache-Control', 'no-store')
+      return c.html(withStyleNonce(shell, nonce))
+    }
+    app.get('/', serveShell)
+    app.get('/index.html', serveShell)
     app.use('/*', serveStatic({ root: webRoot }))
     // Client-side routes (e.g. /login) get the app shell.
-    app.get('/*', serveStatic({ root: webRoot, path: 'index.html' }))
+    app.get('/*', serveShell)
   }
   return app
 }

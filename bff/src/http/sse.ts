@@ -23,6 +23,8 @@ export interface SseOptions {
   pingIntervalMs: number
   /** Bytes a client may have queued before it is dropped. */
   maxQueuedBytes: number
+  /** The security headers every response carries (the stream writes its head itself). */
+  headers?: Record<string, string>
 }
 
 export interface ClientQueue {
@@ -110,8 +112,10 @@ export function eventRoutes(options: SseOptions): Hono {
     // Written straight to the socket: with hundreds of tabs and a burst of changes, a write per
     // client per batch is the hot path, and going through web streams costs several times more.
     outgoing.writeHead(200, {
+      ...options.headers,
       'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
+      // no-store: the URL may carry the tab key (`?k=`); no-transform: no proxy may buffer or compress.
+      'Cache-Control': 'no-store, no-transform',
       'X-Accel-Buffering': 'no',
       Connection: 'keep-alive',
     })

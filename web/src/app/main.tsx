@@ -2,10 +2,13 @@
  * The web app's entry: translations first (so nothing flashes in the wrong language), then React.
  * @module
  */
+// First: no schema may be built before Zod is told not to generate code (the CSP forbids eval).
+import '../lib/zod-jitless'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { ApiError, api } from '../lib/api-client'
+import { adoptStyleNonce } from '../lib/csp-nonce'
 import { initI18n } from '../lib/i18n'
 import { instanceKeys } from '../lib/query-keys'
 import { adoptTabKeyFromFragment } from '../lib/tab-key'
@@ -24,6 +27,7 @@ const queryClient = new QueryClient({
 })
 
 applyTheme(storedTheme())
+adoptStyleNonce()
 // A login link lands on `/#k=…`: keep the tab key before the first request needs it.
 adoptTabKeyFromFragment()
 
