@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type PostgresServer, postgresBinDir, startPostgres } from './postgres'
+
+const servers: PostgresServer[] = []
+afterAll(() => {
+  for (const server of servers) server.destroy()
+})
+
+const psql = (url: string, sql: string) =>
+  execFileSync(join(postgresBinDir(), 'psql'), [url, '-Atqc', sql], { encoding: 'utf8', stdio: 'pipe' }).trim()
+
+describe('startPostgres', () => {
+  it('runs a real cluster on 127.0.0.1 whose data survives a stop and a start', async () => {
+    const server = await startPostgres()
+    servers.push(server)
+    expect(server.url).toBe(`postgres://postgres@127.0.0.1:${server.port}/postgres`)
+    const url = server.createDatabase('kept')
+    psql(url, 'CREATE TABLE t (v int); INSERT INTO t VALUES (42)')
+    server.stop()
+    expect(() => psql(url, 'SELECT 1')).toThrow()
+    server.start()
+    expect(psql(url, 'SELECT v FROM t')).toBe('42')
+    expect(psql(url, 'SHOW listen_addresses')).toBe('127.0.0.1')
+  }, 60_000)
+
+  it('refuses a database name it would have to quote', async () => {
+    const server = await startPostgres()
+    servers.push(server)
+    expect(() => server.createDatabase('x; DROP DATABASE postgres')).toThrow(/not a plain database name/)
+  }, 60_000)
+})
