@@ -113,6 +113,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       pingIntervalMs: deps.events.pingIntervalMs,
       maxQueuedBytes: deps.events.maxClientBacklogBytes,
       headers,
+      watchSession: deps.auth.watchSession,
     }),
   )
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))

@@ -45,8 +45,10 @@ export interface OperatorAuth {
   startSession(client: ClientInfo): { id: string; key: string; maxAgeSeconds: number }
   /** The open session this id names, if `key` is its tab key; else null. Slides its `lastSeenAt`. */
   verifySession(id: string | undefined, key: string | undefined): SessionRecord | null
-  /** Signs the session out for good (it stays so across restarts). */
+  /** Signs the session out for good (it stays so across restarts), and tells whoever watches it. */
   endSession(id: string | undefined): void
+  /** Calls `onEnd` when the session `idHash` is signed out; returns the way to stop watching. */
+  watchSession(idHash: string, onEnd: () => void): () => void
   /** A single-use code for a login link. */
   createLoginCode(): string
   consumeLoginCode(code: string): boolean
@@ -74,6 +76,8 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
   }
   const expected = tokenDigest(options.token)
   const failures = createFailureThrottle({ maxFailures: 10, windowMs: 5 * 60_000 })
+  /** Open event streams by session, so that signing out ends them (docs/api.md, "Sessions"). */
+  const watchers = new Map<string, Set<() => void>>()
   const signingKey = store.getOrCreateSecret(SIGNING_KEY, () => random(32))
   const tabKey = (id: string) =>
     createHmac('sha256', signingKey).update(`relay-console tab key\0${id}`, 'utf8').digest('base64url')
@@ -118,7 +122,21 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
       return session
     },
     endSession(id) {
-      if (id !== undefined && SESSION_ID.test(id)) store.revokeSession(hashOf(id), now())
+      if (id === undefined || !SESSION_ID.test(id)) return
+      const idHash = hashOf(id)
+      store.revokeSession(idHash, now())
+      const ending = watchers.get(idHash)
+      watchers.delete(idHash)
+      for (const onEnd of ending ?? []) onEnd()
+    },
+    watchSession(idHash, onEnd) {
+      const set = watchers.get(idHash) ?? new Set()
+      set.add(onEnd)
+      watchers.set(idHash, set)
+      return () => {
+        set.delete(onEnd)
+        if (set.size === 0 && watchers.get(idHash) === set) watchers.delete(idHash)
+      }
     },
     createLoginCode() {
       const code = random(24).toString('base64url')

@@ -14,7 +14,14 @@ import { type ProxyTrust, type RequestSource, requestSource } from './request-so
 
 export type Caller = 'session' | 'bearer'
 /** What the guards leave on the context for the routes. */
-export type AppEnv = { Variables: { caller: Caller; source: RequestSource } }
+export type AppEnv = {
+  Variables: {
+    caller: Caller
+    source: RequestSource
+    /** The session's stored id hash, when the caller is a session. */
+    sessionIdHash?: string
+  }
+}
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -128,8 +135,10 @@ function readTabKey(c: Context): string | undefined {
  */
 export function operatorGuard(auth: OperatorAuth, now: () => number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (auth.verifySession(readSessionCookie(c), readTabKey(c)) !== null) {
+    const session = auth.verifySession(readSessionCookie(c), readTabKey(c))
+    if (session !== null) {
       c.set('caller', 'session')
+      c.set('sessionIdHash', session.idHash)
       return next()
     }
     const header = c.req.header('authorization')

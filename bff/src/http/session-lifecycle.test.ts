@@ -122,4 +122,35 @@ describe('the session cookie', () => {
     const lines = (c.running as RunningConsole & { lines: string[] }).lines.join('\n')
     expect(lines).not.toContain(key)
   })
+
+  it('ends the session’s open event streams at sign-out, and only that session’s', async () => {
+    const c = await consoleOnDisk()
+    const leaving = await signIn(c.url)
+    const staying = await signIn(c.url)
+    const open = async (session: { cookie: string; 'x-relay-console-key': string }) => {
+      const res = await fetch(`${c.url}/api/events?k=${session['x-relay-console-key']}`, {
+        headers: { cookie: session.cookie },
+      })
+      expect(res.status).toBe(200)
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      await reader.read() // the snapshot
+      return reader
+    }
+    const [gone, kept] = [await open(leaving), await open(staying)]
+    expect((await fetch(`${c.url}/api/session`, { method: 'DELETE', headers: leaving })).status).toBe(204)
+    const ended = await Promise.race([
+      (async () => {
+        for (;;) if ((await gone.read()).done) return true
+      })(),
+      new Promise((resolve) => setTimeout(() => resolve(false), 3000)),
+    ])
+    expect(ended).toBe(true)
+    const stillOpen = await Promise.race([
+      kept.read().then(() => false),
+      new Promise((resolve) => setTimeout(() => resolve(true), 300)),
+    ])
+    expect(stillOpen).toBe(true)
+    await kept.cancel()
+    await c.stop()
+  })
 })

@@ -14,6 +14,7 @@ import type { Metrics } from '../lib/metrics'
 import type { ConsoleState } from '../state/console-state'
 import { ApiError } from './errors'
 import { type EventHub, serializeSse } from './event-hub'
+import type { AppEnv } from './guards'
 
 export interface SseOptions {
   state: ConsoleState
@@ -25,6 +26,8 @@ export interface SseOptions {
   maxQueuedBytes: number
   /** The security headers every response carries (the stream writes its head itself). */
   headers?: Record<string, string>
+  /** Ends a session's streams when it is signed out; returns the way to stop watching. */
+  watchSession?: (idHash: string, onEnd: () => void) => () => void
 }
 
 export interface ClientQueue {
@@ -90,9 +93,9 @@ export function createClientQueue(options: {
   }
 }
 
-export function eventRoutes(options: SseOptions): Hono {
+export function eventRoutes(options: SseOptions): Hono<AppEnv> {
   const { state, hub, clock, metrics } = options
-  const app = new Hono()
+  const app = new Hono<AppEnv>()
   // Tabs that connect together (a console restart, a deploy) share one serialised snapshot.
   let snapshotCache: { rev: number; bytes: Uint8Array } | null = null
   const snapshotBytes = (): Uint8Array => {
@@ -148,6 +151,12 @@ export function eventRoutes(options: SseOptions): Hono {
       }, options.pingIntervalMs)
     }
     schedulePing()
+    // Signing out ends the session's streams at once (docs/api.md, "Sessions").
+    const sessionIdHash = c.get('sessionIdHash')
+    const unwatch =
+      sessionIdHash === undefined
+        ? () => {}
+        : (options.watchSession?.(sessionIdHash, () => outgoing.end()) ?? (() => {}))
     metrics.sseClients.inc()
     // The stream lives until the client goes (or is dropped); then nothing of it is left behind.
     outgoing.once('close', () => {
@@ -155,6 +164,7 @@ export function eventRoutes(options: SseOptions): Hono {
       closed = true
       queue.close()
       subscription.unsubscribe()
+      unwatch()
       if (ping !== null) clock.clearTimeout(ping)
       metrics.sseClients.dec()
     })
