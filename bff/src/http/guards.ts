@@ -49,13 +49,16 @@ function splitHost(host: string): [string, string] {
 /** Runs first: the client's address and scheme, for every guard and route after it. */
 export function sourceGuard(trusted: ProxyTrust): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+    const env = c.env as { incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean } } } | undefined
+    const socket = env?.incoming?.socket
     c.set(
       'source',
       requestSource(
         {
-          peer: env?.incoming?.socket?.remoteAddress,
-          tls: new URL(c.req.url).protocol === 'https:',
+          peer: socket?.remoteAddress,
+          // From the socket: a request line may name an absolute `https://` URL over plain HTTP.
+          // Without a socket (in-process requests), the URL is all there is.
+          tls: socket === undefined ? new URL(c.req.url).protocol === 'https:' : socket.encrypted === true,
           forwardedFor: c.req.header('x-forwarded-for'),
           forwardedProto: c.req.header('x-forwarded-proto'),
         },

@@ -3,6 +3,7 @@
  * a configured proxy, so no client can pick the address its failed logins are counted under, nor
  * pass itself off as HTTPS.
  */
+import { connect } from 'node:net'
 import type { RunningConnector } from '@relay-console/connector'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningConsole } from '../service'
@@ -77,5 +78,26 @@ describe('X-Forwarded-Proto', () => {
     expect(plain.status).toBe(200)
     expect(plain.headers.get('set-cookie')).toMatch(/^rc_session=/)
     expect(plain.headers.get('set-cookie')).not.toMatch(/Secure/)
+  })
+
+  it('takes the scheme from the socket, never from an absolute request target over plain HTTP', async () => {
+    const body = JSON.stringify({ token: OPERATOR_TOKEN })
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(running.port, '127.0.0.1', () => {
+        socket.end(
+          `POST https://localhost/api/session HTTP/1.1\r\nHost: 127.0.0.1:${running.port}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        )
+      })
+      let text = ''
+      socket.on('data', (chunk) => {
+        text += chunk
+      })
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 200/)
+    expect(answer).toMatch(/\r\nset-cookie: rc_session=/i)
+    expect(answer).not.toMatch(/Secure/)
   })
 })
