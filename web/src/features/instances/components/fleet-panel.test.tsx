@@ -121,4 +121,27 @@ describe('FleetPanel', () => {
     expect(screen.getByText('1 of 2 platforms connected')).toBeInTheDocument()
     expect(screen.getByText('Opted out of the relay')).toBeInTheDocument()
   })
+
+  it('shows markup from a connector or a config as text, never as elements', () => {
+    const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>'
+    const { container } = render(
+      <FleetPanel
+        instances={[
+          instance('evil', {
+            displayName: hostile,
+            gatewayId: hostile,
+            platforms: [{ ...STATUS_BY_STATE.fatal, label: hostile, errorMessage: hostile }],
+          }),
+        ]}
+        loadError={null}
+        stale={false}
+        lastEventAt={null}
+        onSetRelay={vi.fn()}
+        renderDetail={() => null}
+      />,
+    )
+    expect(container.querySelector('img, script, [onerror]')).toBeNull()
+    expect(screen.getByRole('heading', { name: hostile })).toBeInTheDocument()
+    expect((window as { pwned?: number }).pwned).toBeUndefined()
+  })
 })
