@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RunningConnector } from './connector'
-import { api, dial, provision, startTestConnector, tokenFor, waitFor } from './test-support'
+import { api, dial, type Peer, provision, startTestConnector, tokenFor, waitFor } from './test-support'
 
 let connector: RunningConnector
 beforeEach(async () => {
@@ -171,9 +171,9 @@ describe('liveness', () => {
   it('pings, and terminates a gateway that stops answering', async () => {
     await connector.stop()
     connector = await startTestConnector({ pingIntervalMs: 50, pongTimeoutMs: 200 })
-    const secret = await provision(connector, 'gw-a')
-    const lively = dial(connector.url, tokenFor('gw-a', secret))
-    const silent = dial(connector.url, tokenFor('gw-a', secret), { autoPong: false })
+    const lively = dial(connector.url, tokenFor('gw-a', await provision(connector, 'gw-a')))
+    // Another gateway: a second socket of gw-a would supersede the first (4409).
+    const silent = dial(connector.url, tokenFor('gw-b', await provision(connector, 'gw-b')), { autoPong: false })
     let pings = 0
     silent.ws.on('ping', () => {
       pings += 1
@@ -183,5 +183,156 @@ describe('liveness', () => {
     expect(pings).toBeGreaterThan(0)
     expect(lively.ws.readyState).toBe(lively.ws.OPEN)
     lively.ws.close()
+  })
+})
+
+describe('one socket per gateway — a newer one supersedes the older (4409)', () => {
+  const SUPERSEDED = { code: 4409, reason: 'superseded' }
+  const view = async (gatewayId = 'gw-a') => (await api(connector, 'GET', `/admin/instances/${gatewayId}`)).json
+  const handshake = async (peer: Peer, platform = 'discord') => {
+    await peer.opened
+    peer.send({ type: 'hello', platform, botId: '1' })
+    return peer.next('descriptor')
+  }
+  const inbound = async (text: string, gatewayId = 'gw-a') =>
+    (await api(connector, 'POST', `/admin/instances/${gatewayId}/inbound`, { event: { text } })).json.bufferId as string
+
+  it('closes the older 4409 superseded when a newer one authenticates; the newer keeps working', async () => {
+    const secret = await provision(connector, 'gw-a')
+    const older = dial(connector.url, tokenFor('gw-a', secret))
+    await handshake(older)
+    const newer = dial(connector.url, tokenFor('gw-a', secret))
+    await newer.opened
+    expect(await older.closed).toEqual(SUPERSEDED)
+
+    expect((await handshake(newer)).descriptor.platform).toBe('discord')
+    const requestId = 'd'.repeat(32)
+    newer.send({ type: 'outbound', requestId, action: { op: 'send', chat_id: 'c', content: 'hi' } })
+    expect(await newer.next('outbound_result')).toMatchObject({ requestId, result: { success: true } })
+    const bufferId = await inbound('to the newer')
+    expect(await newer.next('inbound')).toMatchObject({ bufferId, event: { text: 'to the newer' } })
+    expect(older.frames.filter((f) => f.type === 'inbound')).toEqual([])
+
+    expect(await view()).toMatchObject({
+      connections: 1,
+      peakConnections: 1,
+      supersededTotal: 1,
+      connected: true,
+      hellos: ['discord'],
+    })
+    expect((await api(connector, 'GET', '/admin/status')).json).toMatchObject({ connections: 1, supersededTotal: 1 })
+    newer.ws.close()
+  })
+
+  it('three in a row: each supersedes the one before, one socket lives, other gateways are untouched', async () => {
+    const secret = await provision(connector, 'gw-a')
+    const bystander = dial(connector.url, tokenFor('gw-b', await provision(connector, 'gw-b')))
+    await handshake(bystander)
+    const peers = [0, 1, 2].map(() => dial(connector.url, tokenFor('gw-a', secret)))
+    for (const peer of peers) await peer.opened
+    expect(await peers[0]?.closed).toEqual(SUPERSEDED)
+    expect(await peers[1]?.closed).toEqual(SUPERSEDED)
+    await handshake(peers[2] as Peer)
+
+    expect(await view()).toMatchObject({ connections: 1, peakConnections: 1, supersededTotal: 2 })
+    expect(await view('gw-b')).toMatchObject({ connections: 1, supersededTotal: 0 })
+    expect((await api(connector, 'GET', '/admin/status')).json).toMatchObject({ connections: 2, supersededTotal: 2 })
+    expect(bystander.ws.readyState).toBe(bystander.ws.OPEN)
+    peers[2]?.ws.close()
+    bystander.ws.close()
+  })
+
+  it('redelivers what the older socket left unacked to the newer one, and nothing more to the older', async () => {
+    const secret = await provision(connector, 'gw-a')
+    const older = dial(connector.url, tokenFor('gw-a', secret))
+    await handshake(older)
+    const first = await inbound('left unacked')
+    expect((await older.next('inbound')).bufferId).toBe(first)
+
+    const newer = dial(connector.url, tokenFor('gw-a', secret))
+    await newer.opened
+    // Pushed between the newer socket's upgrade and its hello: buffered, not sent to the older one.
+    const second = await inbound('while the newer one shakes hands')
+    await handshake(newer)
+    const replayed = [await newer.next('inbound'), await newer.next('inbound')].map((f) => f.bufferId)
+    expect(replayed).toEqual([first, second])
+    expect(await older.closed).toEqual(SUPERSEDED)
+    expect(older.frames.filter((f) => f.type === 'inbound').map((f) => f.bufferId)).toEqual([first])
+
+    for (const bufferId of replayed) newer.send({ type: 'inbound_ack', bufferId })
+    await waitFor(async () => (await view()).inboundBacklog === 0)
+    newer.ws.close()
+  })
+
+  it('supersedes a socket mid-handshake: its late descriptor never comes, and the newer one gets the backlog', async () => {
+    const secret = await provision(connector, 'gw-a')
+    await api(connector, 'PUT', '/admin/instances/gw-a/faults', { helloDelayMs: 150 })
+    const older = dial(connector.url, tokenFor('gw-a', secret))
+    await older.opened
+    const bufferId = await inbound('waiting for a handshake')
+    older.send({ type: 'hello', platform: 'discord', botId: '1' })
+
+    const newer = dial(connector.url, tokenFor('gw-a', secret))
+    expect(await older.closed).toEqual(SUPERSEDED)
+    await handshake(newer)
+    expect((await newer.next('inbound')).bufferId).toBe(bufferId)
+    await new Promise((r) => setTimeout(r, 200)) // past the older hello's delayed answer
+    expect(older.frames).toEqual([])
+    expect(await view()).toMatchObject({ connections: 1, supersededTotal: 1 })
+    newer.ws.close()
+  })
+
+  it('fences a paused replica: its late ack still counts, its late hello and outbound are not acted on', async () => {
+    const secret = await provision(connector, 'gw-a')
+    const zombie = dial(connector.url, tokenFor('gw-a', secret))
+    await handshake(zombie)
+    const bufferId = await inbound('handled before the pause')
+    await zombie.next('inbound')
+    // The paused replica reads nothing: it does not know it was superseded and keeps sending.
+    const tcp = (zombie.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
+    tcp.pause()
+    const newer = dial(connector.url, tokenFor('gw-a', secret))
+    await newer.opened
+    await waitFor(async () => (await view()).supersededTotal === 1)
+    zombie.send({ type: 'inbound_ack', bufferId })
+    zombie.send({ type: 'hello', platform: 'telegram', botId: '2' })
+    zombie.send({ type: 'outbound', requestId: 'e'.repeat(32), action: { op: 'send', chat_id: 'c' } })
+    await waitFor(async () => (await view()).inboundBacklog === 0)
+
+    await handshake(newer)
+    expect(await view()).toMatchObject({ connections: 1, hellos: ['discord'], inboundBacklog: 0 })
+    tcp.resume()
+    expect(await zombie.closed).toEqual(SUPERSEDED)
+    expect(zombie.frames.map((f) => f.type)).toEqual(['descriptor', 'inbound'])
+    await new Promise((r) => setTimeout(r, 50))
+    expect(newer.frames.map((f) => f.type)).toEqual(['descriptor'])
+    newer.ws.close()
+  })
+
+  it('never lets a refused upgrade supersede the live socket', async () => {
+    const secret = await provision(connector, 'gw-a')
+    const live = dial(connector.url, tokenFor('gw-a', secret))
+    await handshake(live)
+    expect((await dial(connector.url, tokenFor('gw-a', 'wrong')).closed).code).toBe(4401)
+    expect((await dial(connector.url, tokenFor('gw-a', secret, Date.now() - 400_000)).closed).reason).toBe('expired')
+    await api(connector, 'POST', '/admin/reject-upgrades', { gatewayId: 'gw-a', count: 1, code: 1013 })
+    expect((await dial(connector.url, tokenFor('gw-a', secret)).closed).code).toBe(1013)
+    expect(live.ws.readyState).toBe(live.ws.OPEN)
+    expect(await view()).toMatchObject({ connections: 1, supersededTotal: 0 })
+    live.ws.close()
+  })
+
+  it('a revocation closes whichever socket is live 4401 revoked; a revoked gateway supersedes nothing', async () => {
+    const secret = await provision(connector, 'gw-a')
+    const older = dial(connector.url, tokenFor('gw-a', secret))
+    await handshake(older)
+    const newer = dial(connector.url, tokenFor('gw-a', secret))
+    await handshake(newer)
+    expect(await older.closed).toEqual(SUPERSEDED)
+
+    await api(connector, 'POST', '/admin/instances/gw-a/revoke')
+    expect(await newer.closed).toEqual({ code: 4401, reason: 'revoked' })
+    expect(await dial(connector.url, tokenFor('gw-a', secret)).closed).toEqual({ code: 4401, reason: 'revoked' })
+    expect(await view()).toMatchObject({ revoked: true, connections: 0, supersededTotal: 1 })
   })
 })

@@ -1,7 +1,8 @@
 /**
  * The `/relay` endpoint (docs/relay-contract.md §4, §7): upgrades on `/relay` only, token verification
- * with accept-then-close 4401, throttling of repeated failures, pings, the live sessions, and the
- * faults an administrator can inject.
+ * with accept-then-close 4401, throttling of repeated failures, one live socket per gateway (a newer
+ * one supersedes it, 4409), pings, inbound delivery to the live socket, and the faults an
+ * administrator can inject.
  * @module
  */
 import type { IncomingMessage } from 'node:http'
@@ -13,6 +14,7 @@ import { peekGatewayId } from '@relay-console/shared/relay/token'
 import type { Logger } from 'pino'
 import { WebSocketServer } from 'ws'
 import { InboundBuffer } from './inbound-buffer'
+import { createLiveSessions } from './live-sessions'
 import { NO_FAULTS, RelaySession, type SessionFaults } from './session'
 import type { ConnectorStore } from './store'
 import { authenticateGateway, bearerToken } from './verify'
@@ -50,8 +52,9 @@ export interface RelayServerOptions {
 
 export interface RelayServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** The live sockets (of one gateway: none or one); a superseded socket is no longer live. */
   sessions(gatewayId?: string): RelaySession[]
-  /** Closes every live socket of a gateway; returns how many. */
+  /** Closes the live socket of a gateway; returns how many it closed (0 or 1). */
   closeGateway(gatewayId: string, code: number, reason: string): number
   dropAll(code: number, reason: string): number
   setPaused(paused: boolean): void
@@ -64,9 +67,11 @@ export interface RelayServer {
   stats(gatewayId: string): UpgradeStats
   /** The most sockets a gateway ever had open at once (closing ones not counted): 1 when healthy. */
   peakOpen(gatewayId: string): number
+  /** How many of a gateway's sockets a newer one superseded (closed 4409); of every gateway without one. */
+  superseded(gatewayId?: string): number
   /** Wall-clock times (ms) of the accepted upgrades since `sinceMs`, oldest first (the last 200,000 kept). */
   acceptedSince(sinceMs: number): number[]
-  /** Buffers an inbound event for a gateway and delivers it to a live session if there is one. */
+  /** Buffers an inbound event for a gateway and delivers it to its live session if that one is handshaken. */
   pushInbound(gatewayId: string, event: Record<string, unknown>): string
   backlog(gatewayId: string): number
   close(): void
@@ -90,10 +95,9 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
     perMessageDeflate: false,
     clientTracking: false,
   })
-  const live = new Map<string, Set<RelaySession>>()
+  const live = createLiveSessions()
   const buffers = new Map<string, InboundBuffer>()
   const statsByGateway = new Map<string, UpgradeStats>()
-  const peakOpenByGateway = new Map<string, number>()
   let rules: RejectionRule[] = []
   const faultsByGateway = new Map<string, SessionFaults>()
   const acceptedLog: number[] = []
@@ -145,9 +149,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
   }
 
   const sessionOnClose = (session: RelaySession, code: number, reason: string) => {
-    const set = live.get(session.gatewayId)
-    set?.delete(session)
-    if (set?.size === 0) live.delete(session.gatewayId)
+    live.remove(session)
     log.info({ gatewayId: session.gatewayId, code, reason }, 'relay socket closed')
   }
 
@@ -155,19 +157,17 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
   let pingTimer: TimerHandle | null = null
   const pingTick = () => {
     const now = clock.now()
-    for (const set of live.values()) {
-      for (const session of set) {
-        if (now - session.lastPongMs > options.pongTimeoutMs) {
-          log.warn({ gatewayId: session.gatewayId }, 'no pong in time; terminating')
-          session.terminate()
-        } else {
-          session.ping()
-        }
+    for (const session of live.all()) {
+      if (now - session.lastPongMs > options.pongTimeoutMs) {
+        log.warn({ gatewayId: session.gatewayId }, 'no pong in time; terminating')
+        session.terminate()
+      } else {
+        session.ping()
       }
     }
-    // Redeliver what a live gateway has not acked yet.
+    // Redeliver what a gateway has not acked yet, to its live socket only (never a superseded one).
     for (const [gatewayId, buffer] of buffers) {
-      const session = firstDeliverable(gatewayId)
+      const session = deliverable(gatewayId)
       if (session === undefined) continue
       for (const entry of buffer.due(now, options.redeliverAfterMs)) {
         if (session.deliver(entry.bufferId, entry.event)) entry.sentAtMs = now
@@ -177,9 +177,9 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
   }
   pingTimer = clock.setTimeout(pingTick, options.pingIntervalMs)
 
-  const firstDeliverable = (gatewayId: string): RelaySession | undefined => {
-    for (const session of live.get(gatewayId) ?? []) if (session.handshaken && !session.idle) return session
-    return undefined
+  const deliverable = (gatewayId: string): RelaySession | undefined => {
+    const session = live.get(gatewayId)
+    return session?.open && session.handshaken && !session.idle ? session : undefined
   }
 
   return {
@@ -239,32 +239,31 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
           log,
           onClose: sessionOnClose,
         })
-        let set = live.get(gatewayId)
-        if (set === undefined) {
-          set = new Set()
-          live.set(gatewayId, set)
-        }
-        set.add(session)
-        let open = 0
-        for (const s of set) if (s.open) open += 1
-        if (open > (peakOpenByGateway.get(gatewayId) ?? 0)) peakOpenByGateway.set(gatewayId, open)
+        // docs/relay-contract.md §7: one authenticated socket per gateway. Authentication and this
+        // callback run in one turn, so the socket that authenticated last is the one that stays; the
+        // older one's unacked inbound is replayed to this one after its first hello.
+        const older = live.admit(session)
+        if (older !== undefined) log.info({ gatewayId, superseded: older.id }, 'older relay socket superseded')
         log.info({ gatewayId }, 'relay socket accepted')
       })
     },
 
     sessions(gatewayId) {
-      if (gatewayId !== undefined) return [...(live.get(gatewayId) ?? [])]
-      return [...live.values()].flatMap((set) => [...set])
+      if (gatewayId === undefined) return live.all()
+      const session = live.get(gatewayId)
+      return session === undefined ? [] : [session]
     },
 
+    // A revocation (4401 `revoked`) lands here: it closes whichever socket is live. A superseded one
+    // is already closing, and refused upgrades never became live.
     closeGateway(gatewayId, code, reason) {
-      const sessions = [...(live.get(gatewayId) ?? [])]
-      for (const session of sessions) session.close(code, reason)
-      return sessions.length
+      const session = live.get(gatewayId)
+      session?.close(code, reason)
+      return session === undefined ? 0 : 1
     },
 
     dropAll(code, reason) {
-      const sessions = [...live.values()].flatMap((set) => [...set])
+      const sessions = live.all()
       for (const session of sessions) session.close(code, reason)
       return sessions.length
     },
@@ -293,7 +292,8 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
       return { ...(statsByGateway.get(gatewayId) ?? emptyStats()) }
     },
 
-    peakOpen: (gatewayId) => peakOpenByGateway.get(gatewayId) ?? 0,
+    peakOpen: (gatewayId) => live.peakOpen(gatewayId),
+    superseded: (gatewayId) => (gatewayId === undefined ? live.supersededTotal() : live.superseded(gatewayId)),
 
     acceptedSince(sinceMs) {
       return acceptedLog.filter((t) => t >= sinceMs)
@@ -301,7 +301,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
 
     pushInbound(gatewayId, event) {
       const entry = bufferFor(gatewayId).add(event)
-      const session = firstDeliverable(gatewayId)
+      const session = deliverable(gatewayId)
       if (session?.deliver(entry.bufferId, entry.event)) entry.sentAtMs = clock.now()
       return entry.bufferId
     },
@@ -314,8 +314,7 @@ export function createRelayServer(options: RelayServerOptions): RelayServer {
       closed = true
       if (pingTimer !== null) clock.clearTimeout(pingTimer)
       pingTimer = null
-      for (const session of [...live.values()].flatMap((set) => [...set])) session.terminate()
-      live.clear()
+      live.terminateAll()
     },
   }
 }

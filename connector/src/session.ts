@@ -113,9 +113,12 @@ export class RelaySession {
     this.#ws.terminate()
   }
 
-  /** Delivers an inbound event now, unless the gateway asked to go idle (it stays buffered). */
+  /**
+   * Delivers an inbound event now, unless the gateway asked to go idle or the socket is closing
+   * (superseded, say): then it stays buffered for the next socket's handshake.
+   */
   deliver(bufferId: string, event: Record<string, unknown>): boolean {
-    if (this.#idle || !this.handshaken) return false
+    if (this.#idle || !this.handshaken || !this.open) return false
     this.send({ type: 'inbound', event, bufferId })
     return true
   }
@@ -147,6 +150,13 @@ export class RelaySession {
   }
 
   #handle(frame: GatewayFrame): void {
+    // A socket the connector is closing (superseded by a newer one, docs/relay-contract.md §7) does no
+    // more work: a fenced replica's late hello or outbound is not acted on. Its late ack still counts,
+    // since it reports an event that replica did handle; dropping it would only deliver it twice.
+    if (!this.open && frame.type !== 'inbound_ack') {
+      this.#deps.log.debug({ gatewayId: this.gatewayId, type: frame.type }, 'ignoring a frame on a closing socket')
+      return
+    }
     switch (frame.type) {
       case 'hello': {
         const faults = this.#deps.faults()
@@ -173,7 +183,9 @@ export class RelaySession {
   }
 
   #answerHello(frame: HelloFrame, faults: SessionFaults): void {
-    if (this.#closed) return
+    // A late answer (helloDelayMs) on a socket superseded meanwhile: nothing could reach it, and the
+    // backlog must not be marked as sent, so the live socket's handshake gets it.
+    if (!this.open) return
     const first = !this.handshaken
     const descriptor = descriptorFor(frame.platform)
     this.hellos.set(frame.platform, frame.botId)

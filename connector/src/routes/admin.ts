@@ -98,8 +98,10 @@ function describe(record: GatewayRecord, relay: RelayServer) {
     revokedAt: record.revokedAt,
     secretVersion: record.secretVersion,
     platforms: record.platforms,
+    // The live socket only (0 or 1): one a newer socket superseded is not counted while it closes.
     connections: sessions.length,
     peakConnections: relay.peakOpen(record.gatewayId),
+    supersededTotal: relay.superseded(record.gatewayId),
     connected: sessions.some((s) => s.handshaken),
     hellos: sessions.flatMap((s) => [...s.hellos.keys()]),
     upgrades: relay.stats(record.gatewayId),
@@ -234,6 +236,7 @@ export function adminRoutes(deps: AdminRouteDeps): Hono {
     c.json({
       paused: relay.paused,
       connections: relay.sessions().length,
+      supersededTotal: relay.superseded(),
       demoTraffic: { enabled: demo.running, intervalMs: demo.intervalMs },
     }),
   )
