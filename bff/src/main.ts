@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `  Relay Console is running at ${running.url}`,
-    `  Open this one-time login link: ${running.loginLink()}`,
+    `  Open this one-time login link: ${await running.loginLink()}`,
     envToken ? '  Operator token: from RELAY_CONSOLE_TOKEN' : `  Operator token (for the login form): ${operatorToken}`,
     demoMode ? '  Embedded demo: reference connector and 4 demo instances' : `  Config: ${configFile}`,
     '',

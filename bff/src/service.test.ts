@@ -304,7 +304,9 @@ describe('the event stream', () => {
     const connector = await testConnector()
     cleanups.push(() => connector.stop())
     const running = await testConsole(
-      testConfig(connector.url, { events: { pingIntervalMs: 100, maxClientBacklogBytes: 1024 * 1024 } }),
+      testConfig(connector.url, {
+        events: { pingIntervalMs: 100, maxClientBacklogBytes: 1024 * 1024, replayChanges: 10_000 },
+      }),
     )
     cleanups.push(() => running.stop())
     const events = openEvents(running.url)

@@ -6,7 +6,7 @@
  */
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
-import { type Clock, systemClock } from '@relay-console/shared/clock'
+import { type Clock, systemClock, type TimerHandle } from '@relay-console/shared/clock'
 import { CLOSE_UNAUTHORIZED } from '@relay-console/shared/relay/close-codes'
 import type { Logger } from 'pino'
 import type { RuntimeConfig } from './config/load'
@@ -22,8 +22,11 @@ import { createDialPacer } from './relay/dial-pacer'
 import type { Dialer } from './relay/dialer'
 import { createFleet } from './relay/fleet'
 import { createWsDialer } from './relay/ws-dialer'
+import { createChangeFeed } from './state/change-feed'
 import { ConsoleState } from './state/console-state'
 import { openSqliteStore } from './state/sqlite-store'
+import { createStatusWriter } from './state/status-writer'
+import type { StateStore } from './state/store'
 
 export interface ConsoleOptions {
   config: RuntimeConfig
@@ -47,7 +50,7 @@ export interface RunningConsole {
   port: number
   app: ReturnType<typeof createApp>
   /** A fresh single-use login link. */
-  loginLink(): string
+  loginLink(): Promise<string>
   stop(): Promise<void>
 }
 
@@ -60,14 +63,28 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const metrics = createMetrics({ defaults: options.processMetrics ?? true })
 
   const store = openSqliteStore({ stateDir: config.stateDir, now })
-  const stored = store.define(
-    config.instances.map(({ id, displayName, gatewayId, platforms }) => ({ id, displayName, gatewayId, platforms })),
-  )
-  const state = new ConsoleState({ store, stored, now, log })
+  const definitions = config.instances.map(({ id, displayName, gatewayId, platforms }) => ({
+    id,
+    displayName,
+    gatewayId,
+    platforms,
+  }))
+  const defined = await store.define(definitions)
+  const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })
   // The change stream's listeners: the event stream and the metrics.
   const hub = createEventHub({ onFanout: (ms) => metrics.fanoutSeconds.observe(ms / 1000) })
   state.subscribe(hub.publish)
   state.subscribe(metrics.recordChange)
+  const feed = createChangeFeed({
+    store,
+    state,
+    log,
+    onGap: async () => {
+      state.replace(await store.define(definitions))
+      hub.reset()
+    },
+  })
+  const statuses = createStatusWriter({ store, feed, clock, log })
 
   let onRevoked: (id: string, reason: string) => void = () => {}
   const fleet = createFleet({
@@ -83,7 +100,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     log,
     timings: config.relay,
     attentionAfterMs: config.relay.attentionAfterMs,
-    onChange: (change) => state.applyStatus(change.instanceId, change.platforms),
+    onChange: (change) => statuses.write(change.instanceId, change.platforms),
     onRevoked: (id, reason) => onRevoked(id, reason),
     onTransportEvent: (_id, event) => {
       if (event.type === 'dialing') metrics.dials.inc({ kind: event.fresh ? 'fresh_token' : 'regular' })
@@ -98,12 +115,15 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const intents = createRelayIntents({
     state,
     store,
+    feed,
     fleet,
     connector: createConnectorClient({ connectorUrl: config.connectorUrl, clock }),
     identityToken: config.identityToken,
     identityTokenEnv: config.identityTokenEnv,
     configSecrets: new Map(config.instances.map((i) => [i.id, i.configSecret])),
-    storedSecrets: new Map(stored.map((s) => [s.id, { secret: s.secret, configSecretDigest: s.configSecretDigest }])),
+    storedSecrets: new Map(
+      defined.instances.map((s) => [s.id, { secret: s.secret, configSecretDigest: s.configSecretDigest }]),
+    ),
     clock,
     random,
     log,
@@ -113,7 +133,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   })
   onRevoked = (id, reason) => intents.onRevoked(id, reason)
 
-  const auth = createOperatorAuth({ token: options.operatorToken, store, now })
+  const auth = await createOperatorAuth({ token: options.operatorToken, store, now })
   let port = 0
   const app = createApp({
     state,
@@ -145,24 +165,50 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   log.info({ url, instances: config.instances.length }, 'relay console listening')
 
   await intents.start()
+  const pruning = keepPruning(store, clock, log, config.events.replayChanges)
 
   let stopping: Promise<void> | null = null
   return {
     url,
     port,
     app,
-    loginLink: () => `${url}/auth/link/${auth.createLoginCode()}`,
+    loginLink: async () => `${url}/auth/link/${await auth.createLoginCode()}`,
     stop() {
       stopping ??= (async () => {
+        pruning.stop()
         await intents.stop()
         await fleet.stopAll()
+        await statuses.stop()
+        feed.stop()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
         })
-        store.close()
+        await store.close()
       })()
       return stopping
+    },
+  }
+}
+
+/** The change log keeps the latest `keep` changes, for replays: pruned once a minute. */
+function keepPruning(store: StateStore, clock: Clock, log: Logger, keep: number): { stop(): void } {
+  let timer: TimerHandle | null = null
+  let stopped = false
+  const schedule = () => {
+    if (!stopped) timer = clock.setTimeout(prune, 60_000)
+  }
+  const prune = () => {
+    store.pruneChanges(keep).then(schedule, (error: unknown) => {
+      log.warn({ err: String(error) }, 'pruning the change log failed')
+      schedule()
+    })
+  }
+  schedule()
+  return {
+    stop() {
+      stopped = true
+      if (timer !== null) clock.clearTimeout(timer)
     },
   }
 }

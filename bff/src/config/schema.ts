@@ -64,6 +64,8 @@ export const EventsSchema = z.strictObject({
     .int()
     .min(16 * 1024)
     .default(1024 * 1024),
+  /** How many of the latest changes the change log keeps, so a reconnecting client can be replayed. */
+  replayChanges: z.number().int().min(1000).default(10_000),
 })
 
 export const ConfigSchema = z

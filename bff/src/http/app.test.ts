@@ -142,7 +142,7 @@ describe('operator authentication', () => {
   })
 
   it('logs in once through a login link, handing the tab key over in the fragment, and never twice', async () => {
-    const code = shared.console.loginLink().split('/auth/link/')[1] ?? ''
+    const code = (await shared.console.loginLink()).split('/auth/link/')[1] ?? ''
     const first = await req(`/auth/link/${code}`)
     expect(first.status).toBe(303)
     expect(first.headers.get('cache-control')).toBe('no-store')

@@ -42,16 +42,16 @@ export interface ClientInfo {
 export interface OperatorAuth {
   checkToken(candidate: string): boolean
   /** A new session: `id` goes into the cookie and nowhere else; `key` to the page, once. */
-  startSession(client: ClientInfo): { id: string; key: string; maxAgeSeconds: number }
+  startSession(client: ClientInfo): Promise<{ id: string; key: string; maxAgeSeconds: number }>
   /** The open session this id names, if `key` is its tab key; else null. Slides its `lastSeenAt`. */
-  verifySession(id: string | undefined, key: string | undefined): SessionRecord | null
+  verifySession(id: string | undefined, key: string | undefined): Promise<SessionRecord | null>
   /** Signs the session out for good (it stays so across restarts), and tells whoever watches it. */
-  endSession(id: string | undefined): void
+  endSession(id: string | undefined): Promise<void>
   /** Calls `onEnd` when the session `idHash` is signed out; returns the way to stop watching. */
   watchSession(idHash: string, onEnd: () => void): () => void
   /** A single-use code for a login link. */
-  createLoginCode(): string
-  consumeLoginCode(code: string): boolean
+  createLoginCode(): Promise<string>
+  consumeLoginCode(code: string): Promise<boolean>
   readonly failures: FailureThrottle
 }
 
@@ -68,7 +68,7 @@ const hashOf = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 export const sessionCookieName = (https: boolean) => (https ? SECURE_SESSION_COOKIE : SESSION_COOKIE)
 
-export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
+export async function createOperatorAuth(options: OperatorAuthOptions): Promise<OperatorAuth> {
   const { store, now } = options
   const random = options.random ?? randomBytes
   if (options.token.length < MIN_OPERATOR_TOKEN_LENGTH) {
@@ -78,16 +78,16 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
   const failures = createFailureThrottle({ maxFailures: 10, windowMs: 5 * 60_000 })
   /** Open event streams by session, so that signing out ends them (docs/api.md, "Sessions"). */
   const watchers = new Map<string, Set<() => void>>()
-  const signingKey = store.getOrCreateSecret(SIGNING_KEY, () => random(32))
+  const signingKey = await store.getOrCreateSecret(SIGNING_KEY, () => random(32))
   const tabKey = (id: string) =>
     createHmac('sha256', signingKey).update(`relay-console tab key\0${id}`, 'utf8').digest('base64url')
 
-  const open = (id: string | undefined, key: string | undefined): SessionRecord | null => {
+  const open = async (id: string | undefined, key: string | undefined): Promise<SessionRecord | null> => {
     if (id === undefined || key === undefined || !SESSION_ID.test(id)) return null
     const expectedKey = Buffer.from(tabKey(id))
     const givenKey = Buffer.from(key)
     if (givenKey.length !== expectedKey.length || !timingSafeEqual(givenKey, expectedKey)) return null
-    const session = store.findSession(hashOf(id))
+    const session = await store.findSession(hashOf(id))
     const t = now()
     if (session === null || session.revokedAt !== null) return null
     if (session.expiresAt <= t || session.lastSeenAt + SESSION_IDLE_MS <= t) return null
@@ -96,11 +96,11 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
 
   return {
     checkToken: (candidate) => timingSafeEqual(tokenDigest(candidate), expected),
-    startSession(client) {
+    async startSession(client) {
       const t = now()
-      store.pruneSessions({ now: t, idleBefore: t - SESSION_IDLE_MS })
+      await store.pruneSessions({ now: t, idleBefore: t - SESSION_IDLE_MS })
       const id = random(32).toString('base64url')
-      store.createSession({
+      await store.createSession({
         idHash: hashOf(id),
         operator: 'admin',
         createdAt: t,
@@ -111,20 +111,20 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
       })
       return { id, key: tabKey(id), maxAgeSeconds: SESSION_LIFETIME_MS / 1000 }
     },
-    verifySession(id, key) {
-      const session = open(id, key)
+    async verifySession(id, key) {
+      const session = await open(id, key)
       if (session === null) return null
       const t = now()
       if (t - session.lastSeenAt >= TOUCH_EVERY_MS) {
-        store.touchSession(session.idHash, t)
+        await store.touchSession(session.idHash, t)
         return { ...session, lastSeenAt: t }
       }
       return session
     },
-    endSession(id) {
+    async endSession(id) {
       if (id === undefined || !SESSION_ID.test(id)) return
       const idHash = hashOf(id)
-      store.revokeSession(idHash, now())
+      await store.revokeSession(idHash, now())
       const ending = watchers.get(idHash)
       watchers.delete(idHash)
       for (const onEnd of ending ?? []) onEnd()
@@ -138,13 +138,13 @@ export function createOperatorAuth(options: OperatorAuthOptions): OperatorAuth {
         if (set.size === 0 && watchers.get(idHash) === set) watchers.delete(idHash)
       }
     },
-    createLoginCode() {
+    async createLoginCode() {
       const code = random(24).toString('base64url')
-      store.createLoginCode({ codeHash: hashOf(code), expiresAt: now() + LOGIN_CODE_MS })
+      await store.createLoginCode({ codeHash: hashOf(code), expiresAt: now() + LOGIN_CODE_MS })
       return code
     },
-    consumeLoginCode(code) {
-      return LOGIN_CODE.test(code) && store.consumeLoginCode(hashOf(code), now())
+    async consumeLoginCode(code) {
+      return LOGIN_CODE.test(code) && (await store.consumeLoginCode(hashOf(code), now()))
     },
     failures,
   }

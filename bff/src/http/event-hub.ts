@@ -31,7 +31,12 @@ export interface EventHub {
    * listener gets everything published after this call (not what it already has via the replay or
    * a snapshot taken now).
    */
-  subscribe(listener: HubListener, lastEventId: number | null): Subscription
+  subscribe(listener: HubListener, lastEventId: number | null, onReset?: () => void): Subscription
+  /**
+   * The console's view was rebuilt without its changes (it fell behind the change log): forgets
+   * what it could replay, and ends every subscription (`onReset`): clients reconnect for a snapshot.
+   */
+  reset(): void
   readonly listeners: number
 }
 
@@ -59,6 +64,7 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
   const joining = new Set<HubListener>()
   let batch: string[] = []
   let lastRev = 0
+  const resets = new Map<HubListener, () => void>()
 
   const flush = () => {
     const started = performance.now()
@@ -80,9 +86,10 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
       batch.push(event.text)
     },
 
-    subscribe(listener, lastEventId) {
+    subscribe(listener, lastEventId, onReset) {
       if (batch.length > 0) joining.add(listener)
       else listeners.add(listener)
+      if (onReset !== undefined) resets.set(listener, onReset)
       let replay: SerializedEvent[] | null = null
       if (lastEventId !== null && lastEventId <= lastRev) {
         const oldest = ring[0]?.rev
@@ -94,8 +101,18 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
         unsubscribe: () => {
           listeners.delete(listener)
           joining.delete(listener)
+          resets.delete(listener)
         },
       }
+    },
+
+    reset() {
+      ring.length = 0
+      lastRev = 0
+      batch = []
+      const ending = [...resets.values()]
+      resets.clear()
+      for (const end of ending) end()
     },
 
     get listeners() {

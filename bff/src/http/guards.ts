@@ -138,7 +138,7 @@ function readTabKey(c: Context): string | undefined {
  */
 export function operatorGuard(auth: OperatorAuth, now: () => number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const session = auth.verifySession(readSessionCookie(c), readTabKey(c))
+    const session = await auth.verifySession(readSessionCookie(c), readTabKey(c))
     if (session !== null) {
       c.set('caller', 'session')
       c.set('sessionIdHash', session.idHash)

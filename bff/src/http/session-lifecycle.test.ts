@@ -78,7 +78,7 @@ describe('sessions across a restart', () => {
 
   it('honours a login link printed before the restart, once', async () => {
     const c = await consoleOnDisk()
-    const link = c.running.loginLink()
+    const link = await c.running.loginLink()
     await c.restart()
     const path = new URL(link).pathname
     const first = await fetch(`${c.url}${path}`, { redirect: 'manual' })

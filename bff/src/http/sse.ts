@@ -139,7 +139,11 @@ export function eventRoutes(options: SseOptions): Hono<AppEnv> {
       onError: () => outgoing.destroy(),
     })
     // Subscribe and take the snapshot in one tick: no event can fall between them.
-    const subscription = hub.subscribe((chunk) => queue.push(chunk), lastEventId)
+    const subscription = hub.subscribe(
+      (chunk) => queue.push(chunk),
+      lastEventId,
+      () => outgoing.end(),
+    )
     if (subscription.replay === null) queue.push(snapshotBytes())
     else if (subscription.replay.length > 0) {
       queue.push(encoder.encode(subscription.replay.map((e) => e.text).join('')))

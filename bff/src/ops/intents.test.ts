@@ -3,12 +3,13 @@ import { createRelayIntents } from './intents'
 import { INTERRUPTED_DETAIL } from './journal'
 import { failure, opsWorld, settle } from './test-support'
 
-type World = ReturnType<typeof opsWorld>
+type World = Awaited<ReturnType<typeof opsWorld>>
 
 function intentsFor(world: World) {
   return createRelayIntents({
     state: world.state,
     store: world.store,
+    feed: world.feed,
     fleet: world.fleet,
     connector: world.connector,
     identityToken: 'identity',
@@ -29,23 +30,23 @@ function intentsFor(world: World) {
 describe('createRelayIntents', () => {
   describe('start', () => {
     it('dials an opted-in instance with its secret, and provisions one that has none', async () => {
-      const world = opsWorld()
+      const world = await opsWorld()
       await intentsFor(world).start()
       await settle()
       expect(world.fleet.calls).toEqual([
         { op: 'start', instanceId: 'acme', secret: 'secret-acme' },
         { op: 'start', instanceId: 'globex', secret: 'issued-1' },
       ])
-      expect(world.audit('globex')).toEqual([
+      expect(await world.audit('globex')).toEqual([
         expect.objectContaining({ action: 'opt_in', actor: 'console', result: 'ok' }),
       ])
     })
 
     it('shows an opted-out instance Disabled without a dial, and resumes what a crash interrupted', async () => {
-      const world = opsWorld((store) => {
-        store.saveIntent('acme', false, 'opting_out')
-        store.appendAudit({ actor: 'alice', action: 'opt_out', instanceId: 'acme', result: 'pending', detail: null })
-        store.saveIntent('globex', false, null)
+      const world = await opsWorld(async (tx) => {
+        await tx.setIntent('acme', false, 'opting_out')
+        await tx.appendAudit({ actor: 'alice', action: 'opt_out', instanceId: 'acme', result: 'pending', detail: null })
+        await tx.setIntent('globex', false, null)
       })
       await intentsFor(world).start()
       await settle()
@@ -53,7 +54,7 @@ describe('createRelayIntents', () => {
       expect(world.fleet.ops('globex')).toEqual(['showDisabled'])
       expect(world.connector.deprovisions).toEqual([{ gatewayId: 'gw-acme', secret: 'secret-acme' }])
       expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
-      expect(world.audit('acme').map((e) => [e.action, e.result, e.detail])).toEqual([
+      expect((await world.audit('acme')).map((e) => [e.action, e.result, e.detail])).toEqual([
         ['opt_out', 'failed', INTERRUPTED_DETAIL],
         ['deprovision_retry', 'ok', null],
       ])
@@ -61,7 +62,7 @@ describe('createRelayIntents', () => {
     })
 
     it('resumes an interrupted opt-in', async () => {
-      const world = opsWorld((store) => store.saveIntent('acme', true, 'opting_in'))
+      const world = await opsWorld((tx) => tx.setIntent('acme', true, 'opting_in'))
       await intentsFor(world).start()
       await settle()
       expect(world.fleet.ops('acme')).toEqual(['start'])
@@ -70,12 +71,12 @@ describe('createRelayIntents', () => {
         instanceId: 'acme',
         secret: expect.stringMatching(/^issued-/),
       })
-      expect(world.audit('acme')).toEqual([expect.objectContaining({ action: 'provision_retry', result: 'ok' })])
+      expect(await world.audit('acme')).toEqual([expect.objectContaining({ action: 'provision_retry', result: 'ok' })])
     })
   })
 
   it('carries out only the later of two opposite toggles that arrive together', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
@@ -84,11 +85,11 @@ describe('createRelayIntents', () => {
     expect(await out).toMatchObject({ ok: false, instance: { optedIn: true }, error: { code: 'superseded' } })
     expect(await back).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
     expect(world.connector.deprovisions).toEqual([])
-    expect(world.audit('acme')).toEqual([])
+    expect(await world.audit('acme')).toEqual([])
   })
 
   it('collapses requests that pile up on one instance to the latest, and tells the overruled ones', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
@@ -113,11 +114,11 @@ describe('createRelayIntents', () => {
     expect(outcomes.filter((o) => o.ok)).toHaveLength(100)
     expect(outcomes.filter((o) => !o.ok && o.error.code === 'superseded')).toHaveLength(100)
     expect(world.state.get('acme')).toMatchObject({ optedIn: true, pending: null })
-    expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out', 'opt_in'])
+    expect((await world.audit('acme')).map((e) => e.action)).toEqual(['opt_out', 'opt_in'])
   })
 
   it('never starts a request whose callers all gave up, and forgets a caller that gave up', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
@@ -140,11 +141,11 @@ describe('createRelayIntents', () => {
     await settle()
     expect(world.connector.provisions.filter((p) => p.body.gatewayId === 'gw-acme')).toEqual([])
     expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
-    expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out'])
+    expect((await world.audit('acme')).map((e) => e.action)).toEqual(['opt_out'])
   })
 
   it('retries a failed connector call through the same queue, after the backoff', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
@@ -158,18 +159,18 @@ describe('createRelayIntents', () => {
   })
 
   it('takes a latch nobody asked for as a revocation by the connector: audited, and the intent follows', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
     intents.onRevoked('acme', 'revoked')
     await settle()
-    expect(world.audit('acme')).toEqual([])
+    expect(await world.audit('acme')).toEqual([])
     world.fleet.latch('acme')
     intents.onRevoked('acme', 'revoked')
     await settle()
     expect(world.state.get('acme')).toMatchObject({ optedIn: false, pending: null })
-    expect(world.audit('acme')).toEqual([
+    expect(await world.audit('acme')).toEqual([
       expect.objectContaining({
         actor: 'connector',
         action: 'revoked_by_connector',
@@ -180,7 +181,7 @@ describe('createRelayIntents', () => {
   })
 
   it('hands the latch of an instance opting out to its waiting opt-out', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()
@@ -190,11 +191,11 @@ describe('createRelayIntents', () => {
     intents.onRevoked('acme', 'revoked')
     expect(await out).toMatchObject({ ok: true, instance: { optedIn: false, pending: null } })
     expect(world.fleet.ops('acme')).toEqual(['start', 'expectRevocation'])
-    expect(world.audit('acme').map((e) => e.action)).toEqual(['opt_out'])
+    expect((await world.audit('acme')).map((e) => e.action)).toEqual(['opt_out'])
   })
 
   it('stops: no retry left scheduled, no opt-out left waiting', async () => {
-    const world = opsWorld()
+    const world = await opsWorld()
     const intents = intentsFor(world)
     await intents.start()
     await settle()

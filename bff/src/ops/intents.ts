@@ -15,6 +15,7 @@ import type { ConnectorClient } from '../connector-api/client'
 import type { Log } from '../lib/log'
 import type { BackoffOptions } from '../relay/backoff'
 import type { Fleet } from '../relay/fleet'
+import type { ChangeFeed } from '../state/change-feed'
 import type { ConsoleState } from '../state/console-state'
 import type { StateStore } from '../state/store'
 import { type CheckpointHook, NO_CHECKPOINT } from './checkpoints'
@@ -30,6 +31,8 @@ import { createSerialQueue } from './serial-queue'
 export interface RelayIntentsOptions {
   state: ConsoleState
   store: StateStore
+  /** Where the state catches up with what the journal writes. */
+  feed: Pick<ChangeFeed, 'reach'>
   fleet: Fleet
   connector: ConnectorClient
   identityToken: string | null
@@ -81,7 +84,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   const { state, fleet, log } = options
   const checkpoint = options.checkpoint ?? NO_CHECKPOINT
   const serial = createSerialQueue()
-  const journal = createJournal(options.store, state)
+  const journal = createJournal(options.store, options.feed)
   const secrets = createSecretBook(options)
   const reconciler = createReconciler({
     clock: options.clock,
@@ -135,11 +138,11 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   return {
     async start() {
       // Entries a crash left pending: their operations are resumed below as *_retry entries.
-      const interrupted = journal.settleInterrupted()
+      const interrupted = await journal.settleInterrupted()
       if (interrupted > 0) log.warn({ entries: interrupted }, 'settled audit entries a stop interrupted')
       for (const id of state.ids()) {
         const m = mustManage(state, id)
-        const secret = secrets.resolve(id)
+        const secret = await secrets.resolve(id)
         if (!m.optedIn) {
           await fleet.showDisabled(specOf(m))
           if (m.pending === 'opting_out') void serial.run(id, () => optOut.resume(id))
@@ -188,7 +191,7 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
         const m = state.managed(id)
         if (m === undefined || m.pending === 'opting_out' || !fleet.isRevoked(id)) return
         reconciler.cancel(id)
-        journal.revokedByConnector(
+        await journal.revokedByConnector(
           id,
           `the connector closed the relay socket 4401 (${reason}) and refused a fresh token`,
         )

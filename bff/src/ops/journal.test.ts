@@ -2,39 +2,39 @@ import { describe, expect, it } from 'vitest'
 import { createJournal, INTERRUPTED_DETAIL } from './journal'
 import { opsWorld } from './test-support'
 
-function setup() {
-  const world = opsWorld()
-  return { ...world, journal: createJournal(world.store, world.state) }
+async function setup() {
+  const world = await opsWorld()
+  return { ...world, journal: createJournal(world.store, world.feed) }
 }
 
 describe('createJournal', () => {
-  it('writes the intent, pending, together with a pending audit entry', () => {
-    const { journal, state, audit } = setup()
-    journal.begin('acme', false, 'operator')
+  it('writes the intent, pending, together with a pending audit entry', async () => {
+    const { journal, state, audit } = await setup()
+    await journal.begin('acme', false, 'operator')
     expect(state.get('acme')).toMatchObject({ optedIn: false, pending: 'opting_out' })
-    expect(audit('acme')).toEqual([
+    expect(await audit('acme')).toEqual([
       expect.objectContaining({ actor: 'operator', action: 'opt_out', result: 'pending', detail: null }),
     ])
-    journal.begin('globex', true, 'api')
+    await journal.begin('globex', true, 'api')
     expect(state.get('globex')).toMatchObject({ optedIn: true, pending: 'opting_in' })
-    expect(audit('globex')).toEqual([expect.objectContaining({ action: 'opt_in', actor: 'api' })])
+    expect(await audit('globex')).toEqual([expect.objectContaining({ action: 'opt_in', actor: 'api' })])
   })
 
-  it('writes neither when the intent cannot be written', () => {
-    const { journal, audit } = setup()
-    expect(() => journal.begin('nope', false, 'operator')).toThrow(/unknown instance/)
-    expect(audit()).toEqual([])
+  it('writes neither when the intent cannot be written', async () => {
+    const { journal, audit } = await setup()
+    await expect(journal.begin('nope', false, 'operator')).rejects.toThrow(/unknown instance/)
+    expect(await audit()).toEqual([])
   })
 
-  it('settles the entry and the intent together at the end, and only the entry on a failed try', () => {
-    const { journal, state, audit } = setup()
-    const first = journal.begin('acme', false, 'operator')
-    journal.fail(first, 'connector down')
+  it('settles the entry and the intent together at the end, and only the entry on a failed try', async () => {
+    const { journal, state, audit } = await setup()
+    const first = await journal.begin('acme', false, 'operator')
+    await journal.fail(first, 'connector down')
     expect(state.get('acme')?.pending).toBe('opting_out')
-    const retry = journal.resume('acme', 'deprovision_retry', null)
-    journal.complete(retry, 'acme', false, 'already revoked at the connector')
+    const retry = await journal.resume('acme', 'deprovision_retry', null)
+    await journal.complete(retry, 'acme', false, 'already revoked at the connector')
     expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
-    expect(audit('acme')).toEqual([
+    expect(await audit('acme')).toEqual([
       expect.objectContaining({ action: 'opt_out', actor: 'operator', result: 'failed', detail: 'connector down' }),
       expect.objectContaining({
         action: 'deprovision_retry',
@@ -45,34 +45,34 @@ describe('createJournal', () => {
     ])
   })
 
-  it('abandons an operation refused for good: the entry failed and the intent back, together', () => {
-    const { journal, state, audit } = setup()
-    const entry = journal.begin('acme', false, 'operator')
-    journal.abandon(entry, 'acme', true, 'connector answered 400')
+  it('abandons an operation refused for good: the entry failed and the intent back, together', async () => {
+    const { journal, state, audit } = await setup()
+    const entry = await journal.begin('acme', false, 'operator')
+    await journal.abandon(entry, 'acme', true, 'connector answered 400')
     expect(state.get('acme')).toMatchObject({ optedIn: true, pending: null })
-    expect(audit('acme')).toEqual([
+    expect(await audit('acme')).toEqual([
       expect.objectContaining({ action: 'opt_out', result: 'failed', detail: 'connector answered 400' }),
     ])
   })
 
-  it('records a revocation the connector made on its own, and turns the intent with it', () => {
-    const { journal, state, audit } = setup()
-    journal.revokedByConnector('acme', 'closed 4401 (revoked) twice')
+  it('records a revocation the connector made on its own, and turns the intent with it', async () => {
+    const { journal, state, audit } = await setup()
+    await journal.revokedByConnector('acme', 'closed 4401 (revoked) twice')
     expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
-    expect(audit('acme')).toEqual([
+    expect(await audit('acme')).toEqual([
       expect.objectContaining({ actor: 'connector', action: 'revoked_by_connector', result: 'ok' }),
     ])
   })
 
-  it('settles what a stop left pending as failed, and says how many', () => {
-    const { journal, audit } = setup()
-    journal.begin('acme', false, 'operator')
-    journal.begin('globex', false, 'operator')
-    expect(journal.settleInterrupted()).toBe(2)
-    expect(audit().map((e) => [e.result, e.detail])).toEqual([
+  it('settles what a stop left pending as failed, and says how many', async () => {
+    const { journal, audit } = await setup()
+    await journal.begin('acme', false, 'operator')
+    await journal.begin('globex', false, 'operator')
+    expect(await journal.settleInterrupted()).toBe(2)
+    expect((await audit()).map((e) => [e.result, e.detail])).toEqual([
       ['failed', INTERRUPTED_DETAIL],
       ['failed', INTERRUPTED_DETAIL],
     ])
-    expect(journal.settleInterrupted()).toBe(0)
+    expect(await journal.settleInterrupted()).toBe(0)
   })
 })

@@ -38,9 +38,9 @@ export function createOptIn(deps: OptInDeps): OptIn {
    * Refused for good: an opt-in that was going on is over, and the instance reads opted out again
    * (the operator is told and can retry). Provisioning at start-up changes no intent.
    */
-  function refused(id: string, entryId: number, message: string): void {
-    if (mustManage(state, id).pending === 'opting_in') journal.abandon(entryId, id, false, message)
-    else journal.fail(entryId, message)
+  async function refused(id: string, entryId: number, message: string): Promise<void> {
+    if (mustManage(state, id).pending === 'opting_in') await journal.abandon(entryId, id, false, message)
+    else await journal.fail(entryId, message)
   }
 
   async function provision(id: string, entryId: number): Promise<IntentOutcome> {
@@ -49,7 +49,7 @@ export function createOptIn(deps: OptInDeps): OptIn {
     const identity = deps.identityToken
     if (identity === null) {
       const message = `opting in needs the operator identity token: set ${deps.identityTokenEnv}`
-      refused(id, entryId, message)
+      await refused(id, entryId, message)
       return failedWith(state, id, { code: 'identity_token_missing', message })
     }
     let issued: string | null = null
@@ -65,11 +65,11 @@ export function createOptIn(deps: OptInDeps): OptIn {
       })
       if (!result.ok) {
         if (result.retryable) {
-          journal.fail(entryId, result.message)
+          await journal.fail(entryId, result.message)
           const next = reconciler.schedule(id, 'provision')
           fleet.showFailure(spec, { code: 'relay_provision_failed', message: result.message }, next.attempt, next.at)
         } else {
-          refused(id, entryId, result.message)
+          await refused(id, entryId, result.message)
         }
         return failedWith(state, id, errorOf(result))
       }
@@ -79,17 +79,17 @@ export function createOptIn(deps: OptInDeps): OptIn {
     const secret = issued ?? deps.secrets.get(id)
     if (secret === null) {
       const message = 'the connector withheld the secret and none is in hand'
-      refused(id, entryId, message)
+      await refused(id, entryId, message)
       return failedWith(state, id, { code: 'secret_withheld', message })
     }
     if (issued !== null) {
       deps.checkpoint('opt_in:secret_issued', id)
-      deps.secrets.issue(id, issued)
+      await deps.secrets.issue(id, issued)
       deps.checkpoint('opt_in:secret_saved', id)
     }
     reconciler.cancel(id)
     await fleet.start({ ...spec, secret })
-    journal.complete(
+    await journal.complete(
       entryId,
       id,
       true,
@@ -103,7 +103,7 @@ export function createOptIn(deps: OptInDeps): OptIn {
     async run(id, actor) {
       const m = mustManage(state, id)
       if (m.optedIn && m.pending === null) return succeeded(state, id)
-      const entryId = journal.begin(id, true, actor)
+      const entryId = await journal.begin(id, true, actor)
       deps.checkpoint('opt_in:intent_written', id)
       reconciler.cancel(id)
       return provision(id, entryId)
@@ -115,14 +115,14 @@ export function createOptIn(deps: OptInDeps): OptIn {
         reconciler.cancel(id)
         return
       }
-      await provision(id, journal.resume(id, 'provision_retry', null))
+      await provision(id, await journal.resume(id, 'provision_retry', null))
     },
 
     async atStart(id) {
       const resumed = mustManage(state, id).pending === 'opting_in'
       const entryId = resumed
-        ? journal.resume(id, 'provision_retry', 'resumed after a restart')
-        : journal.resume(id, 'opt_in', 'provisioned at start (no secret configured)')
+        ? await journal.resume(id, 'provision_retry', 'resumed after a restart')
+        : await journal.resume(id, 'opt_in', 'provisioned at start (no secret configured)')
       await provision(id, entryId)
     },
   }

@@ -69,7 +69,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
     reconciler.cancel(id)
     await waitForLatch(id)
     if (!fleet.isRevoked(id)) await fleet.showDisabled(specOf(mustManage(state, id)))
-    journal.complete(entryId, id, false, detail)
+    await journal.complete(entryId, id, false, detail)
     deps.checkpoint('opt_out:settled', id)
     return succeeded(state, id)
   }
@@ -88,7 +88,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
       return complete(id, entryId, `${result.message}; the credential is not valid there, nothing to revoke`)
     }
     if (result.retryable) {
-      journal.fail(entryId, result.message)
+      await journal.fail(entryId, result.message)
       const next = reconciler.schedule(id, 'deprovision')
       log.warn(
         { instanceId: id, nextTry: new Date(next.at).toISOString(), error: result.message },
@@ -96,7 +96,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
       )
     } else {
       // Refused for good: the instance is still in the relay, and says so; the operator can retry.
-      journal.abandon(entryId, id, true, result.message)
+      await journal.abandon(entryId, id, true, result.message)
       fleet.cancelRevocation(id)
       log.error({ instanceId: id, error: result.message }, 'deprovision refused; the instance stays in the relay')
     }
@@ -107,7 +107,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
     async run(id, actor) {
       const m = mustManage(state, id)
       if (!m.optedIn && m.pending === null) return succeeded(state, id)
-      const entryId = journal.begin(id, false, actor)
+      const entryId = await journal.begin(id, false, actor)
       deps.checkpoint('opt_out:intent_written', id)
       reconciler.cancel(id)
       fleet.expectRevocation(id)
@@ -119,7 +119,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
         reconciler.cancel(id)
         return
       }
-      await deprovision(id, journal.resume(id, 'deprovision_retry', null))
+      await deprovision(id, await journal.resume(id, 'deprovision_retry', null))
     },
 
     latched(id) {

@@ -15,7 +15,7 @@ export interface StoredSecret {
 }
 
 export interface SecretBookOptions {
-  store: Pick<StateStore, 'saveSecret'>
+  store: Pick<StateStore, 'transaction'>
   /** Per instance: the secret the config file names, if any. */
   configSecrets: ReadonlyMap<string, string | null>
   /** Per instance: what the state store held at start. */
@@ -24,10 +24,10 @@ export interface SecretBookOptions {
 
 export interface SecretBook {
   /** Decides the instance's secret at start-up (adopting a hand-rotated config secret durably). */
-  resolve(instanceId: string): string | null
+  resolve(instanceId: string): Promise<string | null>
   get(instanceId: string): string | null
   /** Keeps a secret the connector issued: in the store first, then in hand. */
-  issue(instanceId: string, secret: string): void
+  issue(instanceId: string, secret: string): Promise<void>
 }
 
 const digest = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex')
@@ -36,20 +36,20 @@ export function createSecretBook(options: SecretBookOptions): SecretBook {
   const { store } = options
   const inHand = new Map<string, string | null>()
   return {
-    resolve(instanceId) {
+    async resolve(instanceId) {
       const stored = options.storedSecrets.get(instanceId)
       const fromConfig = options.configSecrets.get(instanceId) ?? null
       let secret = stored?.secret ?? fromConfig
       if (fromConfig !== null && digest(fromConfig) !== (stored?.configSecretDigest ?? null)) {
-        store.saveSecret(instanceId, fromConfig, digest(fromConfig))
+        await store.transaction((tx) => tx.saveSecret(instanceId, fromConfig, digest(fromConfig)))
         secret = fromConfig
       }
       inHand.set(instanceId, secret)
       return secret
     },
     get: (instanceId) => inHand.get(instanceId) ?? null,
-    issue(instanceId, secret) {
-      store.saveSecret(instanceId, secret)
+    async issue(instanceId, secret) {
+      await store.transaction((tx) => tx.saveSecret(instanceId, secret))
       inHand.set(instanceId, secret)
     },
   }

@@ -5,15 +5,17 @@
  */
 import type { AuditEntry } from '@relay-console/shared/api'
 import { FakeClock } from '@relay-console/shared/fake-clock'
+import type { PendingIntent } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { ProvisionRequest, ProvisionResponse } from '@relay-console/shared/relay/http-schemas'
 import { vi } from 'vitest'
 import type { CallFailure, CallResult, ConnectorClient } from '../connector-api/client'
 import type { RelayFailure } from '../relay/close-policy'
 import type { Fleet, InstanceSpec } from '../relay/fleet'
+import { createChangeFeed } from '../state/change-feed'
 import { ConsoleState } from '../state/console-state'
 import { openSqliteStore } from '../state/sqlite-store'
-import type { InstanceDefinition } from '../state/store'
+import type { InstanceDefinition, StoreTx } from '../state/store'
 import type { OperationDeps } from './instance-view'
 import { createJournal } from './journal'
 import { createReconciler, type RetryKind } from './reconciler'
@@ -137,17 +139,42 @@ export class FakeFleet implements Fleet {
 
 export const silentLog = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() })
 
-/** The real store (SQLite in memory) and state over {@link DEFINITIONS}, on a fake clock. */
-export function opsWorld(setup: (store: ReturnType<typeof openSqliteStore>) => void = () => {}) {
+/**
+ * The real store (SQLite in memory) and state over {@link DEFINITIONS}, on a fake clock, with its
+ * change feed. `setup` writes before the state first reads the store (a console's last run).
+ */
+export async function opsWorld(setup: (tx: StoreTx) => Promise<unknown> = async () => {}) {
   const clock = new FakeClock(Date.UTC(2026, 10, 29, 9, 0, 0))
-  const store = openSqliteStore({ stateDir: null, now: () => clock.now(), defer: () => {} })
-  store.define(DEFINITIONS)
-  setup(store)
+  const store = openSqliteStore({ stateDir: null, now: () => clock.now() })
+  await store.define(DEFINITIONS)
+  await store.transaction(setup)
   const log = silentLog()
-  const stored = store.define(DEFINITIONS)
-  const state = new ConsoleState({ store, stored, now: () => clock.now(), log })
-  const audit = (instanceId?: string): AuditEntry[] => store.audit({ limit: 100, instanceId }).reverse()
-  return { clock, store, state, stored, log, audit, connector: new FakeConnector(), fleet: new FakeFleet() }
+  const defined = await store.define(DEFINITIONS)
+  const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })
+  const feed = createChangeFeed({ store, state, log, onGap: async () => {} })
+  /** Oldest first. */
+  const audit = async (instanceId?: string): Promise<AuditEntry[]> =>
+    (await store.audit({ limit: 100, instanceId })).reverse()
+  /** Writes an intent as another part of the console would, and waits for the state to show it. */
+  const setIntent = async (id: string, optedIn: boolean, pending: PendingIntent | null) => {
+    const change = await store.transaction((tx) => tx.setIntent(id, optedIn, pending))
+    await feed.reach(change.rev)
+  }
+  const storedSecret = async (id: string) =>
+    (await store.define(DEFINITIONS)).instances.find((s) => s.id === id)?.secret
+  return {
+    clock,
+    store,
+    state,
+    feed,
+    stored: defined.instances,
+    log,
+    audit,
+    setIntent,
+    storedSecret,
+    connector: new FakeConnector(),
+    fleet: new FakeFleet(),
+  }
 }
 
 /**
@@ -155,8 +182,8 @@ export function opsWorld(setup: (store: ReturnType<typeof openSqliteStore>) => v
  * secret from the config, globex none), a reconciler whose due tries are only recorded (random 0:
  * the first try is due after 500 ms), and a checkpoint log.
  */
-export function operationWorld() {
-  const world = opsWorld()
+export async function operationWorld() {
+  const world = await opsWorld()
   const { state, store, clock, fleet, connector } = world
   const secrets = createSecretBook({
     store,
@@ -166,7 +193,7 @@ export function operationWorld() {
     ]),
     storedSecrets: new Map(),
   })
-  for (const id of state.ids()) secrets.resolve(id)
+  for (const id of state.ids()) await secrets.resolve(id)
   const due: Array<[string, RetryKind]> = []
   const reconciler = createReconciler({
     clock,
@@ -177,7 +204,7 @@ export function operationWorld() {
   const checkpoints: string[] = []
   const deps: OperationDeps = {
     state,
-    journal: createJournal(store, state),
+    journal: createJournal(store, world.feed),
     fleet,
     connector,
     secrets,

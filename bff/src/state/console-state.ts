@@ -2,18 +2,17 @@
  * The console's view of every instance: desired state (`optedIn`, `pending`) next to observed
  * state (`platforms`), and the change stream out of it.
  *
- * Every change is numbered with the next revision and handed, synchronously and in revision
- * order, to every listener as one {@link StateChange}: the event stream's hub and the metrics
- * today, a webhook notifier or a cross-replica broker tomorrow. None of them has to wrap another
- * or tap the relay's callbacks. Intent is persisted before it is emitted; observed statuses and
- * their transitions are written behind (they are rebuilt from the sockets).
+ * The view is a cache of the state store, fed by its change log in rev order (the change feed):
+ * nothing writes to it but {@link ConsoleState.apply}. Every change it applies goes, synchronously
+ * and in rev order, to every listener as one {@link StateChange}: the event stream's hub and the
+ * metrics today, a webhook notifier tomorrow. None of them has to wrap another or tap the relay's
+ * callbacks. Changes made by another process sharing the store arrive the same way.
  * @module
  */
 import type { InstancesResponse, Transition } from '@relay-console/shared/api'
-import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
-import { connectingStatus, type PlatformStatus } from '@relay-console/shared/platform-state'
+import type { Instance, PlatformIdentity } from '@relay-console/shared/instance'
 import type { Log } from '../lib/log'
-import type { StateStore, StoredInstance } from './store'
+import type { LoggedChange, StoredInstance } from './store'
 
 export interface ManagedInstance extends Instance {
   identities: PlatformIdentity[]
@@ -21,7 +20,7 @@ export interface ManagedInstance extends Instance {
 
 /** One change of one instance, as every listener receives it. */
 export interface StateChange {
-  /** Strictly increasing across the console, and across restarts. */
+  /** Strictly increasing across the console (every replica of it), and across restarts. */
   rev: number
   /** The whole instance after the change. */
   instance: Instance
@@ -32,24 +31,23 @@ export interface StateChange {
 export type ChangeListener = (change: StateChange) => void
 
 export interface ConsoleStateOptions {
-  store: StateStore
-  /** The instances to manage, as the store holds them. */
+  /** The instances to manage, as the store holds them at `rev`. */
   stored: readonly StoredInstance[]
-  now: () => number
+  /** The rev the stored view is current at. */
+  rev: number
   /** A listener that throws is logged; the others still get the change. */
   log: Log
 }
 
 export class ConsoleState {
-  readonly #store: StateStore
   readonly #log: Log
   readonly #instances = new Map<string, ManagedInstance>()
   readonly #listeners = new Set<ChangeListener>()
+  #rev: number
 
   constructor(options: ConsoleStateOptions) {
-    this.#store = options.store
     this.#log = options.log
-    const at = new Date(options.now()).toISOString()
+    this.#rev = options.rev
     for (const s of options.stored) {
       this.#instances.set(s.id, {
         id: s.id,
@@ -58,14 +56,7 @@ export class ConsoleState {
         optedIn: s.optedIn,
         pending: s.pending,
         identities: s.platforms,
-        // Until the relay reports, every platform is connecting; labels survive from last time.
-        platforms: s.platforms.map(({ platform }) =>
-          connectingStatus(
-            platform,
-            at,
-            s.statuses.find((p) => p.platform === platform),
-          ),
-        ),
+        platforms: s.statuses,
       })
     }
   }
@@ -89,41 +80,52 @@ export class ConsoleState {
     return [...this.#instances.keys()]
   }
 
-  /** The latest revision: what a snapshot taken now would carry. */
+  /** The rev of the last change applied: what a snapshot taken now carries. */
   rev(): number {
-    return this.#store.currentRev()
+    return this.#rev
   }
 
   snapshot(): InstancesResponse {
-    return { rev: this.#store.currentRev(), instances: [...this.#instances.values()].map(publicView) }
+    return { rev: this.#rev, instances: [...this.#instances.values()].map(publicView) }
   }
 
-  /** The relay reported new platform statuses for an instance. */
-  applyStatus(id: string, platforms: readonly PlatformStatus[]): void {
-    const managed = this.#instances.get(id)
-    if (managed === undefined) return
-    const rev = this.#store.nextRev()
-    const transitions: Transition[] = []
-    for (const next of platforms) {
-      const previous = managed.platforms.find((p) => p.platform === next.platform)
-      if (previous?.state !== next.state) transitions.push(transitionOf(rev, previous, next))
+  /**
+   * Takes a whole new view (the change log no longer reached back to this one's rev): nothing is
+   * emitted for it; whoever streams changes starts over from a snapshot.
+   */
+  replace(view: { rev: number; instances: readonly StoredInstance[] }): void {
+    this.#rev = view.rev
+    for (const s of view.instances) {
+      const managed = this.#instances.get(s.id)
+      if (managed === undefined) continue
+      managed.optedIn = s.optedIn
+      managed.pending = s.pending
+      managed.platforms = s.statuses
     }
-    managed.platforms = platforms.map((p) => ({ ...p }))
-    // Emitted first: the store writes statuses behind, and must not delay the fan-out.
-    this.#emit({ rev, instance: publicView(managed), transitions })
-    this.#store.saveStatuses(managed.id, managed.platforms, transitions)
   }
 
-  /** Records the operator's (or the connector's) decision, durably, before anything acts on it. */
-  setIntent(id: string, optedIn: boolean, pending: PendingIntent | null): Instance {
-    const managed = this.#mustGet(id)
-    if (managed.optedIn === optedIn && managed.pending === pending) return publicView(managed)
-    this.#store.saveIntent(id, optedIn, pending)
-    managed.optedIn = optedIn
-    managed.pending = pending
-    const instance = publicView(managed)
-    this.#emit({ rev: this.#store.nextRev(), instance, transitions: [] })
-    return instance
+  /**
+   * Applies logged changes in rev order, each once: those at or before the current rev are
+   * skipped, and one that would leave a gap is refused (the feed reads the log without gaps).
+   */
+  apply(changes: readonly LoggedChange[]): void {
+    for (const change of changes) {
+      if (change.rev <= this.#rev) continue
+      if (change.rev !== this.#rev + 1) {
+        throw new Error(`change ${change.rev} would leave a gap after ${this.#rev}`)
+      }
+      this.#rev = change.rev
+      const managed = this.#instances.get(change.instance.id)
+      // Another process may manage instances this one does not: their changes only move the rev.
+      if (managed === undefined) continue
+      const { instance } = change
+      managed.displayName = instance.displayName
+      managed.gatewayId = instance.gatewayId
+      managed.optedIn = instance.optedIn
+      managed.pending = instance.pending
+      managed.platforms = instance.platforms
+      this.#emit({ rev: change.rev, instance: publicView(managed), transitions: change.transitions })
+    }
   }
 
   #emit(change: StateChange): void {
@@ -138,12 +140,6 @@ export class ConsoleState {
       }
     }
   }
-
-  #mustGet(id: string): ManagedInstance {
-    const managed = this.#instances.get(id)
-    if (managed === undefined) throw new Error(`unknown instance ${id}`)
-    return managed
-  }
 }
 
 function publicView(m: ManagedInstance): Instance {
@@ -154,17 +150,5 @@ function publicView(m: ManagedInstance): Instance {
     optedIn: m.optedIn,
     pending: m.pending,
     platforms: m.platforms,
-  }
-}
-
-function transitionOf(rev: number, previous: PlatformStatus | undefined, next: PlatformStatus): Transition {
-  return {
-    rev,
-    at: next.updatedAt,
-    platform: next.platform,
-    from: previous?.state ?? null,
-    to: next.state,
-    errorCode: next.errorCode,
-    errorMessage: next.errorMessage,
   }
 }

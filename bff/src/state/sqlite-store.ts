@@ -1,23 +1,31 @@
 /**
- * {@link StateStore} on SQLite (better-sqlite3) in `stateDir`: one file, mode 0600, WAL.
+ * {@link StateStore} on SQLite (better-sqlite3) in `stateDir`: one file, mode 0600, WAL, one
+ * process. better-sqlite3 is synchronous, so a transaction is `BEGIN IMMEDIATE` … `COMMIT` around
+ * the caller's work, and every write runs through one queue: no other write can land inside an
+ * open transaction while its work awaits. The change log's latest entries are also kept in memory,
+ * so this process's own change feed reads them without a query.
  * @module
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import type { AuditEntry, Transition } from '@relay-console/shared/api'
-import type { PendingIntent } from '@relay-console/shared/instance'
+import type { AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
+import type { Instance, PendingIntent } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import Database from 'better-sqlite3'
-import type { InstanceDefinition, SessionRecord, StateStore, StoredInstance } from './store'
+import { SQLITE_SCHEMA } from './sqlite-schema'
+import type {
+  InstanceDefinition,
+  LoggedChange,
+  NewAuditEntry,
+  SessionRecord,
+  StateStore,
+  StoredInstance,
+  StoreTx,
+} from './store'
+import { AUDIT_CAP, boundedDetail, HISTORY_CAP, sameStatuses, TRIM_SLACK, transitionsBetween } from './store-rules'
 
-/** Revisions are reserved in blocks; a restart starts past the block, so none is ever reused. */
-const REV_BLOCK = 1000
-export const HISTORY_CAP = 200
-/** Trimming is batched: an instance's history may grow this far past the cap between trims. */
-const TRIM_SLACK = 50
-const AUDIT_CAP = 10_000
-/** The longest audit detail kept: details carry a connector's words, which are not ours to size. */
-export const AUDIT_DETAIL_MAX = 1000
+/** Logged changes kept in memory: this process's own feed reads them right after they commit. */
+const RECENT_CHANGES = 512
 
 interface InstanceRow {
   id: string
@@ -53,17 +61,31 @@ const toSession = (row: SessionRow): SessionRecord => ({
   revokedAt: row.revoked_at,
 })
 
-interface Behind {
-  statuses: readonly PlatformStatus[]
-  transitions: Transition[]
-}
+const toRecord = (row: InstanceRow): StoredInstance => ({
+  id: row.id,
+  displayName: row.display_name,
+  gatewayId: row.gateway_id,
+  platforms: JSON.parse(row.platforms),
+  optedIn: row.opted_in === 1,
+  pending: row.pending as PendingIntent | null,
+  secret: row.secret,
+  configSecretDigest: row.config_secret_digest,
+  statuses: JSON.parse(row.statuses),
+})
+
+const publicView = (row: InstanceRow): Instance => ({
+  id: row.id,
+  displayName: row.display_name,
+  gatewayId: row.gateway_id,
+  optedIn: row.opted_in === 1,
+  pending: row.pending as PendingIntent | null,
+  platforms: JSON.parse(row.statuses),
+})
 
 export interface SqliteStoreOptions {
   /** Directory of the database; null keeps it in memory (tests). */
   stateDir: string | null
   now: () => number
-  /** Schedules the write-behind flush; setImmediate by default. */
-  defer?: (flush: () => void) => void
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): StateStore {
@@ -77,54 +99,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS instances (
-      id TEXT PRIMARY KEY,
-      display_name TEXT NOT NULL,
-      gateway_id TEXT NOT NULL,
-      platforms TEXT NOT NULL,
-      opted_in INTEGER NOT NULL DEFAULT 1,
-      pending TEXT,
-      secret TEXT,
-      config_secret_digest TEXT,
-      statuses TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE TABLE IF NOT EXISTS transitions (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      instance_id TEXT NOT NULL,
-      rev INTEGER NOT NULL,
-      at TEXT NOT NULL,
-      platform TEXT NOT NULL,
-      from_state TEXT,
-      to_state TEXT NOT NULL,
-      error_code TEXT,
-      error_message TEXT
-    );
-    CREATE INDEX IF NOT EXISTS transitions_by_instance ON transitions (instance_id, id);
-    CREATE TABLE IF NOT EXISTS audit (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      at TEXT NOT NULL,
-      actor TEXT NOT NULL,
-      action TEXT NOT NULL,
-      instance_id TEXT NOT NULL,
-      result TEXT NOT NULL,
-      detail TEXT
-    );
-    CREATE INDEX IF NOT EXISTS audit_by_instance ON audit (instance_id, id);
-    CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS sessions (
-      id_hash TEXT PRIMARY KEY,
-      operator TEXT NOT NULL,
-      created_at INTEGER NOT NULL,
-      last_seen_at INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL,
-      client_address TEXT,
-      user_agent TEXT,
-      revoked_at INTEGER
-    );
-    CREATE TABLE IF NOT EXISTS login_codes (code_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-  `)
+  db.exec(SQLITE_SCHEMA)
 
   const q = {
     meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
@@ -132,6 +107,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
     all: db.prepare<[], InstanceRow>('SELECT * FROM instances'),
+    one: db.prepare<[string], InstanceRow>('SELECT * FROM instances WHERE id = ?'),
     upsertDefinition: db.prepare(
       `INSERT INTO instances (id, display_name, gateway_id, platforms) VALUES (@id, @displayName, @gatewayId, @platforms)
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, gateway_id = excluded.gateway_id,
@@ -142,6 +118,12 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       'UPDATE instances SET secret = ?, config_secret_digest = COALESCE(?, config_secret_digest) WHERE id = ?',
     ),
     statuses: db.prepare('UPDATE instances SET statuses = ? WHERE id = ?'),
+    logChange: db.prepare('INSERT INTO changes (rev, instance_id, instance, transitions, at) VALUES (?, ?, ?, ?, ?)'),
+    changesAfter: db.prepare<[number, number], { rev: number; instance: string; transitions: string }>(
+      'SELECT rev, instance, transitions FROM changes WHERE rev > ? ORDER BY rev LIMIT ?',
+    ),
+    oldestChange: db.prepare<[], { rev: number | null }>('SELECT MIN(rev) AS rev FROM changes'),
+    pruneChanges: db.prepare('DELETE FROM changes WHERE rev <= ?'),
     addTransition: db.prepare(
       `INSERT INTO transitions (instance_id, rev, at, platform, from_state, to_state, error_code, error_message)
        VALUES (@instanceId, @rev, @at, @platform, @from, @to, @errorCode, @errorMessage)`,
@@ -164,10 +146,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     auditFor: db.prepare<[string, number], Record<string, unknown>>(
       'SELECT * FROM audit WHERE instance_id = ? ORDER BY id DESC LIMIT ?',
     ),
-  }
-
-  const sq = {
-    secret: db.prepare<[string], { value: Buffer }>('SELECT value FROM secrets WHERE name = ?'),
+    secretByName: db.prepare<[string], { value: Buffer }>('SELECT value FROM secrets WHERE name = ?'),
     addSecret: db.prepare(
       'INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
     ),
@@ -183,90 +162,162 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     useCode: db.prepare('DELETE FROM login_codes WHERE code_hash = ? AND expires_at >= ?'),
     pruneCodes: db.prepare('DELETE FROM login_codes WHERE expires_at < ?'),
   }
-  const getOrCreateSecret = db.transaction((name: string, create: () => Buffer): Buffer => {
-    const found = sq.secret.get(name)
-    if (found !== undefined) return found.value
-    sq.addSecret.run(name, create(), options.now())
-    return (sq.secret.get(name) as { value: Buffer }).value
-  })
 
-  let ceiling = q.meta.get('rev_ceiling')?.value ?? 0
-  let rev = ceiling
+  // The one-row counter. A database from before the change log kept a reserved ceiling instead:
+  // start past it, so no rev is ever reused.
+  if (q.meta.get('rev') === undefined) q.setMeta.run('rev', q.meta.get('rev_ceiling')?.value ?? 0)
+  const currentRev = () => (q.meta.get('rev') as { value: number }).value
 
-  const behind = new Map<string, Behind>()
-  let flushScheduled = false
-  let closed = false
-  const defer = options.defer ?? ((flush) => setImmediate(flush))
-
+  /** Logged in the open transaction; handed out once it commits. */
+  let uncommitted: LoggedChange[] = []
+  const recent: LoggedChange[] = []
+  const listeners = new Set<() => void>()
   const untrimmed = new Map<string, number>()
-  const flush = db.transaction(() => {
-    for (const [id, pending] of behind) {
-      q.statuses.run(JSON.stringify(pending.statuses), id)
-      for (const t of pending.transitions) q.addTransition.run({ instanceId: id, ...t })
-      const added = (untrimmed.get(id) ?? TRIM_SLACK) + pending.transitions.length
+  let closed = false
+
+  const logChange = (row: InstanceRow, transitionsOf: (rev: number) => Transition[]): LoggedChange => {
+    const rev = currentRev() + 1
+    q.setMeta.run('rev', rev)
+    const at = new Date(options.now()).toISOString()
+    const change: LoggedChange = { rev, instance: publicView(row), transitions: transitionsOf(rev) }
+    q.logChange.run(rev, row.id, JSON.stringify(change.instance), JSON.stringify(change.transitions), at)
+    for (const t of change.transitions) q.addTransition.run({ instanceId: row.id, ...t })
+    if (change.transitions.length > 0) {
+      const added = (untrimmed.get(row.id) ?? TRIM_SLACK) + change.transitions.length
       if (added >= TRIM_SLACK) {
-        q.trimTransitions.run(id, id)
-        untrimmed.set(id, 0)
-      } else untrimmed.set(id, added)
+        q.trimTransitions.run(row.id, row.id)
+        untrimmed.set(row.id, 0)
+      } else untrimmed.set(row.id, added)
     }
-    behind.clear()
-  })
+    uncommitted.push(change)
+    return change
+  }
 
-  const toRecord = (row: InstanceRow): StoredInstance => ({
-    id: row.id,
-    displayName: row.display_name,
-    gatewayId: row.gateway_id,
-    platforms: JSON.parse(row.platforms),
-    optedIn: row.opted_in === 1,
-    pending: row.pending as PendingIntent | null,
-    secret: row.secret,
-    configSecretDigest: row.config_secret_digest,
-    statuses: JSON.parse(row.statuses),
-  })
+  const mustRow = (id: string): InstanceRow => {
+    const row = q.one.get(id)
+    if (row === undefined) throw new Error(`unknown instance ${id}`)
+    return row
+  }
 
-  return {
-    define: db.transaction((instances: readonly InstanceDefinition[]) => {
-      for (const i of instances) q.upsertDefinition.run({ ...i, platforms: JSON.stringify(i.platforms) })
-      const order = new Map(instances.map((i, index) => [i.id, index]))
-      return q.all
-        .all()
-        .filter((row) => order.has(row.id))
-        .map(toRecord)
-        .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
-    }),
-    nextRev() {
-      rev += 1
-      if (rev > ceiling) {
-        ceiling = rev + REV_BLOCK
-        q.setMeta.run('rev_ceiling', ceiling)
-      }
-      return rev
-    },
-    currentRev: () => rev,
-    saveIntent(id, optedIn, pending) {
+  const tx: StoreTx = {
+    async setIntent(id, optedIn, pending) {
       q.intent.run(optedIn ? 1 : 0, pending, id)
+      return logChange(mustRow(id), () => [])
     },
-    saveSecret(id, secret, configSecretDigest) {
+    async appendAudit(entry: NewAuditEntry) {
+      const info = q.addAudit.run({
+        at: new Date(options.now()).toISOString(),
+        ...entry,
+        detail: boundedDetail(entry.detail),
+      })
+      q.trimAudit.run()
+      return Number(info.lastInsertRowid)
+    },
+    async settleAudit(entryId: number, result: AuditResult, detail: string | null) {
+      q.settleAudit.run(result, boundedDetail(detail), entryId)
+    },
+    async saveSecret(id, secret, configSecretDigest) {
       q.secret.run(secret, configSecretDigest ?? null, id)
     },
-    saveStatuses(id, statuses, transitions) {
-      const entry = behind.get(id)
-      if (entry === undefined) behind.set(id, { statuses, transitions: [...transitions] })
-      else {
-        entry.statuses = statuses
-        entry.transitions.push(...transitions)
+  }
+
+  // Every write goes through this queue, so none lands inside another's open transaction.
+  let queue: Promise<unknown> = Promise.resolve()
+  function exclusive<T>(work: () => Promise<T> | T): Promise<T> {
+    const run = queue.then(() => {
+      if (closed) throw new Error('the state store is closed')
+      return work()
+    })
+    queue = run.catch(() => undefined)
+    return run
+  }
+
+  /** Runs `work` in one SQLite transaction; the changes it logged go out once it commits. */
+  function transaction<T>(work: () => Promise<T> | T): Promise<T> {
+    return exclusive(async () => {
+      db.exec('BEGIN IMMEDIATE')
+      let result: T
+      try {
+        result = await work()
+        db.exec('COMMIT')
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK')
+        uncommitted = []
+        throw error
       }
-      if (!flushScheduled && !closed) {
-        flushScheduled = true
-        defer(() => {
-          flushScheduled = false
-          if (!closed) flush()
-        })
+      const committed = uncommitted
+      uncommitted = []
+      if (committed.length > 0) {
+        recent.push(...committed)
+        if (recent.length > RECENT_CHANGES) recent.splice(0, recent.length - RECENT_CHANGES)
+        for (const listener of listeners) queueMicrotask(listener)
       }
+      return result
+    })
+  }
+
+  const readChanges = (rev: number, limit: number): LoggedChange[] | null => {
+    const latest = currentRev()
+    if (rev >= latest) return []
+    const first = recent[0]
+    if (first !== undefined && first.rev <= rev + 1) {
+      const from = rev + 1 - first.rev
+      return recent.slice(from, from + limit)
+    }
+    const oldest = q.oldestChange.get()?.rev ?? null
+    if (oldest === null || oldest > rev + 1) return null
+    return q.changesAfter
+      .all(rev, limit)
+      .map((r) => ({ rev: r.rev, instance: JSON.parse(r.instance), transitions: JSON.parse(r.transitions) }))
+  }
+
+  return {
+    define: (instances: readonly InstanceDefinition[]) =>
+      transaction(() => {
+        for (const i of instances) q.upsertDefinition.run({ ...i, platforms: JSON.stringify(i.platforms) })
+        const order = new Map(instances.map((i, index) => [i.id, index]))
+        const stored = q.all
+          .all()
+          .filter((row) => order.has(row.id))
+          .map(toRecord)
+          .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0))
+        return { rev: currentRev(), instances: stored }
+      }),
+
+    transaction: (work) => transaction(() => work(tx)),
+
+    saveStatuses: (updates) =>
+      transaction(() => {
+        const logged: LoggedChange[] = []
+        for (const { id, platforms } of updates) {
+          const row = q.one.get(id)
+          if (row === undefined) continue
+          const before: PlatformStatus[] = JSON.parse(row.statuses)
+          if (sameStatuses(before, platforms)) continue
+          const statuses = JSON.stringify(platforms)
+          q.statuses.run(statuses, id)
+          logged.push(logChange({ ...row, statuses }, (rev) => transitionsBetween(rev, before, platforms)))
+        }
+        return logged
+      }),
+
+    changesAfter: async (rev, limit) => readChanges(rev, limit),
+    currentRev: async () => currentRev(),
+    pruneChanges: (keep) =>
+      exclusive(() => {
+        const cutoff = currentRev() - keep
+        const dropped = recent.findIndex((c) => c.rev > cutoff)
+        recent.splice(0, dropped === -1 ? recent.length : dropped)
+        return q.pruneChanges.run(cutoff).changes
+      }),
+
+    onCommit(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
     },
-    history(id, limit) {
-      flush()
-      return q.history.all(id, Math.min(limit, HISTORY_CAP)).map(
+
+    history: async (id, limit) =>
+      q.history.all(id, Math.min(limit, HISTORY_CAP)).map(
         (r): Transition => ({
           rev: r.rev as number,
           at: r.at as string,
@@ -276,27 +327,9 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
           errorCode: r.error_code as string | null,
           errorMessage: r.error_message as string | null,
         }),
-      )
-    },
-    appendAudit(entry) {
-      const info = q.addAudit.run({
-        at: new Date(options.now()).toISOString(),
-        ...entry,
-        detail: boundedDetail(entry.detail),
-      })
-      q.trimAudit.run()
-      return Number(info.lastInsertRowid)
-    },
-    settleAudit(entryId, result, detail) {
-      q.settleAudit.run(result, boundedDetail(detail), entryId)
-    },
-    settleInterrupted(detail) {
-      return q.settleInterrupted.run(detail).changes
-    },
-    transaction(work) {
-      return db.transaction(work)()
-    },
-    audit({ limit, instanceId }) {
+      ),
+
+    audit: async ({ limit, instanceId }) => {
       const rows = instanceId === undefined ? q.auditAll.all(limit) : q.auditFor.all(instanceId, limit)
       return rows.map(
         (r): AuditEntry => ({
@@ -309,40 +342,38 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
         }),
       )
     },
-    getOrCreateSecret: (name, create) => getOrCreateSecret(name, create),
-    createSession(session) {
-      sq.addSession.run(session)
-    },
-    findSession(idHash) {
-      const row = sq.session.get(idHash)
+
+    settleInterrupted: (detail) => exclusive(() => q.settleInterrupted.run(detail).changes),
+
+    getOrCreateSecret: (name, create) =>
+      transaction(() => {
+        const found = q.secretByName.get(name)
+        if (found !== undefined) return found.value
+        q.addSecret.run(name, create(), options.now())
+        return (q.secretByName.get(name) as { value: Buffer }).value
+      }),
+    createSession: (session) => exclusive(() => void q.addSession.run(session)),
+    findSession: async (idHash) => {
+      const row = q.session.get(idHash)
       return row === undefined ? null : toSession(row)
     },
-    touchSession(idHash, at) {
-      sq.touch.run(at, idHash)
-    },
-    revokeSession(idHash, at) {
-      sq.revoke.run(at, idHash)
-    },
-    pruneSessions(cutoff) {
-      return sq.pruneSessions.run(cutoff).changes
-    },
-    createLoginCode({ codeHash, expiresAt }) {
-      sq.addCode.run(codeHash, expiresAt)
-    },
-    consumeLoginCode(codeHash, now) {
-      const used = sq.useCode.run(codeHash, now).changes === 1
-      sq.pruneCodes.run(now)
-      return used
-    },
-    flush: () => flush(),
-    close() {
+    touchSession: (idHash, at) => exclusive(() => void q.touch.run(at, idHash)),
+    revokeSession: (idHash, at) => exclusive(() => void q.revoke.run(at, idHash)),
+    pruneSessions: (cutoff) => exclusive(() => q.pruneSessions.run(cutoff).changes),
+    createLoginCode: ({ codeHash, expiresAt }) => exclusive(() => void q.addCode.run(codeHash, expiresAt)),
+    consumeLoginCode: (codeHash, now) =>
+      exclusive(() => {
+        const used = q.useCode.run(codeHash, now).changes === 1
+        q.pruneCodes.run(now)
+        return used
+      }),
+
+    async close() {
       if (closed) return
-      flush()
+      await queue
       closed = true
+      listeners.clear()
       db.close()
     },
   }
 }
-
-const boundedDetail = (detail: string | null) =>
-  detail === null || detail.length <= AUDIT_DETAIL_MAX ? detail : `${detail.slice(0, AUDIT_DETAIL_MAX)}…`

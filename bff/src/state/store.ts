@@ -1,14 +1,31 @@
 /**
- * The console's durable state, behind a small interface (a PostgreSQL backend for several replicas
- * would implement the same one). Intent, secrets and audit are written through at once; status and
- * history are written behind, in one transaction per tick, since they are rebuilt from the sockets
- * anyway.
+ * The console's durable state: the port every backend implements (SQLite in `stateDir` for one
+ * process, PostgreSQL for a cluster of replicas), chosen in one place from the config.
+ *
+ * Why an async port whose source of truth is the database, with memory as a cache fed by a change
+ * log, rather than memory-authoritative with write-behind: with several replicas, any of them may
+ * change an instance (an operator's opt-out lands on one, the socket's statuses come from
+ * another), so no process's memory can be the authority. Every change of an instance's visible
+ * state is therefore written in a transaction that also takes the next `rev` from a one-row
+ * counter and appends the whole instance after the change to a change log. Since the counter row
+ * is locked until commit, rev order is commit order and the committed revs are always a gapless
+ * prefix: each process applies the log in rev order to its in-memory view (`ConsoleState`) and
+ * streams it, so every replica shows the same changes in the same order, and `Last-Event-ID` can
+ * be replayed from the log anywhere. One process on SQLite follows exactly the same path.
  * @module
  */
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
-import type { PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
+import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 
+export interface InstanceDefinition {
+  id: string
+  displayName: string
+  gatewayId: string
+  platforms: PlatformIdentity[]
+}
+
+/** An instance as the store holds it: its definition, its public state, and its secret. */
 export interface StoredInstance {
   id: string
   displayName: string
@@ -20,14 +37,22 @@ export interface StoredInstance {
   secret: string | null
   /** Digest of the config's secret when it was last adopted; a change means a hand rotation. */
   configSecretDigest: string | null
+  /** The last statuses any process wrote (until the socket's owner writes new ones). */
   statuses: PlatformStatus[]
 }
 
-export interface InstanceDefinition {
+/** One change of one instance, as the change log keeps it: the whole public instance after it. */
+export interface LoggedChange {
+  /** Strictly increasing, gapless among committed changes, never reused. */
+  rev: number
+  instance: Instance
+  /** The platform state changes it made, each carrying `rev`; empty for a change of intent. */
+  transitions: Transition[]
+}
+
+export interface StatusUpdate {
   id: string
-  displayName: string
-  gatewayId: string
-  platforms: PlatformIdentity[]
+  platforms: readonly PlatformStatus[]
 }
 
 export interface NewAuditEntry {
@@ -36,6 +61,16 @@ export interface NewAuditEntry {
   instanceId: string
   result: AuditResult
   detail: string | null
+}
+
+/** The writes that may share a transaction. */
+export interface StoreTx {
+  /** Writes an instance's intent and logs the change; the instance must exist. */
+  setIntent(id: string, optedIn: boolean, pending: PendingIntent | null): Promise<LoggedChange>
+  appendAudit(entry: NewAuditEntry): Promise<number>
+  settleAudit(entryId: number, result: AuditResult, detail: string | null): Promise<void>
+  /** Keeps the secret the instance dials with (and, when given, the digest of the config secret it came from). */
+  saveSecret(id: string, secret: string, configSecretDigest?: string | null): Promise<void>
 }
 
 /**
@@ -62,42 +97,58 @@ export type NewSession = Omit<SessionRecord, 'revokedAt'>
 
 /** Sessions, one-time login codes and the console's own keys: what survives a restart of sign-in. */
 export interface SessionStore {
-  /** The secret called `name`, made by `create` the first time and the same one from then on. */
-  getOrCreateSecret(name: string, create: () => Buffer): Buffer
-  createSession(session: NewSession): void
-  findSession(idHash: string): SessionRecord | null
+  /** The secret called `name`, made by `create` the first time and the same one from then on (also across processes). */
+  getOrCreateSecret(name: string, create: () => Buffer): Promise<Buffer>
+  createSession(session: NewSession): Promise<void>
+  findSession(idHash: string): Promise<SessionRecord | null>
   /** Moves `lastSeenAt` forward (never back). */
-  touchSession(idHash: string, at: number): void
+  touchSession(idHash: string, at: number): Promise<void>
   /** Marks the session revoked; the first revocation's time stays. */
-  revokeSession(idHash: string, at: number): void
+  revokeSession(idHash: string, at: number): Promise<void>
   /** Deletes the sessions that can no longer open: expired by `now`, or last seen before `idleBefore`. */
-  pruneSessions(cutoff: { now: number; idleBefore: number }): number
+  pruneSessions(cutoff: { now: number; idleBefore: number }): Promise<number>
   /** Keeps a login code's hash until it is used or `expiresAt` passes. */
-  createLoginCode(code: { codeHash: string; expiresAt: number }): void
-  /** True exactly once for a code that exists and has not expired at `now`; the code is gone after. */
-  consumeLoginCode(codeHash: string, now: number): boolean
+  createLoginCode(code: { codeHash: string; expiresAt: number }): Promise<void>
+  /** True exactly once for a code that exists and has not expired at `now` (also across processes); the code is gone after. */
+  consumeLoginCode(codeHash: string, now: number): Promise<boolean>
 }
 
 export interface StateStore extends SessionStore {
-  /** Makes the store hold exactly these definitions' names and platforms (new ones opted in). */
-  define(instances: readonly InstanceDefinition[]): StoredInstance[]
-  /** The next revision. Never reuses one, not even after a crash. */
-  nextRev(): number
-  currentRev(): number
-  saveIntent(id: string, optedIn: boolean, pending: PendingIntent | null): void
-  saveSecret(id: string, secret: string, configSecretDigest?: string | null): void
-  saveStatuses(id: string, statuses: readonly PlatformStatus[], transitions: readonly Transition[]): void
+  /**
+   * Makes the store hold these definitions' names and platforms (new instances start opted in),
+   * and answers every defined instance as stored, with the rev that view is current at (one
+   * consistent read: the change log after `rev` is exactly what the view does not have yet).
+   */
+  define(instances: readonly InstanceDefinition[]): Promise<{ rev: number; instances: StoredInstance[] }>
+  /** Runs `work` so that the writes it makes land together, or not at all (it rethrows). */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>
+  /**
+   * Writes the platform statuses of several instances in one transaction. Each instance whose
+   * statuses differ from the stored ones gets a logged change (in the order given), its state
+   * changes recorded in its history; the others are left out of the answer.
+   */
+  saveStatuses(updates: readonly StatusUpdate[]): Promise<LoggedChange[]>
+  /**
+   * The logged changes after `rev`, oldest first, at most `limit`; null when the log no longer
+   * reaches back to `rev + 1` (older changes were pruned), so the caller needs a fresh view.
+   */
+  changesAfter(rev: number, limit: number): Promise<LoggedChange[] | null>
+  /** The latest committed rev. */
+  currentRev(): Promise<number>
+  /** Drops all but the latest `keep` logged changes (replay reaches back that far); returns how many went. */
+  pruneChanges(keep: number): Promise<number>
+  /**
+   * Calls `listener` after changes are committed, by this process or (for a shared store) any
+   * other; it catches up with {@link changesAfter}. A listener may be called when nothing is new,
+   * and must catch up after any gap in the store's own notifications (a reconnect). Returns the
+   * removal.
+   */
+  onCommit(listener: () => void): () => void
+  /** Newest first, at most `limit`. */
+  history(id: string, limit: number): Promise<Transition[]>
   /** Newest first. */
-  history(id: string, limit: number): Transition[]
-  appendAudit(entry: NewAuditEntry): number
-  settleAudit(entryId: number, result: AuditResult, detail: string | null): void
+  audit(options: { limit: number; instanceId?: string | undefined }): Promise<AuditEntry[]>
   /** Settles every entry still pending (left so by a crash) as failed with this detail; returns how many. */
-  settleInterrupted(detail: string): number
-  /** Runs `work` so that the writes it makes land together or not at all. */
-  transaction<T>(work: () => T): T
-  /** Newest first. */
-  audit(options: { limit: number; instanceId?: string | undefined }): AuditEntry[]
-  /** Writes whatever is queued behind. */
-  flush(): void
-  close(): void
+  settleInterrupted(detail: string): Promise<number>
+  close(): Promise<void>
 }

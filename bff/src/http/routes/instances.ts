@@ -37,10 +37,10 @@ export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store
     return c.json(outcome.instance)
   })
 
-  app.get('/:id/history', (c) => {
+  app.get('/:id/history', async (c) => {
     const id = c.req.param('id')
     known(id)
-    return c.json({ transitions: store.history(id, 200) })
+    return c.json({ transitions: await store.history(id, 200) })
   })
 
   return app
@@ -48,9 +48,9 @@ export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store
 
 export function auditRoutes(store: StateStore) {
   const app = new Hono()
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 200) || 200, 1), 1000)
-    return c.json({ entries: store.audit({ limit, instanceId: c.req.query('instanceId') || undefined }) })
+    return c.json({ entries: await store.audit({ limit, instanceId: c.req.query('instanceId') || undefined }) })
   })
   return app
 }

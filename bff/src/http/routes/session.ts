@@ -12,9 +12,9 @@ import { ApiError, readJson } from '../errors'
 import { type AppEnv, clientKey, countFailure, isHttps, readSessionCookie } from '../guards'
 
 /** Sets the session cookie and answers the tab key, which the caller hands to the page once. */
-function startSession(c: Context<AppEnv>, auth: OperatorAuth): string {
+async function startSession(c: Context<AppEnv>, auth: OperatorAuth): Promise<string> {
   const https = isHttps(c)
-  const session = auth.startSession({ address: clientKey(c), userAgent: c.req.header('user-agent') ?? null })
+  const session = await auth.startSession({ address: clientKey(c), userAgent: c.req.header('user-agent') ?? null })
   setCookie(c, sessionCookieName(https), session.id, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -33,16 +33,16 @@ export function loginRoutes(auth: OperatorAuth, now: () => number): Hono<AppEnv>
   app.post('/api/session', async (c) => {
     const { token } = await readJson(c, SessionBodySchema)
     // The right token always signs in, however many failures its address has (docs/api.md, "Guards").
-    if (auth.checkToken(token)) return c.json({ key: startSession(c, auth) } satisfies SessionStarted)
+    if (auth.checkToken(token)) return c.json({ key: await startSession(c, auth) } satisfies SessionStarted)
     countFailure(auth, clientKey(c), now)
     throw new ApiError(401, 'invalid_token', 'that operator token is not valid')
   })
 
-  app.get('/auth/link/:code', (c) => {
+  app.get('/auth/link/:code', async (c) => {
     c.header('Cache-Control', 'no-store')
-    if (!auth.consumeLoginCode(c.req.param('code'))) return c.redirect('/login?link=invalid', 303)
+    if (!(await auth.consumeLoginCode(c.req.param('code')))) return c.redirect('/login?link=invalid', 303)
     // The fragment never leaves the browser: no server, log or Referer sees the key.
-    return c.redirect(`/#${TAB_KEY_PARAM}=${startSession(c, auth)}`, 303)
+    return c.redirect(`/#${TAB_KEY_PARAM}=${await startSession(c, auth)}`, 303)
   })
 
   return app
@@ -52,9 +52,9 @@ export function loginRoutes(auth: OperatorAuth, now: () => number): Hono<AppEnv>
 export function sessionRoutes(auth: OperatorAuth): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.get('/', (c) => c.json({ authenticated: true, via: c.get('caller') }))
-  app.delete('/', (c) => {
+  app.delete('/', async (c) => {
     const https = isHttps(c)
-    auth.endSession(readSessionCookie(c))
+    await auth.endSession(readSessionCookie(c))
     deleteCookie(c, sessionCookieName(https), { path: '/', secure: https, httpOnly: true, sameSite: 'Strict' })
     return c.body(null, 204)
   })

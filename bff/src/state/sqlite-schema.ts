@@ -1,0 +1,60 @@
+/**
+ * The SQLite store's tables. Each statement is idempotent, so a database from an earlier version
+ * is brought up to date at open (it only ever gains tables and indexes).
+ * @module
+ */
+export const SQLITE_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS instances (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    gateway_id TEXT NOT NULL,
+    platforms TEXT NOT NULL,
+    opted_in INTEGER NOT NULL DEFAULT 1,
+    pending TEXT,
+    secret TEXT,
+    config_secret_digest TEXT,
+    statuses TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE IF NOT EXISTS changes (
+    rev INTEGER PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    transitions TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id TEXT NOT NULL,
+    rev INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    error_code TEXT,
+    error_message TEXT
+  );
+  CREATE INDEX IF NOT EXISTS transitions_by_instance ON transitions (instance_id, id);
+  CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX IF NOT EXISTS audit_by_instance ON audit (instance_id, id);
+  CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    operator TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    client_address TEXT,
+    user_agent TEXT,
+    revoked_at INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS login_codes (code_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+`

@@ -1,0 +1,100 @@
+/**
+ * Writes the platform statuses this process observes on its sockets to the state store, batched:
+ * whatever the adapters report within one turn of the event loop goes in one transaction, only
+ * the latest statuses of each instance, and the next batch waits for the one in flight, so an
+ * instance's statuses are written in the order they were observed. When the store cannot be
+ * written (a database outage), the latest statuses of each instance are kept and written again
+ * after a pause: the sockets are the truth, and nothing older overtakes them.
+ * @module
+ */
+import type { Clock } from '@relay-console/shared/clock'
+import type { PlatformStatus } from '@relay-console/shared/platform-state'
+import type { Log } from '../lib/log'
+import type { ChangeFeed } from './change-feed'
+import type { StateStore } from './store'
+
+export interface StatusWriter {
+  /** Queues an instance's latest statuses. */
+  write(instanceId: string, platforms: readonly PlatformStatus[]): void
+  /** Resolves once everything queued so far is written and applied to the state; rejects when the store refused it. */
+  flush(): Promise<void>
+  /** Writes what is queued, then takes no more. */
+  stop(): Promise<void>
+}
+
+export interface StatusWriterOptions {
+  store: Pick<StateStore, 'saveStatuses'>
+  feed: Pick<ChangeFeed, 'reach'>
+  clock: Clock
+  log: Log
+  /** Pause before writing again after a failed write. */
+  retryMs?: number
+  /** Schedules a batch at the end of this turn; setImmediate by default. */
+  defer?: (write: () => void) => void
+}
+
+export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
+  const { store, feed, clock, log } = options
+  const retryMs = options.retryMs ?? 1000
+  const defer = options.defer ?? ((write) => setImmediate(write))
+  const queued = new Map<string, readonly PlatformStatus[]>()
+  let inFlight: Promise<void> | null = null
+  let scheduled = false
+  let stopped = false
+
+  /** Writes what is queued; false when the store refused it (it stays queued). */
+  async function writeBatch(): Promise<boolean> {
+    const batch = [...queued].map(([id, platforms]) => ({ id, platforms }))
+    queued.clear()
+    try {
+      const logged = await store.saveStatuses(batch)
+      const last = logged.at(-1)
+      if (last !== undefined) await feed.reach(last.rev)
+      return true
+    } catch (error) {
+      // Keep what was not observed again meanwhile, and try again after a pause.
+      for (const { id, platforms } of batch) if (!queued.has(id)) queued.set(id, platforms)
+      log.warn({ err: String(error), instances: batch.length }, 'writing platform statuses failed; will retry')
+      if (!stopped) clock.setTimeout(schedule, retryMs)
+      return false
+    }
+  }
+
+  function run(): Promise<void> {
+    inFlight = (async () => {
+      try {
+        while (queued.size > 0 && !stopped) if (!(await writeBatch())) return
+      } finally {
+        inFlight = null
+      }
+    })()
+    return inFlight
+  }
+
+  function schedule(): void {
+    if (scheduled || stopped) return
+    scheduled = true
+    defer(() => {
+      scheduled = false
+      if (inFlight === null) void run()
+    })
+  }
+
+  return {
+    write(instanceId, platforms) {
+      if (stopped) return
+      queued.set(instanceId, platforms)
+      schedule()
+    },
+    async flush() {
+      await inFlight
+      if (queued.size > 0) await run()
+      if (queued.size > 0) throw new Error('platform statuses could not be written')
+    },
+    async stop() {
+      await (inFlight ?? Promise.resolve())
+      if (queued.size > 0) await writeBatch()
+      stopped = true
+    },
+  }
+}
