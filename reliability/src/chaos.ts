@@ -181,6 +181,9 @@ export async function runChaos(
     for (const view of (await connectorView()).values()) {
       maxPeak = Math.max(maxPeak, view.peakConnections)
       if (view.peakConnections > 1) violate(view.gatewayId, `${view.peakConnections} sockets open at once`)
+      // The connector closes an older socket when a newer one authenticates (4409): with one
+      // console, any supersede means it had two sockets for one instance.
+      if (view.supersededTotal > 0) violate(view.gatewayId, `${view.supersededTotal} sockets superseded`)
     }
   }
 
