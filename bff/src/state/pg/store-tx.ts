@@ -1,0 +1,82 @@
+/**
+ * The writes of one PostgreSQL transaction ({@link StoreTx}). Whatever writes an instance row takes
+ * the rev counter's row lock first and keeps it to commit: changes then commit in rev order, and
+ * since every writer of instances queues on that one lock before touching any instance, two
+ * writers can never hold each other's rows (no deadlock). Audit writes need no such lock.
+ * @module
+ */
+import type { LoggedChange, StoreTx } from '../store'
+import { AUDIT_CAP, boundedDetail } from '../store-rules'
+import { CHANGES_CHANNEL } from './commit-signal'
+import type { TxDb } from './connect'
+import type { StatusRow } from './plan-statuses'
+import { publicView, withoutNul } from './rows'
+
+export interface PgStoreTx extends StoreTx {
+  /** The latest rev this transaction logged, if any. */
+  readonly loggedRev: number | null
+}
+
+export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
+  let counterHeld = false
+  let loggedRev: number | null = null
+
+  async function holdCounter(): Promise<void> {
+    if (counterHeld) return
+    await q`SELECT rev FROM rev_counter FOR UPDATE`
+    counterHeld = true
+  }
+
+  return {
+    get loggedRev() {
+      return loggedRev
+    },
+
+    async setIntent(id, optedIn, pending) {
+      await holdCounter()
+      const [row] = await q<StatusRow[]>`
+        UPDATE instances SET opted_in = ${optedIn}, pending = ${pending} WHERE id = ${id}
+        RETURNING id, display_name, gateway_id, opted_in, pending, statuses`
+      if (row === undefined) throw new Error(`unknown instance ${id}`)
+      const instance = publicView(row)
+      const [logged] = await q<{ rev: number }[]>`
+        WITH next AS (UPDATE rev_counter SET rev = rev + 1 RETURNING rev)
+        INSERT INTO changes (rev, instance_id, instance, transitions)
+        SELECT next.rev, ${id}, ${JSON.stringify(instance)}::text::json, '[]'::json FROM next
+        RETURNING rev, pg_notify(${CHANGES_CHANNEL}, rev::text)`
+      if (logged === undefined) throw new Error('the rev counter is missing')
+      loggedRev = logged.rev
+      const change: LoggedChange = { rev: logged.rev, instance, transitions: [] }
+      return change
+    },
+
+    async appendAudit(entry) {
+      // Kept to the newest AUDIT_CAP; rows another transaction holds are left for a later trim.
+      const [row] = await q<{ id: number }[]>`
+        WITH added AS (
+          INSERT INTO audit (at, actor, action, instance_id, result, detail)
+          VALUES (${new Date(now()).toISOString()}, ${withoutNul(entry.actor)}, ${entry.action},
+            ${withoutNul(entry.instanceId)}, ${entry.result}, ${withoutNul(boundedDetail(entry.detail))})
+          RETURNING id
+        ), trimmed AS (
+          DELETE FROM audit WHERE id IN (
+            SELECT a.id FROM audit a, added WHERE a.id <= added.id - ${AUDIT_CAP} FOR UPDATE OF a SKIP LOCKED
+          )
+        )
+        SELECT id FROM added`
+      if (row === undefined) throw new Error('the audit entry was not added')
+      return row.id
+    },
+
+    async settleAudit(entryId, result, detail) {
+      await q`UPDATE audit SET result = ${result}, detail = ${withoutNul(boundedDetail(detail))} WHERE id = ${entryId}`
+    },
+
+    async saveSecret(id, secret, configSecretDigest) {
+      await holdCounter()
+      await q`
+        UPDATE instances SET secret = ${secret}, config_secret_digest = COALESCE(${configSecretDigest ?? null}, config_secret_digest)
+        WHERE id = ${id}`
+    },
+  }
+}
