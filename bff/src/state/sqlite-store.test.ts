@@ -9,6 +9,8 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../test-support'
 import { openSqliteStore } from './sqlite-store'
+import type { StateStore } from './store'
+import { storeContract } from './store-contract'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -113,4 +115,22 @@ describe('openSqliteStore', () => {
     expect((await store.define([definition])).instances[0]?.statuses).toHaveLength(1)
     await store.close()
   })
+})
+
+storeContract('sqlite', async ({ now }) => {
+  const stateDir = tempDir('relay-console-contract-')
+  const opened: StateStore[] = []
+  const open = () => {
+    const store = openSqliteStore({ stateDir, now })
+    opened.push(store)
+    return store
+  }
+  return {
+    store: open(),
+    reopen: async () => open(),
+    async cleanup() {
+      for (const store of opened) await store.close()
+      rmSync(stateDir, { recursive: true, force: true })
+    },
+  }
 })
