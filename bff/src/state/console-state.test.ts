@@ -19,6 +19,7 @@ const stored = (id: string, patch: Partial<StoredInstance> = {}): StoredInstance
   secret: null,
   configSecretDigest: null,
   statuses: [status('discord')],
+  pendingEntry: null,
   ...patch,
 })
 const instanceOf = (s: StoredInstance, patch: Partial<Instance> = {}): Instance => ({

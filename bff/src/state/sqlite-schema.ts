@@ -1,6 +1,6 @@
 /**
  * The SQLite store's tables. Each statement is idempotent, so a database from an earlier version
- * is brought up to date at open (it only ever gains tables and indexes).
+ * is brought up to date at open: it only ever gains tables, indexes and columns.
  * @module
  */
 export const SQLITE_SCHEMA = `
@@ -14,7 +14,8 @@ export const SQLITE_SCHEMA = `
     pending TEXT,
     secret TEXT,
     config_secret_digest TEXT,
-    statuses TEXT NOT NULL DEFAULT '[]'
+    statuses TEXT NOT NULL DEFAULT '[]',
+    pending_entry INTEGER
   );
   CREATE TABLE IF NOT EXISTS changes (
     rev INTEGER PRIMARY KEY,
@@ -42,7 +43,8 @@ export const SQLITE_SCHEMA = `
     action TEXT NOT NULL,
     instance_id TEXT NOT NULL,
     result TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    error_code TEXT
   );
   CREATE INDEX IF NOT EXISTS audit_by_instance ON audit (instance_id, id);
   CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL);
@@ -58,3 +60,9 @@ export const SQLITE_SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS login_codes (code_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 `
+
+/** Columns added since the first release: added to an older database at open. */
+export const SQLITE_ADDED_COLUMNS = [
+  { table: 'instances', column: 'pending_entry', type: 'INTEGER' },
+  { table: 'audit', column: 'error_code', type: 'TEXT' },
+] as const

@@ -12,7 +12,7 @@ import type { AuditEntry, AuditResult, Transition } from '@relay-console/shared/
 import type { Instance, PendingIntent } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import Database from 'better-sqlite3'
-import { SQLITE_SCHEMA } from './sqlite-schema'
+import { SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './sqlite-schema'
 import type {
   InstanceDefinition,
   LoggedChange,
@@ -37,6 +37,7 @@ interface InstanceRow {
   secret: string | null
   config_secret_digest: string | null
   statuses: string
+  pending_entry: number | null
 }
 
 interface SessionRow {
@@ -71,6 +72,7 @@ const toRecord = (row: InstanceRow): StoredInstance => ({
   secret: row.secret,
   configSecretDigest: row.config_secret_digest,
   statuses: JSON.parse(row.statuses),
+  pendingEntry: row.pending_entry,
 })
 
 const publicView = (row: InstanceRow): Instance => ({
@@ -100,6 +102,10 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.exec(SQLITE_SCHEMA)
+  for (const { table, column, type } of SQLITE_ADDED_COLUMNS) {
+    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all()
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`)
+  }
 
   const q = {
     meta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
@@ -113,7 +119,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, gateway_id = excluded.gateway_id,
        platforms = excluded.platforms`,
     ),
-    intent: db.prepare('UPDATE instances SET opted_in = ?, pending = ? WHERE id = ?'),
+    intent: db.prepare('UPDATE instances SET opted_in = ?, pending = ?, pending_entry = ? WHERE id = ?'),
     secret: db.prepare(
       'UPDATE instances SET secret = ?, config_secret_digest = COALESCE(?, config_secret_digest) WHERE id = ?',
     ),
@@ -139,8 +145,14 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       `INSERT INTO audit (at, actor, action, instance_id, result, detail)
        VALUES (@at, @actor, @action, @instanceId, @result, @detail)`,
     ),
-    settleAudit: db.prepare('UPDATE audit SET result = ?, detail = ? WHERE id = ?'),
+    settleAudit: db.prepare('UPDATE audit SET result = ?, detail = ?, error_code = ? WHERE id = ?'),
+    auditOutcome: db.prepare<[number], { result: string; detail: string | null; error_code: string | null }>(
+      'SELECT result, detail, error_code FROM audit WHERE id = ?',
+    ),
     settleInterrupted: db.prepare("UPDATE audit SET result = 'failed', detail = ? WHERE result = 'pending'"),
+    settleInterruptedOf: db.prepare(
+      "UPDATE audit SET result = 'failed', detail = ? WHERE result = 'pending' AND instance_id = ? AND id IS NOT ?",
+    ),
     trimAudit: db.prepare(`DELETE FROM audit WHERE id <= (SELECT MAX(id) FROM audit) - ${AUDIT_CAP}`),
     auditAll: db.prepare<[number], Record<string, unknown>>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
     auditFor: db.prepare<[string, number], Record<string, unknown>>(
@@ -200,8 +212,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   }
 
   const tx: StoreTx = {
-    async setIntent(id, optedIn, pending) {
-      q.intent.run(optedIn ? 1 : 0, pending, id)
+    async setIntent(id, optedIn, pending, entryId) {
+      q.intent.run(optedIn ? 1 : 0, pending, pending === null ? null : (entryId ?? null), id)
       return logChange(mustRow(id), () => [])
     },
     async appendAudit(entry: NewAuditEntry) {
@@ -213,8 +225,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       q.trimAudit.run()
       return Number(info.lastInsertRowid)
     },
-    async settleAudit(entryId: number, result: AuditResult, detail: string | null) {
-      q.settleAudit.run(result, boundedDetail(detail), entryId)
+    async settleAudit(entryId: number, result: AuditResult, detail: string | null, errorCode?: string | null) {
+      q.settleAudit.run(result, boundedDetail(detail), errorCode ?? null, entryId)
     },
     async saveSecret(id, secret, configSecretDigest) {
       q.secret.run(secret, configSecretDigest ?? null, id)
@@ -343,7 +355,21 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       )
     },
 
-    settleInterrupted: (detail) => exclusive(() => q.settleInterrupted.run(detail).changes),
+    auditOutcome: async (entryId) => {
+      const row = q.auditOutcome.get(entryId)
+      if (row === undefined) return null
+      return { result: row.result as AuditResult, detail: row.detail, errorCode: row.error_code }
+    },
+    instance: async (id) => {
+      const row = q.one.get(id)
+      return row === undefined ? null : toRecord(row)
+    },
+    settleInterrupted: (detail, scope) =>
+      exclusive(() =>
+        scope === undefined
+          ? q.settleInterrupted.run(detail).changes
+          : q.settleInterruptedOf.run(detail, scope.instanceId, scope.except ?? null).changes,
+      ),
 
     getOrCreateSecret: (name, create) =>
       transaction(() => {

@@ -66,6 +66,15 @@ function status(platform: string, state: PlatformState, extra: Partial<PlatformS
   }
 }
 
+/** A pending opt-out entry, as the journal writes one. */
+const entry = (instanceId: string, detail: string | null = null) => ({
+  actor: 'admin',
+  action: 'opt_out' as const,
+  instanceId,
+  result: 'pending' as const,
+  detail,
+})
+
 const revsOf = (changes: readonly LoggedChange[] | null) => (changes ?? []).map((c) => c.rev)
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -93,8 +102,24 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
       it('defines new instances opted in, with nothing pending, no secret and no statuses, in the order given', async () => {
         const { rev, instances } = await store.define([GLOBEX, ACME])
         expect(instances).toEqual([
-          { ...GLOBEX, optedIn: true, pending: null, secret: null, configSecretDigest: null, statuses: [] },
-          { ...ACME, optedIn: true, pending: null, secret: null, configSecretDigest: null, statuses: [] },
+          {
+            ...GLOBEX,
+            optedIn: true,
+            pending: null,
+            pendingEntry: null,
+            secret: null,
+            configSecretDigest: null,
+            statuses: [],
+          },
+          {
+            ...ACME,
+            optedIn: true,
+            pending: null,
+            pendingEntry: null,
+            secret: null,
+            configSecretDigest: null,
+            statuses: [],
+          },
         ])
         expect(rev).toBe(await store.currentRev())
       })
@@ -110,7 +135,15 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         }
         const { instances } = await store.define([renamed])
         expect(instances).toEqual([
-          { ...renamed, optedIn: false, pending: 'opting_out', secret: null, configSecretDigest: null, statuses: [] },
+          {
+            ...renamed,
+            optedIn: false,
+            pending: 'opting_out',
+            pendingEntry: null,
+            secret: null,
+            configSecretDigest: null,
+            statuses: [],
+          },
         ])
         const again = await store.define([GLOBEX, renamed])
         expect(again.instances.map((i) => [i.id, i.displayName, i.optedIn])).toEqual([
@@ -178,6 +211,27 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         await expect(intent('nobody', false)).rejects.toThrow()
         expect(await store.currentRev()).toBe(before)
         expect(await store.changesAfter(before, 10)).toEqual([])
+      })
+    })
+
+    describe('one instance', () => {
+      it('answers it as stored now, with the entry of the operation its pending intent asks for', async () => {
+        await store.define([ACME])
+        const entryId = await store.transaction((tx) => tx.appendAudit(entry('acme')))
+        await store.transaction((tx) => tx.setIntent('acme', false, 'opting_out', entryId))
+        await store.transaction((tx) => tx.saveSecret('acme', 's3cret', 'digest'))
+        expect(await store.instance('acme')).toMatchObject({
+          id: 'acme',
+          optedIn: false,
+          pending: 'opting_out',
+          pendingEntry: entryId,
+          secret: 's3cret',
+          configSecretDigest: 'digest',
+        })
+        expect((await store.define([ACME])).instances[0]?.pendingEntry).toBe(entryId)
+        await store.transaction((tx) => tx.setIntent('acme', false, null, entryId))
+        expect((await store.instance('acme'))?.pendingEntry).toBeNull()
+        expect(await store.instance('nobody')).toBeNull()
       })
     })
 
@@ -464,14 +518,6 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
     })
 
     describe('audit', () => {
-      const entry = (instanceId: string, detail: string | null = null) => ({
-        actor: 'admin',
-        action: 'opt_out' as const,
-        instanceId,
-        result: 'pending' as const,
-        detail,
-      })
-
       it('appends and settles entries, newest first, filtered by instance', async () => {
         const first = await store.transaction((tx) => tx.appendAudit(entry('acme', 'one')))
         clock += 1500
@@ -525,6 +571,33 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
           ['ok', null],
         ])
         expect(await store.settleInterrupted('again')).toBe(0)
+      })
+
+      it("settles only one instance's pending entries, but the one it is told to keep", async () => {
+        const keep = await store.transaction((tx) => tx.appendAudit(entry('acme')))
+        await store.transaction((tx) => tx.appendAudit(entry('acme')))
+        await store.transaction((tx) => tx.appendAudit(entry('globex')))
+        expect(await store.settleInterrupted('taken over', { instanceId: 'acme', except: keep })).toBe(1)
+        expect((await store.audit({ limit: 10 })).map((e) => [e.instanceId, e.result])).toEqual([
+          ['globex', 'pending'],
+          ['acme', 'failed'],
+          ['acme', 'pending'],
+        ])
+        expect(await store.settleInterrupted('taken over', { instanceId: 'acme' })).toBe(1)
+      })
+
+      it("answers one entry's outcome, with the error code it was settled with", async () => {
+        const id = await store.transaction((tx) => tx.appendAudit(entry('acme')))
+        expect(await store.auditOutcome(id)).toEqual({ result: 'pending', detail: null, errorCode: null })
+        await store.transaction((tx) => tx.settleAudit(id, 'failed', 'connector down', 'connector_unreachable'))
+        expect(await store.auditOutcome(id)).toEqual({
+          result: 'failed',
+          detail: 'connector down',
+          errorCode: 'connector_unreachable',
+        })
+        await store.transaction((tx) => tx.settleAudit(id, 'ok', null))
+        expect(await store.auditOutcome(id)).toEqual({ result: 'ok', detail: null, errorCode: null })
+        expect(await store.auditOutcome(id + 1000)).toBeNull()
       })
 
       it(`cuts a detail to ${AUDIT_DETAIL_MAX} characters`, async () => {

@@ -12,6 +12,10 @@
  * prefix: each process applies the log in rev order to its in-memory view (`ConsoleState`) and
  * streams it, so every replica shows the same changes in the same order, and `Last-Event-ID` can
  * be replayed from the log anywhere. One process on SQLite follows exactly the same path.
+ *
+ * A transaction's work must only write to the store: on PostgreSQL the counter row stays locked
+ * from the first write of an instance until commit, so awaiting anything else inside (a connector
+ * call) would stall every replica's writes.
  * @module
  */
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
@@ -39,6 +43,8 @@ export interface StoredInstance {
   configSecretDigest: string | null
   /** The last statuses any process wrote (until the socket's owner writes new ones). */
   statuses: PlatformStatus[]
+  /** The audit entry of the operation the pending intent asks for (null when nothing is pending). */
+  pendingEntry: number | null
 }
 
 /** One change of one instance, as the change log keeps it: the whole public instance after it. */
@@ -53,6 +59,20 @@ export interface LoggedChange {
 export interface StatusUpdate {
   id: string
   platforms: readonly PlatformStatus[]
+  /**
+   * The lease the writer holds on the instance (several replicas): the update is written only
+   * while that lease is still the instance's, by the database's clock, and is left out otherwise,
+   * so a replica that lost the instance (paused, partitioned) cannot overwrite its new owner.
+   */
+  fence?: { owner: string; epoch: number } | null
+}
+
+/** How an operation's audit entry stands. */
+export interface AuditOutcome {
+  result: AuditResult
+  detail: string | null
+  /** Why it failed, as an API error code (e.g. `connector_unreachable`); null otherwise. */
+  errorCode: string | null
 }
 
 export interface NewAuditEntry {
@@ -65,10 +85,13 @@ export interface NewAuditEntry {
 
 /** The writes that may share a transaction. */
 export interface StoreTx {
-  /** Writes an instance's intent and logs the change; the instance must exist. */
-  setIntent(id: string, optedIn: boolean, pending: PendingIntent | null): Promise<LoggedChange>
+  /**
+   * Writes an instance's intent and logs the change; the instance must exist. `entryId` names the
+   * audit entry of the operation a pending intent asks for (kept while it is pending).
+   */
+  setIntent(id: string, optedIn: boolean, pending: PendingIntent | null, entryId?: number | null): Promise<LoggedChange>
   appendAudit(entry: NewAuditEntry): Promise<number>
-  settleAudit(entryId: number, result: AuditResult, detail: string | null): Promise<void>
+  settleAudit(entryId: number, result: AuditResult, detail: string | null, errorCode?: string | null): Promise<void>
   /** Keeps the secret the instance dials with (and, when given, the digest of the config secret it came from). */
   saveSecret(id: string, secret: string, configSecretDigest?: string | null): Promise<void>
 }
@@ -148,7 +171,14 @@ export interface StateStore extends SessionStore {
   history(id: string, limit: number): Promise<Transition[]>
   /** Newest first. */
   audit(options: { limit: number; instanceId?: string | undefined }): Promise<AuditEntry[]>
-  /** Settles every entry still pending (left so by a crash) as failed with this detail; returns how many. */
-  settleInterrupted(detail: string): Promise<number>
+  /** One audit entry's outcome, or null when there is no such entry. */
+  auditOutcome(entryId: number): Promise<AuditOutcome | null>
+  /** One instance as stored now (its intent, secret, operation in flight), or null. */
+  instance(id: string): Promise<StoredInstance | null>
+  /**
+   * Settles entries still pending (left so by a crash) as failed with this detail; returns how
+   * many. All of them, or (a replica taking one instance over) those of `instanceId` but `except`.
+   */
+  settleInterrupted(detail: string, scope?: { instanceId: string; except?: number | null }): Promise<number>
   close(): Promise<void>
 }
