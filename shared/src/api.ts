@@ -88,6 +88,26 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>
 export const AuditResponseSchema = z.object({ entries: z.array(AuditEntrySchema) })
 export type AuditResponse = z.infer<typeof AuditResponseSchema>
 
+/** One console process of the cluster. */
+export const ReplicaSchema = z.object({
+  id: z.string().min(1),
+  /** Where the replica serves the console's API (`http://host:port`). */
+  listen: z.string(),
+  startedAt: Timestamp,
+  /** Its last heartbeat. */
+  lastSeenAt: Timestamp,
+  /** How many instances it holds (whose relay sockets it dials). */
+  owned: z.number().int().nonnegative(),
+})
+export type Replica = z.infer<typeof ReplicaSchema>
+
+/**
+ * `GET /api/cluster`: the replica that answered (`self`) and every replica. One process without a
+ * database answers with itself alone.
+ */
+export const ClusterResponseSchema = z.object({ self: z.string().min(1), replicas: z.array(ReplicaSchema) })
+export type ClusterResponse = z.infer<typeof ClusterResponseSchema>
+
 /** Every API error: `{"error":{"code":"…","message":"…"}}`. */
 export const ApiErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
