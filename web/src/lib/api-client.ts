@@ -9,6 +9,7 @@ import {
   ApiErrorSchema,
   AuditResponseSchema,
   ClientInstancesResponseSchema,
+  ClusterResponseSchema,
   HistoryResponseSchema,
   SessionInfoSchema,
   SessionStartedSchema,
@@ -95,6 +96,7 @@ export const api = {
   getHistory: (id: string) => request('GET', `/api/instances/${encodeURIComponent(id)}/history`, HistoryResponseSchema),
   getAudit: (instanceId: string) =>
     request('GET', `/api/audit?instanceId=${encodeURIComponent(instanceId)}&limit=50`, AuditResponseSchema),
+  getCluster: () => request('GET', '/api/cluster', ClusterResponseSchema),
   login: async (token: string) => {
     const { key } = await request('POST', '/api/session', SessionStartedSchema, { token }, { quiet401: true })
     storeTabKey(key)
