@@ -29,9 +29,11 @@ describe('createJournal', () => {
   it('settles the entry and the intent together at the end, and only the entry on a failed try', async () => {
     const { journal, state, audit } = await setup()
     const first = await journal.begin('acme', false, 'operator')
-    await journal.fail(first, 'connector down')
+    expect(first).toEqual({ entry: expect.any(Number), request: first.entry })
+    await journal.fail(first, { code: 'connector_unreachable', message: 'connector down' })
     expect(state.get('acme')?.pending).toBe('opting_out')
     const retry = await journal.resume('acme', 'deprovision_retry', null)
+    expect(retry).toEqual({ entry: expect.any(Number), request: first.entry })
     await journal.complete(retry, 'acme', false, 'already revoked at the connector')
     expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
     expect(await audit('acme')).toEqual([
@@ -48,10 +50,26 @@ describe('createJournal', () => {
   it('abandons an operation refused for good: the entry failed and the intent back, together', async () => {
     const { journal, state, audit } = await setup()
     const entry = await journal.begin('acme', false, 'operator')
-    await journal.abandon(entry, 'acme', true, 'connector answered 400')
+    await journal.abandon(entry, 'acme', true, { code: 'connector_error', message: 'connector answered 400' })
     expect(state.get('acme')).toMatchObject({ optedIn: true, pending: null })
     expect(await audit('acme')).toEqual([
       expect.objectContaining({ action: 'opt_out', result: 'failed', detail: 'connector answered 400' }),
+    ])
+  })
+
+  it('lets the latest request stand: it supersedes one still pending, and an older one settles no intent', async () => {
+    const { journal, state, audit, store } = await setup()
+    const out = await journal.begin('acme', false, 'alice')
+    const back = await journal.begin('acme', true, 'bob')
+    expect(await store.auditOutcome(out.entry)).toMatchObject({ result: 'failed', errorCode: 'superseded' })
+    // The opt-out finishing late (another replica, say) settles its entry, but not the intent.
+    await journal.complete(out, 'acme', false, null)
+    expect(state.get('acme')).toMatchObject({ optedIn: true, pending: 'opting_in' })
+    await journal.complete(back, 'acme', true, null)
+    expect(state.get('acme')).toMatchObject({ optedIn: true, pending: null })
+    expect((await audit('acme')).map((e) => [e.actor, e.result])).toEqual([
+      ['alice', 'failed'],
+      ['bob', 'ok'],
     ])
   })
 

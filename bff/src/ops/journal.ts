@@ -1,36 +1,60 @@
 /**
- * The write-ahead journal of opt-outs and opt-ins. An operation's intent (marked pending) and its
- * audit entry land in one transaction before anything acts on them, and its end settles both in
- * one transaction, so a crash leaves both or neither: at the next start the entries still pending
- * are the operations that were interrupted, and the pending intents say which to resume. Each
- * call resolves once the console state shows what it wrote.
+ * The write-ahead journal of opt-outs and opt-ins. An operation's intent (marked pending, naming
+ * its audit entry) and that entry land in one transaction before anything acts on them, and its
+ * end settles both in one transaction, so a crash leaves both or neither: the entries still
+ * pending are the operations that were interrupted, and the pending intents say which to resume.
+ *
+ * Requests for one instance may come from any replica: a new one replaces the intent and
+ * supersedes a request still pending, and an operation settles the intent only while it is still
+ * the one its entry asked for, so the latest request always stands. Each call resolves once the
+ * console state shows what it wrote.
  * @module
  */
 import type { AuditAction, AuditResult } from '@relay-console/shared/api'
+import type { IntentErrorCode } from '@relay-console/shared/api-error-codes'
 import type { ChangeFeed } from '../state/change-feed'
 import type { StateStore, StoreTx } from '../state/store'
 
 export const INTERRUPTED_DETAIL = 'interrupted: the console stopped before this finished'
 
+/**
+ * One try of an operation: its own audit entry, and the entry of the request it carries out (the
+ * pending intent's), whose intent it settles; null when no intent is pending (provisioning at
+ * start-up).
+ */
+export interface Attempt {
+  entry: number
+  request: number | null
+}
+
 export interface Journal {
-  /** Writes the intent, pending, together with its audit entry; resolves to the entry's id. */
-  begin(instanceId: string, optedIn: boolean, actor: string): Promise<number>
-  /** A pending entry for an operation resumed on an intent already written (reconciler, start-up). */
-  resume(instanceId: string, action: AuditAction, detail: string | null): Promise<number>
-  /** The operation reached its end: the entry `ok` and the intent settled, together. */
-  complete(entryId: number, instanceId: string, optedIn: boolean, detail: string | null): Promise<void>
+  /** Writes the intent, pending, together with its audit entry: a request, and its first try. */
+  begin(instanceId: string, optedIn: boolean, actor: string): Promise<Attempt>
+  /** A new try (reconciler, start-up) of what is pending, under a new `action` entry. */
+  resume(instanceId: string, action: AuditAction, detail: string | null): Promise<Attempt>
+  /** The operation reached its end: the entry `ok` and the intent settled (unless replaced since), together. */
+  complete(attempt: Attempt, instanceId: string, optedIn: boolean, detail: string | null): Promise<void>
   /** This try failed in a way that heals; the intent stays pending for the reconciler. */
-  fail(entryId: number, message: string): Promise<void>
+  fail(attempt: Attempt, failure: JournalFailure): Promise<void>
   /**
    * The operation failed for good (the connector refused it): the entry `failed` and the intent
-   * back to what stands, together, so nothing shows an operation that is no longer going on.
+   * back to what stands (unless replaced since), together, so nothing shows an operation that is
+   * no longer going on.
    */
-  abandon(entryId: number, instanceId: string, optedIn: boolean, message: string): Promise<void>
+  abandon(attempt: Attempt, instanceId: string, optedIn: boolean, failure: JournalFailure): Promise<void>
   /** The connector revoked the instance's secret on its own: audited, and the intent follows. */
   revokedByConnector(instanceId: string, detail: string): Promise<void>
   /** Settles the entries a stop left pending as failed; resolves to how many there were. */
   settleInterrupted(): Promise<number>
 }
+
+/** Why an operation failed: the API error code its caller answers with, and the words for the audit. */
+export interface JournalFailure {
+  code: IntentErrorCode
+  message: string
+}
+
+const SUPERSEDED = 'superseded: a later request for this instance replaced this one'
 
 export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>): Journal {
   const entry = (
@@ -42,32 +66,57 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
     detail: string | null,
   ) => tx.appendAudit({ actor, action, instanceId, result, detail })
 
-  /** Writes, then waits until the state shows the intent it set. */
-  async function write<T>(work: (tx: StoreTx) => Promise<{ value: T; rev: number }>): Promise<T> {
+  /** Settles the intent the attempt's request asked for, if it still stands; the change's rev, or null. */
+  const settleIntent = async (tx: StoreTx, attempt: Attempt, instanceId: string, optedIn: boolean) =>
+    attempt.request === null ? null : ((await tx.settleIntent(instanceId, optedIn, attempt.request))?.rev ?? null)
+
+  /** Writes, then waits until the state shows the intent it set (if it set one). */
+  async function write<T>(work: (tx: StoreTx) => Promise<{ value: T; rev: number | null }>): Promise<T> {
     const { value, rev } = await store.transaction(work)
-    await feed.reach(rev)
+    if (rev !== null) await feed.reach(rev)
     return value
   }
 
   return {
-    begin: (instanceId, optedIn, actor) =>
+    async begin(instanceId, optedIn, actor) {
+      const replaced = (await store.instance(instanceId))?.pendingEntry ?? null
+      return write(async (tx) => {
+        const created = await entry(tx, optedIn ? 'opt_in' : 'opt_out', instanceId, actor, 'pending', null)
+        // A request still pending is overruled by this one (a settled entry stays as it is).
+        if (replaced !== null) await tx.settleAudit(replaced, 'failed', SUPERSEDED, 'superseded')
+        const { rev } = await tx.setIntent(instanceId, optedIn, optedIn ? 'opting_in' : 'opting_out', created)
+        return { value: { entry: created, request: created }, rev }
+      })
+    },
+    async resume(instanceId, action, detail) {
+      const stored = await store.instance(instanceId)
+      if (stored === null || stored.pending === null) {
+        const created = await store.transaction((tx) => entry(tx, action, instanceId, 'console', 'pending', detail))
+        return { entry: created, request: null }
+      }
+      const { pending, optedIn, pendingEntry } = stored
+      if (pendingEntry !== null) {
+        const created = await store.transaction((tx) => entry(tx, action, instanceId, 'console', 'pending', detail))
+        return { entry: created, request: pendingEntry }
+      }
+      // A pending intent from before intents named their entry: this try's entry becomes its request.
+      return write(async (tx) => {
+        const created = await entry(tx, action, instanceId, 'console', 'pending', detail)
+        const { rev } = await tx.setIntent(instanceId, optedIn, pending, created)
+        return { value: { entry: created, request: created }, rev }
+      })
+    },
+    complete: (attempt, instanceId, optedIn, detail) =>
       write(async (tx) => {
-        const value = await entry(tx, optedIn ? 'opt_in' : 'opt_out', instanceId, actor, 'pending', null)
-        const { rev } = await tx.setIntent(instanceId, optedIn, optedIn ? 'opting_in' : 'opting_out')
-        return { value, rev }
+        await tx.settleAudit(attempt.entry, 'ok', detail)
+        return { value: undefined, rev: await settleIntent(tx, attempt, instanceId, optedIn) }
       }),
-    resume: (instanceId, action, detail) =>
-      store.transaction((tx) => entry(tx, action, instanceId, 'console', 'pending', detail)),
-    complete: (entryId, instanceId, optedIn, detail) =>
+    fail: (attempt, { code, message }) =>
+      store.transaction((tx) => tx.settleAudit(attempt.entry, 'failed', message, code)),
+    abandon: (attempt, instanceId, optedIn, { code, message }) =>
       write(async (tx) => {
-        await tx.settleAudit(entryId, 'ok', detail)
-        return { value: undefined, rev: (await tx.setIntent(instanceId, optedIn, null)).rev }
-      }),
-    fail: (entryId, message) => store.transaction((tx) => tx.settleAudit(entryId, 'failed', message)),
-    abandon: (entryId, instanceId, optedIn, message) =>
-      write(async (tx) => {
-        await tx.settleAudit(entryId, 'failed', message)
-        return { value: undefined, rev: (await tx.setIntent(instanceId, optedIn, null)).rev }
+        await tx.settleAudit(attempt.entry, 'failed', message, code)
+        return { value: undefined, rev: await settleIntent(tx, attempt, instanceId, optedIn) }
       }),
     revokedByConnector: (instanceId, detail) =>
       write(async (tx) => {

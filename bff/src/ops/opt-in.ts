@@ -8,12 +8,14 @@
 import {
   errorOf,
   failedWith,
+  type IntentError,
   type IntentOutcome,
   mustManage,
   type OperationDeps,
   specOf,
   succeeded,
 } from './instance-view'
+import type { Attempt } from './journal'
 
 export interface OptInDeps extends OperationDeps {
   /** The operator identity token provisioning needs; null when it is not configured. */
@@ -25,6 +27,8 @@ export interface OptInDeps extends OperationDeps {
 export interface OptIn {
   /** The operator's (or an API caller's) opt-in. */
   run(instanceId: string, actor: string): Promise<IntentOutcome>
+  /** Carries out a request already journaled (here, or by another replica for an instance this one holds). */
+  carry(instanceId: string, attempt: Attempt): Promise<IntentOutcome>
   /** A reconciler try: provisions again while the opt-in is pending or no secret is in hand. */
   resume(instanceId: string): Promise<void>
   /** Start-up: an opt-in a stop interrupted, or an instance with no secret at all. */
@@ -38,19 +42,18 @@ export function createOptIn(deps: OptInDeps): OptIn {
    * Refused for good: an opt-in that was going on is over, and the instance reads opted out again
    * (the operator is told and can retry). Provisioning at start-up changes no intent.
    */
-  async function refused(id: string, entryId: number, message: string): Promise<void> {
-    if (mustManage(state, id).pending === 'opting_in') await journal.abandon(entryId, id, false, message)
-    else await journal.fail(entryId, message)
+  async function refused(id: string, attempt: Attempt, error: IntentError): Promise<IntentOutcome> {
+    await journal.abandon(attempt, id, false, error)
+    return failedWith(state, id, error)
   }
 
-  async function provision(id: string, entryId: number): Promise<IntentOutcome> {
+  async function provision(id: string, attempt: Attempt): Promise<IntentOutcome> {
     const m = mustManage(state, id)
     const spec = specOf(m)
     const identity = deps.identityToken
     if (identity === null) {
       const message = `opting in needs the operator identity token: set ${deps.identityTokenEnv}`
-      await refused(id, entryId, message)
-      return failedWith(state, id, { code: 'identity_token_missing', message })
+      return refused(id, attempt, { code: 'identity_token_missing', message })
     }
     let issued: string | null = null
     for (const { platform, botId } of m.identities) {
@@ -64,13 +67,10 @@ export function createOptIn(deps: OptInDeps): OptIn {
         displayName: m.displayName,
       })
       if (!result.ok) {
-        if (result.retryable) {
-          await journal.fail(entryId, result.message)
-          const next = reconciler.schedule(id, 'provision')
-          fleet.showFailure(spec, { code: 'relay_provision_failed', message: result.message }, next.attempt, next.at)
-        } else {
-          await refused(id, entryId, result.message)
-        }
+        if (!result.retryable) return refused(id, attempt, errorOf(result))
+        await journal.fail(attempt, errorOf(result))
+        const next = reconciler.schedule(id, 'provision')
+        fleet.showFailure(spec, { code: 'relay_provision_failed', message: result.message }, next.attempt, next.at)
         return failedWith(state, id, errorOf(result))
       }
       // Keep the last secret issued; a withheld one never wipes a secret in hand.
@@ -78,9 +78,10 @@ export function createOptIn(deps: OptInDeps): OptIn {
     }
     const secret = issued ?? deps.secrets.get(id)
     if (secret === null) {
-      const message = 'the connector withheld the secret and none is in hand'
-      await refused(id, entryId, message)
-      return failedWith(state, id, { code: 'secret_withheld', message })
+      return refused(id, attempt, {
+        code: 'secret_withheld',
+        message: 'the connector withheld the secret and none is in hand',
+      })
     }
     if (issued !== null) {
       deps.checkpoint('opt_in:secret_issued', id)
@@ -90,7 +91,7 @@ export function createOptIn(deps: OptInDeps): OptIn {
     reconciler.cancel(id)
     await fleet.start({ ...spec, secret })
     await journal.complete(
-      entryId,
+      attempt,
       id,
       true,
       issued === null ? 'connector withheld a new secret; kept the one in hand' : null,
@@ -103,10 +104,14 @@ export function createOptIn(deps: OptInDeps): OptIn {
     async run(id, actor) {
       const m = mustManage(state, id)
       if (m.optedIn && m.pending === null) return succeeded(state, id)
-      const entryId = await journal.begin(id, true, actor)
+      const attempt = await journal.begin(id, true, actor)
       deps.checkpoint('opt_in:intent_written', id)
+      return this.carry(id, attempt)
+    },
+
+    carry(id, attempt) {
       reconciler.cancel(id)
-      return provision(id, entryId)
+      return provision(id, attempt)
     },
 
     async resume(id) {
@@ -120,10 +125,10 @@ export function createOptIn(deps: OptInDeps): OptIn {
 
     async atStart(id) {
       const resumed = mustManage(state, id).pending === 'opting_in'
-      const entryId = resumed
+      const attempt = resumed
         ? await journal.resume(id, 'provision_retry', 'resumed after a restart')
         : await journal.resume(id, 'opt_in', 'provisioned at start (no secret configured)')
-      await provision(id, entryId)
+      await provision(id, attempt)
     },
   }
 }

@@ -22,6 +22,7 @@ import {
   specOf,
   succeeded,
 } from './instance-view'
+import type { Attempt } from './journal'
 
 export interface OptOutDeps extends OperationDeps {
   clock: Clock
@@ -33,6 +34,8 @@ export interface OptOutDeps extends OperationDeps {
 export interface OptOut {
   /** The operator's (or an API caller's) opt-out. */
   run(instanceId: string, actor: string): Promise<IntentOutcome>
+  /** Carries out a request already journaled (here, or by another replica for an instance this one holds). */
+  carry(instanceId: string, attempt: Attempt): Promise<IntentOutcome>
   /** A reconciler try, or the first one after a restart: deprovisions again if still pending. */
   resume(instanceId: string): Promise<void>
   /** The instance's revocation latch closed while it was opting out. */
@@ -65,30 +68,30 @@ export function createOptOut(deps: OptOutDeps): OptOut {
   }
 
   /** The connector confirmed (or has nothing to revoke): make sure the instance reads Disabled. */
-  async function complete(id: string, entryId: number, detail: string | null): Promise<IntentOutcome> {
+  async function complete(id: string, attempt: Attempt, detail: string | null): Promise<IntentOutcome> {
     reconciler.cancel(id)
     await waitForLatch(id)
     if (!fleet.isRevoked(id)) await fleet.showDisabled(specOf(mustManage(state, id)))
-    await journal.complete(entryId, id, false, detail)
+    await journal.complete(attempt, id, false, detail)
     deps.checkpoint('opt_out:settled', id)
     return succeeded(state, id)
   }
 
-  async function deprovision(id: string, entryId: number): Promise<IntentOutcome> {
+  async function deprovision(id: string, attempt: Attempt): Promise<IntentOutcome> {
     const { gatewayId } = mustManage(state, id)
     const secret = deps.secrets.get(id)
-    if (secret === null) return complete(id, entryId, 'no relay credential was held; nothing to revoke')
+    if (secret === null) return complete(id, attempt, 'no relay credential was held; nothing to revoke')
     const result = await connector.deprovision(gatewayId, secret)
     if (result.ok) {
       deps.checkpoint('opt_out:connector_confirmed', id)
-      return complete(id, entryId, result.value.alreadyRevoked ? 'already revoked at the connector' : null)
+      return complete(id, attempt, result.value.alreadyRevoked ? 'already revoked at the connector' : null)
     }
     if (result.kind === 'http' && (result.status === 401 || result.status === 403 || result.status === 404)) {
       // The connector does not accept this credential at all: the instance is already out.
-      return complete(id, entryId, `${result.message}; the credential is not valid there, nothing to revoke`)
+      return complete(id, attempt, `${result.message}; the credential is not valid there, nothing to revoke`)
     }
     if (result.retryable) {
-      await journal.fail(entryId, result.message)
+      await journal.fail(attempt, errorOf(result))
       const next = reconciler.schedule(id, 'deprovision')
       log.warn(
         { instanceId: id, nextTry: new Date(next.at).toISOString(), error: result.message },
@@ -96,7 +99,7 @@ export function createOptOut(deps: OptOutDeps): OptOut {
       )
     } else {
       // Refused for good: the instance is still in the relay, and says so; the operator can retry.
-      await journal.abandon(entryId, id, true, result.message)
+      await journal.abandon(attempt, id, true, errorOf(result))
       fleet.cancelRevocation(id)
       log.error({ instanceId: id, error: result.message }, 'deprovision refused; the instance stays in the relay')
     }
@@ -107,11 +110,15 @@ export function createOptOut(deps: OptOutDeps): OptOut {
     async run(id, actor) {
       const m = mustManage(state, id)
       if (!m.optedIn && m.pending === null) return succeeded(state, id)
-      const entryId = await journal.begin(id, false, actor)
+      const attempt = await journal.begin(id, false, actor)
       deps.checkpoint('opt_out:intent_written', id)
+      return this.carry(id, attempt)
+    },
+
+    carry(id, attempt) {
       reconciler.cancel(id)
       fleet.expectRevocation(id)
-      return deprovision(id, entryId)
+      return deprovision(id, attempt)
     },
 
     async resume(id) {

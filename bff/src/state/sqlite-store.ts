@@ -145,7 +145,12 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       `INSERT INTO audit (at, actor, action, instance_id, result, detail)
        VALUES (@at, @actor, @action, @instanceId, @result, @detail)`,
     ),
-    settleAudit: db.prepare('UPDATE audit SET result = ?, detail = ?, error_code = ? WHERE id = ?'),
+    settleAudit: db.prepare(
+      "UPDATE audit SET result = ?, detail = ?, error_code = ? WHERE id = ? AND result = 'pending'",
+    ),
+    settleIntent: db.prepare(
+      'UPDATE instances SET opted_in = ?, pending = NULL, pending_entry = NULL WHERE id = ? AND pending_entry = ?',
+    ),
     auditOutcome: db.prepare<[number], { result: string; detail: string | null; error_code: string | null }>(
       'SELECT result, detail, error_code FROM audit WHERE id = ?',
     ),
@@ -214,6 +219,10 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   const tx: StoreTx = {
     async setIntent(id, optedIn, pending, entryId) {
       q.intent.run(optedIn ? 1 : 0, pending, pending === null ? null : (entryId ?? null), id)
+      return logChange(mustRow(id), () => [])
+    },
+    async settleIntent(id, optedIn, entryId) {
+      if (q.settleIntent.run(optedIn ? 1 : 0, id, entryId).changes === 0) return null
       return logChange(mustRow(id), () => [])
     },
     async appendAudit(entry: NewAuditEntry) {

@@ -229,7 +229,15 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
           configSecretDigest: 'digest',
         })
         expect((await store.define([ACME])).instances[0]?.pendingEntry).toBe(entryId)
-        await store.transaction((tx) => tx.setIntent('acme', false, null, entryId))
+        // A later request replaced the intent: settling the first one's writes nothing.
+        const later = await store.transaction((tx) => tx.appendAudit(entry('acme')))
+        await store.transaction((tx) => tx.setIntent('acme', true, 'opting_in', later))
+        const rev = await store.currentRev()
+        expect(await store.transaction((tx) => tx.settleIntent('acme', false, entryId))).toBeNull()
+        expect(await store.currentRev()).toBe(rev)
+        expect(await store.instance('acme')).toMatchObject({ optedIn: true, pending: 'opting_in', pendingEntry: later })
+        const settled = await store.transaction((tx) => tx.settleIntent('acme', true, later))
+        expect(settled).toMatchObject({ rev: rev + 1, instance: { optedIn: true, pending: null } })
         expect((await store.instance('acme'))?.pendingEntry).toBeNull()
         expect(await store.instance('nobody')).toBeNull()
       })
@@ -595,8 +603,9 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
           detail: 'connector down',
           errorCode: 'connector_unreachable',
         })
+        // Settled once: a second settle (another process finishing the same operation) changes nothing.
         await store.transaction((tx) => tx.settleAudit(id, 'ok', null))
-        expect(await store.auditOutcome(id)).toEqual({ result: 'ok', detail: null, errorCode: null })
+        expect(await store.auditOutcome(id)).toMatchObject({ result: 'failed', errorCode: 'connector_unreachable' })
         expect(await store.auditOutcome(id + 1000)).toBeNull()
       })
 
@@ -607,7 +616,8 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         await store.transaction((tx) => tx.settleAudit(id, 'failed', 'y'.repeat(AUDIT_DETAIL_MAX + 1)))
         const [settled] = await store.audit({ limit: 1 })
         expect(settled?.detail).toBe(`${'y'.repeat(AUDIT_DETAIL_MAX)}…`)
-        await store.transaction((tx) => tx.settleAudit(id, 'failed', 'z'.repeat(AUDIT_DETAIL_MAX)))
+        const exact = await store.transaction((tx) => tx.appendAudit(entry('acme')))
+        await store.transaction((tx) => tx.settleAudit(exact, 'failed', 'z'.repeat(AUDIT_DETAIL_MAX)))
         expect((await store.audit({ limit: 1 }))[0]?.detail).toBe('z'.repeat(AUDIT_DETAIL_MAX))
       })
 

@@ -90,7 +90,16 @@ export interface StoreTx {
    * audit entry of the operation a pending intent asks for (kept while it is pending).
    */
   setIntent(id: string, optedIn: boolean, pending: PendingIntent | null, entryId?: number | null): Promise<LoggedChange>
+  /**
+   * Settles the intent an operation asked for, if it is still the one `entryId` asked for (a later
+   * request, from any process, may have replaced it: then nothing is written, and null answered).
+   */
+  settleIntent(id: string, optedIn: boolean, entryId: number): Promise<LoggedChange | null>
   appendAudit(entry: NewAuditEntry): Promise<number>
+  /**
+   * Settles an entry that is still pending; a settled one keeps its outcome, so two processes
+   * that both finish one operation cannot overwrite each other.
+   */
   settleAudit(entryId: number, result: AuditResult, detail: string | null, errorCode?: string | null): Promise<void>
   /** Keeps the secret the instance dials with (and, when given, the digest of the config secret it came from). */
   saveSecret(id: string, secret: string, configSecretDigest?: string | null): Promise<void>
