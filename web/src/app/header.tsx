@@ -1,5 +1,6 @@
 /**
- * The top bar: the console's name, the live indicator, language, theme, and sign out.
+ * The top bar: the console's name, the live indicator, the console's replicas, language, theme,
+ * and sign out.
  * @module
  */
 import { LogOut, RadioTower } from 'lucide-react'
@@ -8,6 +9,7 @@ import { useTranslation } from 'react-i18next'
 import { Button } from '../components/ui/button'
 import { Label } from '../components/ui/label'
 import { Select } from '../components/ui/select'
+import { ClusterEntry } from '../features/cluster/components/cluster-entry'
 import { changeLanguage, isLanguage, LANGUAGES } from '../lib/i18n'
 import { applyTheme, storedTheme, THEME_CHOICES, type ThemeChoice } from '../lib/theme'
 
@@ -18,12 +20,14 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
   return (
     <header className="border-b border-border bg-card">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-        <div className="flex items-center gap-4">
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
           <h1 className="flex items-center gap-2 text-lg font-semibold">
             <RadioTower aria-hidden="true" className="size-5" />
             {t('app.title')}
           </h1>
           {indicator}
+          {/* Signed in only: the replicas are behind the session, like the fleet. */}
+          {onLogout && <ClusterEntry />}
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <BarSelect
