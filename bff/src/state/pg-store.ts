@@ -13,11 +13,12 @@ import { type Log, silentLog } from '../lib/log'
 import { CHANGES_CHANNEL, createCommitSignal } from './pg/commit-signal'
 import { connect } from './pg/connect'
 import { migrate } from './pg/migrate'
-import { planStatusChanges, type StatusRow } from './pg/plan-statuses'
+import { planStatusChanges } from './pg/plan-statuses'
 import {
   type AuditRow,
   type InstanceRow,
   jsonWithoutNul,
+  type StatusRow,
   type TransitionRow,
   toAuditEntry,
   toStored,
@@ -237,9 +238,25 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return rows.map(toAuditEntry)
     },
 
-    async settleInterrupted(detail) {
+    async auditOutcome(entryId) {
+      const [row] = await db<Pick<AuditRow, 'result' | 'detail' | 'error_code'>[]>`
+        SELECT result, detail, error_code FROM audit WHERE id = ${entryId}`
+      return row === undefined ? null : { result: row.result, detail: row.detail, errorCode: row.error_code }
+    },
+
+    async instance(id) {
+      const [row] = await db<InstanceRow[]>`SELECT * FROM instances WHERE id = ${id}`
+      return row === undefined ? null : toStored(row)
+    },
+
+    async settleInterrupted(detail, scope) {
       const result =
-        await db`UPDATE audit SET result = 'failed', detail = ${withoutNul(detail)} WHERE result = 'pending'`
+        scope === undefined
+          ? await db`UPDATE audit SET result = 'failed', detail = ${withoutNul(detail)} WHERE result = 'pending'`
+          : await db`
+              UPDATE audit SET result = 'failed', detail = ${withoutNul(detail)}
+              WHERE result = 'pending' AND instance_id = ${scope.instanceId}
+                AND id IS DISTINCT FROM ${scope.except ?? null}`
       return result.count
     },
 

@@ -5,9 +5,7 @@
  */
 import type { LoggedChange, StatusUpdate } from '../store'
 import { sameStatuses, transitionsBetween } from '../store-rules'
-import { type InstanceRow, publicView } from './rows'
-
-export type StatusRow = Omit<InstanceRow, 'platforms' | 'secret' | 'config_secret_digest'>
+import { publicView, type StatusRow } from './rows'
 
 /**
  * The logged changes of `updates`, in the order given, numbered from `lastRev + 1`. An update of

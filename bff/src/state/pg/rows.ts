@@ -18,7 +18,11 @@ export interface InstanceRow {
   secret: string | null
   config_secret_digest: string | null
   statuses: PlatformStatus[]
+  pending_entry: number | null
 }
+
+/** The columns of an instance its public view and its statuses' changes are made of. */
+export type StatusRow = Omit<InstanceRow, 'platforms' | 'secret' | 'config_secret_digest' | 'pending_entry'>
 
 export const toStored = (row: InstanceRow): StoredInstance => ({
   id: row.id,
@@ -30,10 +34,11 @@ export const toStored = (row: InstanceRow): StoredInstance => ({
   secret: row.secret,
   configSecretDigest: row.config_secret_digest,
   statuses: row.statuses,
+  pendingEntry: row.pending_entry,
 })
 
 /** The public instance, keys in the order every backend logs them. */
-export const publicView = (row: Omit<InstanceRow, 'platforms' | 'secret' | 'config_secret_digest'>): Instance => ({
+export const publicView = (row: StatusRow): Instance => ({
   id: row.id,
   displayName: row.display_name,
   gatewayId: row.gateway_id,
@@ -69,6 +74,7 @@ export interface AuditRow {
   instance_id: string
   result: AuditEntry['result']
   detail: string | null
+  error_code: string | null
 }
 
 export const toAuditEntry = (r: AuditRow): AuditEntry => ({

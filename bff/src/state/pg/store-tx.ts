@@ -9,8 +9,7 @@ import type { LoggedChange, StoreTx } from '../store'
 import { AUDIT_CAP, boundedDetail } from '../store-rules'
 import { CHANGES_CHANNEL } from './commit-signal'
 import type { TxDb } from './connect'
-import type { StatusRow } from './plan-statuses'
-import { publicView, withoutNul } from './rows'
+import { publicView, type StatusRow, withoutNul } from './rows'
 
 export interface PgStoreTx extends StoreTx {
   /** The latest rev this transaction logged, if any. */
@@ -27,27 +26,42 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
     counterHeld = true
   }
 
+  /** Logs an intent change (no transitions) with the next rev, and notifies the other replicas at commit. */
+  async function logIntent(row: StatusRow): Promise<LoggedChange> {
+    const instance = publicView(row)
+    const [logged] = await q<{ rev: number }[]>`
+      WITH next AS (UPDATE rev_counter SET rev = rev + 1 RETURNING rev)
+      INSERT INTO changes (rev, instance_id, instance, transitions)
+      SELECT next.rev, ${row.id}, ${JSON.stringify(instance)}::text::json, '[]'::json FROM next
+      RETURNING rev, pg_notify(${CHANGES_CHANNEL}, rev::text)`
+    if (logged === undefined) throw new Error('the rev counter is missing')
+    loggedRev = logged.rev
+    return { rev: logged.rev, instance, transitions: [] }
+  }
+
   return {
     get loggedRev() {
       return loggedRev
     },
 
-    async setIntent(id, optedIn, pending) {
+    async setIntent(id, optedIn, pending, entryId) {
       await holdCounter()
+      const pendingEntry = pending === null ? null : (entryId ?? null)
       const [row] = await q<StatusRow[]>`
-        UPDATE instances SET opted_in = ${optedIn}, pending = ${pending} WHERE id = ${id}
+        UPDATE instances SET opted_in = ${optedIn}, pending = ${pending}, pending_entry = ${pendingEntry}
+        WHERE id = ${id}
         RETURNING id, display_name, gateway_id, opted_in, pending, statuses`
       if (row === undefined) throw new Error(`unknown instance ${id}`)
-      const instance = publicView(row)
-      const [logged] = await q<{ rev: number }[]>`
-        WITH next AS (UPDATE rev_counter SET rev = rev + 1 RETURNING rev)
-        INSERT INTO changes (rev, instance_id, instance, transitions)
-        SELECT next.rev, ${id}, ${JSON.stringify(instance)}::text::json, '[]'::json FROM next
-        RETURNING rev, pg_notify(${CHANGES_CHANNEL}, rev::text)`
-      if (logged === undefined) throw new Error('the rev counter is missing')
-      loggedRev = logged.rev
-      const change: LoggedChange = { rev: logged.rev, instance, transitions: [] }
-      return change
+      return logIntent(row)
+    },
+
+    async settleIntent(id, optedIn, entryId) {
+      await holdCounter()
+      const [row] = await q<StatusRow[]>`
+        UPDATE instances SET opted_in = ${optedIn}, pending = NULL, pending_entry = NULL
+        WHERE id = ${id} AND pending_entry = ${entryId}
+        RETURNING id, display_name, gateway_id, opted_in, pending, statuses`
+      return row === undefined ? null : logIntent(row)
     },
 
     async appendAudit(entry) {
@@ -68,8 +82,11 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
       return row.id
     },
 
-    async settleAudit(entryId, result, detail) {
-      await q`UPDATE audit SET result = ${result}, detail = ${withoutNul(boundedDetail(detail))} WHERE id = ${entryId}`
+    async settleAudit(entryId, result, detail, errorCode) {
+      await q`
+        UPDATE audit SET result = ${result}, detail = ${withoutNul(boundedDetail(detail))},
+          error_code = ${withoutNul(errorCode ?? null)}
+        WHERE id = ${entryId} AND result = 'pending'`
     },
 
     async saveSecret(id, secret, configSecretDigest) {
