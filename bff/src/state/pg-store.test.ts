@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { type PostgresServer, postgresBinDir, startPostgres } from '@relay-console/testkit/postgres'
 import postgres from 'postgres'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CHANGES_CHANNEL } from './pg/commit-signal'
 import { readMigrations } from './pg/migrate'
 import { openPostgresStore } from './pg-store'
@@ -309,6 +309,101 @@ describe('openPostgresStore', () => {
   })
 })
 
+describe('the lease fence on status writes', () => {
+  let store: StateStore
+  let sql: postgres.Sql
+  beforeEach(async () => {
+    const url = freshDatabase()
+    store = await openPostgresStore({ url, now: Date.now })
+    sql = postgres(url, { onnotice: () => {} })
+    await store.define(['a', 'b', 'c', 'd', 'e'].map(definition))
+  })
+  afterEach(async () => {
+    await sql.end()
+    await store.close()
+  })
+
+  /** A lease row as the cluster's lease store keeps it, expiring `ms` from now by the server's clock. */
+  const lease = (id: string, owner: string, epoch: number, ms: number) =>
+    sql`INSERT INTO leases (instance_id, owner, epoch, expires_at)
+        VALUES (${id}, ${owner}, ${epoch}, now() + ${ms}::bigint * interval '1 millisecond')`
+  const fence = (owner: string, epoch: number) => ({ owner, epoch })
+  const connected = [status('connected', 1)]
+  /** Every trace a write leaves: the rev, the log, the stored statuses and the history. */
+  const traces = async (id: string) => ({
+    rev: await store.currentRev(),
+    log: (await store.changesAfter(0, 100))?.map((c) => c.instance.id),
+    statuses: (await store.instance(id))?.statuses,
+    history: await store.history(id, 10),
+  })
+
+  it('writes an update whose lease is live: same owner, same epoch, not expired', async () => {
+    await lease('a', 'replica-1', 3, 60_000)
+    const [change, ...more] = await store.saveStatuses([
+      { id: 'a', platforms: connected, fence: fence('replica-1', 3) },
+    ])
+    expect(more).toEqual([])
+    expect(change).toMatchObject({ rev: 1, instance: { id: 'a', platforms: connected } })
+    expect(await traces('a')).toMatchObject({ rev: 1, log: ['a'], statuses: connected, history: [{ to: 'connected' }] })
+  })
+
+  it.each([
+    ['an older epoch (the lease was taken over since)', () => lease('a', 'replica-1', 4, 60_000)],
+    ['another owner', () => lease('a', 'replica-2', 3, 60_000)],
+    ['an expired lease (by the server clock)', () => lease('a', 'replica-1', 3, -1)],
+    ['no lease row at all', async () => {}],
+  ])('refuses an update against %s: nothing is written or logged', async (_, setUp) => {
+    await setUp()
+    await store.saveStatuses([{ id: 'b', platforms: connected }])
+    const before = await traces('a')
+    expect(before).toEqual({ rev: 1, log: ['b'], statuses: [], history: [] })
+    expect(await store.saveStatuses([{ id: 'a', platforms: connected, fence: fence('replica-1', 3) }])).toEqual([])
+    expect(await traces('a')).toEqual(before)
+  })
+
+  it('writes, in one batch, the updates without a fence and those whose lease is live, and only those', async () => {
+    await lease('a', 'replica-1', 2, 60_000)
+    await lease('b', 'replica-1', 1, 60_000)
+    await lease('d', 'replica-1', 5, -1000)
+    const changes = await store.saveStatuses([
+      { id: 'a', platforms: connected, fence: fence('replica-1', 2) },
+      { id: 'b', platforms: connected, fence: fence('replica-1', 7) },
+      { id: 'c', platforms: connected },
+      { id: 'd', platforms: connected, fence: fence('replica-1', 5) },
+      { id: 'e', platforms: connected, fence: null },
+      { id: 'a', platforms: [status('retrying', 2)], fence: fence('replica-2', 2) },
+    ])
+    expect(changes.map((c) => [c.rev, c.instance.id])).toEqual([
+      [1, 'a'],
+      [2, 'c'],
+      [3, 'e'],
+    ])
+    expect(await store.currentRev()).toBe(3)
+    expect((await store.changesAfter(0, 10))?.map((c) => c.instance.id)).toEqual(['a', 'c', 'e'])
+    for (const id of ['b', 'd']) expect(await traces(id)).toMatchObject({ statuses: [], history: [] })
+    expect((await store.instance('a'))?.statuses).toEqual(connected)
+  })
+
+  it('judges expiry when it checks, after waiting for the rev counter, not when its transaction began', async () => {
+    await lease('a', 'replica-1', 1, 300)
+    let holding: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      holding = resolve
+    })
+    // Another writer holds the counter until the lease has run out.
+    const slow = store.transaction(async (tx) => {
+      await tx.setIntent('b', false, null)
+      holding()
+      await sleep(600)
+    })
+    await held
+    const write = store.saveStatuses([{ id: 'a', platforms: connected, fence: fence('replica-1', 1) }])
+    await slow
+    expect(await write).toEqual([])
+    expect(await traces('a')).toMatchObject({ rev: 1, statuses: [], history: [] })
+  })
+})
+
 /**
  * Figures, printed, not asserted (a loaded machine would only make them flaky). Run with
  * `PG_STORE_MEASURE=1 npx vitest run --project bff bff/src/state/pg-store`.
@@ -408,6 +503,47 @@ describe.runIf(process.env.PG_STORE_MEASURE === '1')('measurements', () => {
     } finally {
       console.log(`\nPostgreSQL store measurements\n  ${lines.join('\n  ')}\n`)
       await closeAll([store, other])
+    }
+  }, 300_000)
+
+  it('saveStatuses of 10,000 updates, without fences, with live fences, with stale fences', async () => {
+    const url = freshDatabase()
+    const [store] = await replicas(1, url)
+    if (store === undefined) throw new Error('one replica')
+    const sql = postgres(url, { onnotice: () => {} })
+    const runs: Record<string, number[]> = { 'no fence': [], 'live fence': [], 'stale fence (all refused)': [] }
+    try {
+      const ids = range(0, 10_000).map((n) => `inst-${n}`)
+      await store.define(ids.map(definition))
+      await sql`
+        INSERT INTO leases (instance_id, owner, epoch, expires_at)
+        SELECT id, 'replica-1', 2, now() + interval '1 hour' FROM unnest(${ids}::text[]) AS x(id)`
+      let attempt = 0
+      const batch = (fence: { owner: string; epoch: number } | undefined) => {
+        attempt += 1
+        const platforms = [status(attempt % 2 === 0 ? 'connected' : 'retrying', attempt)]
+        return ids.map((id) => (fence === undefined ? { id, platforms } : { id, platforms, fence }))
+      }
+      const kinds = [
+        ['no fence', undefined, 10_000],
+        ['live fence', { owner: 'replica-1', epoch: 2 }, 10_000],
+        ['stale fence (all refused)', { owner: 'replica-1', epoch: 1 }, 0],
+      ] as const
+      for (let run = 0; run < 6; run++) {
+        for (const [name, fence, expected] of kinds) {
+          const updates = batch(fence)
+          const t = performance.now()
+          const logged = await store.saveStatuses(updates)
+          const ms = performance.now() - t
+          expect(logged).toHaveLength(expected)
+          if (run > 0) runs[name]?.push(ms) // the first run warms up
+        }
+      }
+    } finally {
+      const lines = Object.entries(runs).map(([name, ms]) => `${name}: ${summary(ms)} (5 runs)`)
+      console.log(`\nsaveStatuses, 10,000 updates of 10,000 instances\n  ${lines.join('\n  ')}\n`)
+      await sql.end()
+      await store.close()
     }
   }, 300_000)
 })

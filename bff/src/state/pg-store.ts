@@ -12,6 +12,7 @@
 import { type Log, silentLog } from '../lib/log'
 import { CHANGES_CHANNEL, createCommitSignal } from './pg/commit-signal'
 import { connect } from './pg/connect'
+import { fenceStatusUpdates } from './pg/fence'
 import { migrate } from './pg/migrate'
 import { planStatusChanges } from './pg/plan-statuses'
 import {
@@ -73,14 +74,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   async function saveStatuses(updates: readonly StatusUpdate[]): Promise<LoggedChange[]> {
     if (updates.length === 0) return []
     const clean = jsonWithoutNul(updates)
-    const ids = [...new Set(clean.map((u) => u.id))]
     const changes = await db.begin(async (q) => {
       const [counter] = await q<{ rev: number }[]>`SELECT rev FROM rev_counter FOR UPDATE`
       if (counter === undefined) throw new Error('the rev counter is missing')
+      // Under the counter's lock: no new owner's statuses can land between the check and this commit.
+      const kept = await fenceStatusUpdates(q, clean)
+      if (kept.length === 0) return []
+      const ids = [...new Set(kept.map((u) => u.id))]
       const rows = await q<StatusRow[]>`
         SELECT id, display_name, gateway_id, opted_in, pending, statuses FROM instances
         WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(ids)}::text::json))`
-      const planned = planStatusChanges(counter.rev, new Map(rows.map((r) => [r.id, r])), clean)
+      const planned = planStatusChanges(counter.rev, new Map(rows.map((r) => [r.id, r])), kept)
       const last = planned.at(-1)
       if (last === undefined) return planned
       const logged = planned.map((c) => ({
