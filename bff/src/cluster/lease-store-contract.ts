@@ -63,8 +63,19 @@ export function leaseStoreContract(name: string, open: () => Promise<LeaseStoreF
         await wait(TTL * 1.5)
         expect(await store.acquire('B', ['i1'], TTL)).toEqual([{ instanceId: 'i1', epoch: 2 }])
         const beat = await store.beat({ id: 'A', listen: 'a' }, TTL)
-        // i2 expired too, but nobody took it: still A's, renewed at the same epoch.
-        expect(sorted(beat.renewed)).toEqual(['i2@1'])
+        // i2 expired too: nobody took it, but A no longer holds it either; it must acquire it anew.
+        expect(beat.renewed).toEqual([])
+        expect(await store.acquire('A', ['i2'], TTL)).toEqual([{ instanceId: 'i2', epoch: 2 }])
+      }),
+    )
+
+    it(
+      'never renews a released lease, so its next taker is not raced by the old owner’s beat',
+      withStore(async ({ store }) => {
+        await store.acquire('A', ['i1', 'i2'], TTL)
+        await store.release('A', ['i1'])
+        expect(sorted((await store.beat({ id: 'A', listen: 'a' }, TTL)).renewed)).toEqual(['i2@1'])
+        expect(await store.acquire('B', ['i1'], TTL)).toEqual([{ instanceId: 'i1', epoch: 2 }])
       }),
     )
 

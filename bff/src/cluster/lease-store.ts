@@ -28,14 +28,14 @@ export interface ReplicaRow {
 }
 
 export interface BeatResult {
-  /** Every lease of the replica, now renewed until the store's now + TTL (expired ones too, if nobody took them). */
+  /** Every valid lease of the replica, now renewed until the store's now + TTL (released or expired ones are not). */
   renewed: LeaseGrant[]
   /** Live replicas (beat within the TTL, not draining); may lack the caller on its very first beat. */
   live: string[]
 }
 
 export interface LeaseStore {
-  /** Registers or refreshes the replica, renews all its leases and lists the live replicas: one round trip. */
+  /** Registers or refreshes the replica, renews all its valid leases and lists the live replicas: one round trip. */
   beat(replica: { id: string; listen: string }, ttlMs: number): Promise<BeatResult>
   /** Takes those of `instanceIds` whose lease is free or expired; returns what it won. */
   acquire(owner: string, instanceIds: readonly string[], ttlMs: number): Promise<LeaseGrant[]>

@@ -54,7 +54,7 @@ export function createMemoryLeaseStore(now: () => number): MemoryLeaseStore {
       for (const r of [...replicas.values()]) {
         if (r.id !== replica.id && r.lastSeenAt < t - ttlMs * FORGET_AFTER_TTLS) replicas.delete(r.id)
       }
-      const renewed = ownedBy(replica.id)
+      const renewed = ownedBy(replica.id).filter((l) => l.expiresAt > t)
       for (const l of renewed) l.expiresAt = t + ttlMs
       return { renewed: renewed.map(grant), live }
     },

@@ -34,8 +34,10 @@ const distinctSorted = (ids: readonly string[]): string[] => [...new Set(ids)].s
 export function createPgLeaseStore(db: Db): LeaseStore {
   return {
     async beat(replica, ttlMs): Promise<BeatResult> {
-      // One statement: the heartbeat, the renewal of every lease of the replica, and the live list.
-      // All parts read one snapshot, so the list shows the replica's previous beat (none on its first).
+      // One statement: the heartbeat, the renewal of every valid lease of the replica, and the live
+      // list. Only valid leases are renewed: a released or expired one stays free for others (its
+      // old owner takes it back, if at all, by acquiring it, at a new epoch). All parts read one
+      // snapshot, so the list shows the replica's previous beat (none on its first).
       const [row] = await db<BeatRow[]>`
         WITH beat AS (
           INSERT INTO replicas AS r (id, listen) VALUES (${replica.id}, ${replica.listen})
@@ -47,7 +49,7 @@ export function createPgLeaseStore(db: Db): LeaseStore {
             AND id <> ${replica.id}
         ), renewed AS (
           UPDATE leases SET expires_at = now() + ${ttlMs}::bigint * interval '1 millisecond'
-          WHERE owner = ${replica.id}
+          WHERE owner = ${replica.id} AND expires_at > now()
           RETURNING instance_id, epoch
         )
         SELECT

@@ -1,0 +1,265 @@
+/**
+ * {@link Ownership} of a replica in a cluster: it holds the instances it has a lease for in the
+ * shared {@link LeaseStore}, and aims at the instances rendezvous hashing gives it among the live
+ * replicas (rendezvous.ts).
+ *
+ * Every `renewIntervalMs` one tick beats (heartbeat + renewal of all its leases + the live list in
+ * one round trip), closes what it lost or should hand over, releases those leases, and acquires
+ * what it should hold and is free. Ticks never overlap, and every `acquired`/`released` of the
+ * events runs in one lane, so the two alternate for each instance and never run at once.
+ *
+ * The self-fence: a lease renewed by a beat SENT at local time t is trusted until
+ * t + leaseTtlMs − fenceMarginMs; the store set its expiry to its own now + leaseTtlMs, which is
+ * later. Past that, `owns()` and `fence()` answer false/null at once, whether or not a timer ran
+ * (a process that was paused learns it on its first look at the clock), and the sockets are closed.
+ * Until a renewal succeeds again the replica holds nothing. A lease only decides who may dial: a
+ * paused holder's sockets stay open until it runs again, so the connector's one-socket-per-gateway
+ * rule (4409 superseded) is the fence on the other side of the wire.
+ * @module
+ */
+import type { Clock, TimerHandle } from '@relay-console/shared/clock'
+import type { Log } from '../lib/log'
+import { planTick } from './lease-plan'
+import type { LeaseGrant, LeaseStore } from './lease-store'
+import type { ClusterView, Fence, Ownership, OwnershipEvents } from './ownership'
+
+export interface LeaseOwnershipOptions {
+  leases: LeaseStore
+  /** The local clock of the self-fence; a monotonic one (monotonic-clock.ts) keeps it clear of wall-clock steps. */
+  clock: Clock
+  replicaId: string
+  /** Where this replica serves its API (`http://host:port`), as the cluster view shows it. */
+  listen: string
+  /** The instances the console manages, read at every tick. */
+  instanceIds: () => readonly string[]
+  leaseTtlMs: number
+  renewIntervalMs: number
+  /** How much earlier than the store the replica gives up a lease (default a fifth of the TTL). */
+  fenceMarginMs?: number
+  log: Log
+}
+
+/** Checks the timings: a lease must outlive at least one missed renewal. Names the bad field. */
+export function checkLeaseTimings(o: { leaseTtlMs: number; renewIntervalMs: number; fenceMarginMs: number }): void {
+  if (!(o.renewIntervalMs > 0)) throw new Error(`cluster.renewIntervalMs must be positive (got ${o.renewIntervalMs})`)
+  if (!(o.fenceMarginMs >= 0)) throw new Error(`the fence margin must not be negative (got ${o.fenceMarginMs})`)
+  if (!(o.leaseTtlMs - o.fenceMarginMs >= 2 * o.renewIntervalMs)) {
+    throw new Error(
+      `cluster.leaseTtlMs (${o.leaseTtlMs}) must be at least twice cluster.renewIntervalMs (${o.renewIntervalMs}) ` +
+        `plus the fence margin (${o.fenceMarginMs}), so a lease survives one missed renewal`,
+    )
+  }
+}
+
+export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership {
+  const { leases, clock, replicaId: self, listen, leaseTtlMs: ttl, renewIntervalMs: interval, log } = options
+  const margin = options.fenceMarginMs ?? Math.round(ttl / 5)
+  checkLeaseTimings({ leaseTtlMs: ttl, renewIntervalMs: interval, fenceMarginMs: margin })
+
+  /** Instances announced as acquired and not yet released, with their epochs. */
+  const held = new Map<string, number>()
+  /** Local time until which the last renewal is trusted. */
+  let validUntil = Number.NEGATIVE_INFINITY
+  let events: OwnershipEvents | null = null
+  let stopping = false
+  let drained: Promise<void> | null = null
+  let tickTimer: TimerHandle | null = null
+  let fenceTimer: TimerHandle | null = null
+  let inFlight: Promise<void> | null = null
+  /** What is failing now ('renew', 'handover'): each is logged once per outage. */
+  const failing = new Set<string>()
+
+  let lane: Promise<void> = Promise.resolve()
+  const serial = (work: () => Promise<void>): Promise<void> => {
+    const run = lane.then(work)
+    lane = run.catch(() => undefined)
+    return run
+  }
+
+  const valid = () => clock.now() < validUntil
+
+  const call = async (kind: keyof OwnershipEvents, instanceId: string) => {
+    try {
+      await events?.[kind](instanceId)
+    } catch (error) {
+      log.error({ err: error, instanceId }, `cluster: ${kind} failed`)
+    }
+  }
+
+  /** Stops holding the instances (`owns` answers false at once); returns those that were held, to close. */
+  const forget = (ids: readonly string[]) => ids.filter((id) => held.delete(id))
+  /** Closes forgotten instances' sockets; resolves once all are closed. Run it in the lane. */
+  const close = async (ids: readonly string[]) => {
+    await Promise.all(ids.map((id) => call('released', id)))
+  }
+
+  const announce = async (grants: readonly LeaseGrant[]) => {
+    const fresh = grants.filter((g) => !held.has(g.instanceId))
+    for (const g of fresh) held.set(g.instanceId, g.epoch)
+    await Promise.all(fresh.map((g) => call('acquired', g.instanceId)))
+  }
+
+  /** The fence ran out without a renewal: close everything, hold nothing until a renewal succeeds. */
+  const fenceLapsed = () =>
+    serial(async () => {
+      if (held.size === 0 || valid()) return
+      log.warn(
+        { replica: self, instances: held.size },
+        'cluster: no lease renewal within the lease time; closing every socket until one succeeds',
+      )
+      await close(forget([...held.keys()]))
+    })
+
+  const armFence = () => {
+    if (fenceTimer !== null) clock.clearTimeout(fenceTimer)
+    fenceTimer = clock.setTimeout(
+      () => {
+        fenceTimer = null
+        void fenceLapsed()
+      },
+      Math.max(0, validUntil - clock.now()),
+    )
+  }
+
+  const failed = (what: 'renew' | 'handover', error: unknown) => {
+    if (failing.has(what)) return
+    failing.add(what)
+    const doing = what === 'renew' ? 'renewing the leases' : 'handing leases over'
+    log.warn({ err: error, replica: self }, `cluster: ${doing} failed; retrying every ${interval} ms`)
+  }
+  const recovered = (what: 'renew' | 'handover') => {
+    if (failing.delete(what)) log.info({ replica: self, what }, 'cluster: the lease store answers again')
+  }
+
+  const tick = async () => {
+    if (!valid() && held.size > 0) await fenceLapsed()
+    const sentAt = clock.now()
+    let beat: Awaited<ReturnType<LeaseStore['beat']>>
+    try {
+      beat = await leases.beat({ id: self, listen }, ttl)
+    } catch (error) {
+      failed('renew', error)
+      return
+    }
+    if (clock.now() >= sentAt + ttl - margin) {
+      failed('renew', new Error(`the renewal took ${clock.now() - sentAt} ms, longer than the lease is trusted`))
+      return
+    }
+    recovered('renew')
+    if (stopping) return
+
+    const plan = planTick({ self, held, renewed: beat.renewed, live: beat.live, instanceIds: options.instanceIds() })
+    if (plan.lost.length > 0) {
+      log.warn({ replica: self, instances: plan.lost.length }, 'cluster: leases lost to another replica')
+    }
+    // What was lost is forgotten before the renewal extends the trust in what is left.
+    const closing = forget([...plan.lost, ...plan.handOver])
+    validUntil = sentAt + ttl - margin
+    armFence()
+    // Sockets first: a lease is let go only once its socket is closed.
+    await serial(() => close(closing))
+    let won: LeaseGrant[] = []
+    try {
+      if (plan.release.length > 0) await leases.release(self, plan.release)
+      if (plan.acquire.length > 0 && !stopping) won = await leases.acquire(self, plan.acquire, ttl)
+      recovered('handover')
+    } catch (error) {
+      // What was not released is renewed and released again next tick; what was not acquired is retried.
+      failed('handover', error)
+    }
+    await serial(async () => {
+      // Won after the fence lapsed or once draining began: not announced (a later beat adopts or releases it).
+      if (stopping || !valid()) return
+      await announce([...plan.adopt, ...won])
+    })
+    if (stopping && won.length > 0) {
+      const unused = won.map((g) => g.instanceId)
+      await leases.release(self, unused).catch(() => undefined)
+    }
+    if (plan.handOver.length + plan.adopt.length + won.length > 0) {
+      log.info(
+        {
+          replica: self,
+          live: beat.live.length,
+          released: plan.handOver.length,
+          acquired: plan.adopt.length + won.length,
+          held: held.size,
+        },
+        'cluster: ownership changed',
+      )
+    }
+  }
+
+  const runTick = (): Promise<void> => {
+    tickTimer = null
+    const startedAt = clock.now()
+    const run = tick()
+      .catch((error) => log.error({ err: error, replica: self }, 'cluster: tick failed'))
+      .finally(() => {
+        inFlight = null
+        if (!stopping) tickTimer = clock.setTimeout(runTick, Math.max(0, interval - (clock.now() - startedAt)))
+      })
+    inFlight = run
+    return run
+  }
+
+  const settle = (work: Promise<void> | null, ms: number) =>
+    work === null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = clock.setTimeout(resolve, ms)
+          void work.finally(() => {
+            clock.clearTimeout(timer)
+            resolve()
+          })
+        })
+
+  return {
+    self,
+
+    owns: (instanceId) => held.has(instanceId) && valid(),
+
+    fence(instanceId): Fence | null {
+      const epoch = held.get(instanceId)
+      return epoch !== undefined && valid() ? { owner: self, epoch } : null
+    },
+
+    async start(e) {
+      if (events !== null) throw new Error('cluster: the ownership was started already')
+      events = e
+      await runTick()
+    },
+
+    drain() {
+      drained ??= (async () => {
+        stopping = true
+        if (tickTimer !== null) clock.clearTimeout(tickTimer)
+        tickTimer = null
+        // A tick stuck on an unreachable store is waited for no longer than its renewal could be
+        // trusted, and each step below for no longer than one interval: the sockets close regardless.
+        await settle(inFlight, ttl)
+        const marked = leases.markDraining(self).catch((error) => {
+          log.warn({ err: error, replica: self }, 'cluster: could not mark this replica draining')
+        })
+        await settle(marked, interval)
+        await serial(() => close(forget([...held.keys()])))
+        validUntil = Number.NEGATIVE_INFINITY
+        if (fenceTimer !== null) clock.clearTimeout(fenceTimer)
+        fenceTimer = null
+        // Expires every lease this replica still has and removes its row: others take over at their next tick.
+        const removed = leases.remove(self).catch((error) => {
+          log.warn(
+            { err: error, replica: self },
+            'cluster: could not release the leases; they expire within the lease time',
+          )
+        })
+        await settle(removed, interval)
+      })()
+      return drained
+    },
+
+    async view(): Promise<ClusterView> {
+      return { self, replicas: await leases.replicas(ttl) }
+    },
+  }
+}
