@@ -1,0 +1,51 @@
+/**
+ * {@link Ownership} of the one console process on SQLite: it holds every instance, no fencing
+ * token is needed (nobody else writes), and the cluster is itself alone.
+ * @module
+ */
+import type { Clock } from '@relay-console/shared/clock'
+import type { ClusterView, Ownership, OwnershipEvents } from './ownership'
+
+export interface SoloOwnershipOptions {
+  instanceIds: () => readonly string[]
+  replicaId: string
+  listen: string
+  clock: Clock
+}
+
+export function createSoloOwnership(options: SoloOwnershipOptions): Ownership {
+  const { clock, replicaId: self, listen } = options
+  const startedAt = new Date(clock.now()).toISOString()
+  let events: OwnershipEvents | null = null
+  let drained: Promise<void> | null = null
+  const held = new Set<string>()
+
+  return {
+    self,
+    // Everything, always, until it drains: no other process could hold an instance.
+    owns: () => drained === null,
+    fence: () => null,
+
+    async start(e) {
+      if (events !== null) throw new Error('the ownership was started already')
+      events = e
+      const ids = [...new Set(options.instanceIds())]
+      for (const id of ids) held.add(id)
+      await Promise.all(ids.map((id) => e.acquired(id)))
+    },
+
+    drain() {
+      drained ??= (async () => {
+        const ids = [...held]
+        held.clear()
+        await Promise.all(ids.map((id) => events?.released(id)))
+      })()
+      return drained
+    },
+
+    async view(): Promise<ClusterView> {
+      const at = new Date(clock.now()).toISOString()
+      return { self, replicas: [{ id: self, listen, startedAt, lastSeenAt: at, owned: held.size }] }
+    },
+  }
+}
