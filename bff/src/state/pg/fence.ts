@@ -25,12 +25,16 @@ import type { TxDb } from './connect'
 export async function fenceStatusUpdates(q: TxDb, updates: readonly StatusUpdate[]): Promise<StatusUpdate[]> {
   const fenced = updates.flatMap((u, n) => (u.fence == null ? [] : [{ n, id: u.id, ...u.fence }]))
   if (fenced.length === 0) return [...updates]
-  // epoch as numeric: a fence with a fractional or huge epoch matches nothing, rather than failing the batch.
-  const held = await q<{ n: number }[]>`
+  // The refused ones are answered (usually none, so little comes back). epoch as numeric: a fence
+  // with a fractional or huge epoch matches no lease, rather than failing the whole batch.
+  const refused = await q<{ n: number }[]>`
     SELECT f.n FROM json_to_recordset(${JSON.stringify(fenced)}::text::json)
       AS f(n integer, id text, owner text, epoch numeric)
-    JOIN leases l ON l.instance_id = f.id
-    WHERE l.owner = f.owner AND l.epoch = f.epoch AND l.expires_at > statement_timestamp()`
-  const valid = new Set(held.map((r) => r.n))
-  return updates.filter((u, n) => u.fence == null || valid.has(n))
+    WHERE NOT EXISTS (
+      SELECT FROM leases l
+      WHERE l.instance_id = f.id AND l.owner = f.owner AND l.epoch = f.epoch AND l.expires_at > statement_timestamp()
+    )`
+  if (refused.length === 0) return [...updates]
+  const out = new Set(refused.map((r) => r.n))
+  return updates.filter((_, n) => !out.has(n))
 }
