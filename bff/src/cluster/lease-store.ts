@@ -45,6 +45,9 @@ export interface LeaseStore {
   markDraining(replicaId: string): Promise<void>
   /** Removes the replica's row and expires any lease it still holds. */
   remove(replicaId: string): Promise<void>
-  /** Live replicas with their valid lease counts, by id. */
+  /**
+   * The replicas for the cluster view, by id, with their valid lease counts: every one not draining
+   * and not yet forgotten, so a replica that stopped beating still shows (as silent) for a while.
+   */
   replicas(ttlMs: number): Promise<ReplicaRow[]>
 }

@@ -100,7 +100,7 @@ export function createMemoryLeaseStore(now: () => number): MemoryLeaseStore {
     async replicas(ttlMs): Promise<ReplicaRow[]> {
       const t = now()
       return [...replicas.values()]
-        .filter((r) => isLive(r, ttlMs))
+        .filter((r) => !r.draining && r.lastSeenAt > t - ttlMs * FORGET_AFTER_TTLS)
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .map((r) => ({
           id: r.id,

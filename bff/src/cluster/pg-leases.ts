@@ -111,7 +111,8 @@ export function createPgLeaseStore(db: Db): LeaseStore {
         SELECT r.id, r.listen, r.started_at, r.last_seen_at,
           (SELECT count(*)::integer FROM leases l WHERE l.owner = r.id AND l.expires_at > now()) AS owned
         FROM replicas r
-        WHERE r.last_seen_at > now() - ${ttlMs}::bigint * interval '1 millisecond' AND NOT r.draining
+        WHERE r.last_seen_at > now() - ${ttlMs * FORGET_AFTER_TTLS}::bigint * interval '1 millisecond'
+          AND NOT r.draining
         ORDER BY r.id`
       return rows.map((r) => ({
         id: r.id,
