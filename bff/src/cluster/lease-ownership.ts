@@ -227,7 +227,8 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
     async start(e) {
       if (events !== null) throw new Error('cluster: the ownership was started already')
       events = e
-      await runTick()
+      // Resolves once the first tick has taken what it could, or after one lease time if the store hangs.
+      await settle(runTick(), ttl)
     },
 
     drain() {

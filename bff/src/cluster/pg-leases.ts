@@ -44,9 +44,13 @@ export function createPgLeaseStore(db: Db): LeaseStore {
           ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), listen = EXCLUDED.listen
           RETURNING r.id
         ), forgotten AS (
-          DELETE FROM replicas
-          WHERE last_seen_at < now() - ${ttlMs * FORGET_AFTER_TTLS}::bigint * interval '1 millisecond'
-            AND id <> ${replica.id}
+          -- SKIP LOCKED: two replicas forgetting the same rows at once never wait for (or deadlock on) each other.
+          DELETE FROM replicas WHERE id IN (
+            SELECT id FROM replicas
+            WHERE last_seen_at < now() - ${ttlMs * FORGET_AFTER_TTLS}::bigint * interval '1 millisecond'
+              AND id <> ${replica.id}
+            FOR UPDATE SKIP LOCKED
+          )
         ), renewed AS (
           UPDATE leases SET expires_at = now() + ${ttlMs}::bigint * interval '1 millisecond'
           WHERE owner = ${replica.id} AND expires_at > now()
