@@ -3,16 +3,17 @@
  * shared {@link LeaseStore}, and aims at the instances rendezvous hashing gives it among the live
  * replicas (rendezvous.ts).
  *
- * Every `renewIntervalMs` one tick beats (heartbeat + renewal of all its leases + the live list in
- * one round trip), closes what it lost or should hand over, releases those leases, and acquires
- * what it should hold and is free. Ticks never overlap, and every `acquired`/`released` of the
+ * Every `renewIntervalMs` one tick beats (heartbeat + renewal of all its valid leases + the live
+ * list in one round trip), closes what it lost or should hand over, releases those leases, and
+ * acquires what it should hold and is free (a lease held by another is retried at the next tick). Ticks never overlap, and every `acquired`/`released` of the
  * events runs in one lane, so the two alternate for each instance and never run at once.
  *
  * The self-fence: a lease renewed by a beat SENT at local time t is trusted until
  * t + leaseTtlMs − fenceMarginMs; the store set its expiry to its own now + leaseTtlMs, which is
  * later. Past that, `owns()` and `fence()` answer false/null at once, whether or not a timer ran
  * (a process that was paused learns it on its first look at the clock), and the sockets are closed.
- * Until a renewal succeeds again the replica holds nothing. A lease only decides who may dial: a
+ * Until a renewal succeeds again the replica holds nothing; then it announces again the leases
+ * still its own, and acquires anew (at a new epoch) those that ran out meanwhile. A lease only decides who may dial: a
  * paused holder's sockets stay open until it runs again, so the connector's one-socket-per-gateway
  * rule (4409 superseded) is the fence on the other side of the wire.
  * @module
