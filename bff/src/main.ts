@@ -8,22 +8,24 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { insecureExposures } from './config/exposure'
-import { ConfigError, loadConfigFile, type RuntimeConfig } from './config/load'
+import { ConfigError, databaseUrlFrom, loadConfigFile, type RuntimeConfig } from './config/load'
 import { MIN_OPERATOR_TOKEN_LENGTH } from './http/auth'
 import { createLogger } from './lib/log'
 import { startConsole } from './service'
 
-const USAGE = `Usage: npm start [-- --config FILE]
+const USAGE = `Usage: npm start [-- --config FILE] [--port N]
   --config FILE   manage the instances FILE names (also: RELAY_CONSOLE_CONFIG=FILE)
                   without it, the console runs its embedded demo connector and instances
+  --port N        listen on port N (overrides listen.port: one more replica of a cluster)
 Environment: RELAY_CONSOLE_TOKEN (operator token, at least 32 characters; generated when unset), LOG_LEVEL (info),
-             RELAY_CONSOLE_ALLOWED_HOSTS (extra Host values, comma-separated)`
+             RELAY_CONSOLE_ALLOWED_HOSTS (extra Host values, comma-separated),
+             RELAY_CONSOLE_DATABASE_URL (PostgreSQL: run as one replica of a cluster; wins over database.url)`
 
 const WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url))
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   })
   if (values.help) {
@@ -58,6 +60,15 @@ async function main(): Promise<void> {
     config = demo.config
     stopDemo = demo.stop
   }
+  if (values.port !== undefined) {
+    const port = Number(values.port)
+    if (!/^\d+$/.test(values.port) || port > 65_535) {
+      console.error(`relay-console: --port: must be a port number (0 to 65535), not ${JSON.stringify(values.port)}`)
+      process.exit(2)
+    }
+    config = { ...config, listen: { ...config.listen, port } }
+  }
+  config = { ...config, databaseUrl: databaseUrlFrom(process.env) ?? config.databaseUrl ?? null }
   const extraHosts = (process.env.RELAY_CONSOLE_ALLOWED_HOSTS ?? '')
     .split(',')
     .map((h) => h.trim())

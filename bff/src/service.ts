@@ -1,15 +1,22 @@
 /**
- * The composition root of one console: store, state and its change stream's listeners, relay
- * fleet, intents, HTTP.
+ * The composition root of one console: backend (store and ownership), state and its change
+ * stream's listeners, relay fleet, intents, HTTP. One process on SQLite, or one replica of a
+ * cluster on PostgreSQL: the same composition, only the backend differs (backend.ts).
  * `main.ts` calls it with a config; tests call it with their own.
  * @module
  */
+import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import { createAdaptorServer } from '@hono/node-server'
 import { type Clock, systemClock, type TimerHandle } from '@relay-console/shared/clock'
 import { CLOSE_UNAUTHORIZED } from '@relay-console/shared/relay/close-codes'
 import type { Logger } from 'pino'
+import { openBackend } from './backend'
+import { monotonicClock } from './cluster/monotonic-clock'
+import type { Ownership } from './cluster/ownership'
 import type { RuntimeConfig } from './config/load'
+import { ClusterSchema } from './config/schema'
 import { createConnectorClient } from './connector-api/client'
 import { createApp } from './http/app'
 import { createOperatorAuth } from './http/auth'
@@ -24,7 +31,6 @@ import { createFleet } from './relay/fleet'
 import { createWsDialer } from './relay/ws-dialer'
 import { createChangeFeed } from './state/change-feed'
 import { ConsoleState } from './state/console-state'
-import { openSqliteStore } from './state/sqlite-store'
 import { createStatusWriter } from './state/status-writer'
 import type { StateStore } from './state/store'
 
@@ -62,7 +68,17 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const now = () => clock.now()
   const metrics = createMetrics({ defaults: options.processMetrics ?? true })
 
-  const store = openSqliteStore({ stateDir: config.stateDir, now })
+  const backend = await openBackend({
+    stateDir: config.stateDir,
+    databaseUrl: config.databaseUrl ?? null,
+    cluster: config.cluster ?? ClusterSchema.parse({}),
+    now,
+    log,
+  })
+  const { store } = backend
+  /** Known once the server listens: until then this process holds nothing. */
+  let ownership: Ownership | null = null
+  const owns = (id: string) => ownership?.owns(id) ?? false
   const definitions = config.instances.map(({ id, displayName, gatewayId, platforms }) => ({
     id,
     displayName,
@@ -98,9 +114,16 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       clock,
     }),
     log,
+    // Never dial without holding the instance: checked at every dial, so a replica that was paused
+    // past its lease does not dial before it learns it lost it.
+    mayDial: owns,
     timings: config.relay,
     attentionAfterMs: config.relay.attentionAfterMs,
-    onChange: (change) => statuses.write(change.instanceId, change.platforms),
+    // Only the holder of an instance writes its statuses, fenced by its lease.
+    onChange: (change) => {
+      if (owns(change.instanceId))
+        statuses.write(change.instanceId, change.platforms, ownership?.fence(change.instanceId))
+    },
     onRevoked: (id, reason) => onRevoked(id, reason),
     onTransportEvent: (_id, event) => {
       if (event.type === 'dialing') metrics.dials.inc({ kind: event.fresh ? 'fresh_token' : 'regular' })
@@ -116,14 +139,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     state,
     store,
     feed,
+    owns,
     fleet,
     connector: createConnectorClient({ connectorUrl: config.connectorUrl, clock }),
     identityToken: config.identityToken,
     identityTokenEnv: config.identityTokenEnv,
     configSecrets: new Map(config.instances.map((i) => [i.id, i.configSecret])),
-    storedSecrets: new Map(
-      defined.instances.map((s) => [s.id, { secret: s.secret, configSecretDigest: s.configSecretDigest }]),
-    ),
     clock,
     random,
     log,
@@ -149,6 +170,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     trustProxy: config.trustProxy ?? [],
     webRoot: options.webRoot ?? null,
     events: config.events,
+    cluster: {
+      self: () => ownership?.self ?? null,
+      view: async () => {
+        if (ownership === null) throw new Error('the console is still starting')
+        return ownership.view()
+      },
+    },
   })
 
   const server = createAdaptorServer({ fetch: app.fetch })
@@ -164,7 +192,19 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
   log.info({ url, instances: config.instances.length }, 'relay console listening')
 
-  await intents.start()
+  const replicaId = `${hostname()}-${port}-${randomBytes(3).toString('hex')}`
+  const held = backend.ownership({
+    replicaId,
+    listen: url,
+    instanceIds: () => state.ids(),
+    clock: options.clock ?? monotonicClock,
+  })
+  ownership = held
+  // One process settles what its last stop left pending; a replica does so per instance it takes over.
+  if (backend.kind === 'sqlite') await intents.settleInterrupted()
+  state.subscribe(intents.onChange)
+  await held.start({ acquired: (id) => intents.adopt(id), released: (id) => intents.release(id) })
+  log.info({ replica: replicaId, backend: backend.kind }, 'holding instances')
   const pruning = keepPruning(store, clock, log, config.events.replayChanges)
 
   let stopping: Promise<void> | null = null
@@ -176,6 +216,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     stop() {
       stopping ??= (async () => {
         pruning.stop()
+        // Hands every instance over at once: sockets closed first, then the leases let go.
+        await held.drain()
         await intents.stop()
         await fleet.stopAll()
         await statuses.stop()
@@ -184,7 +226,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
           server.close(() => resolve())
           ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
         })
-        await store.close()
+        await backend.close()
       })()
       return stopping
     },

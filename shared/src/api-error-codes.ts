@@ -51,6 +51,8 @@ export const API_ERROR_CODES = {
   secret_withheld: { translated: true },
   /** 409: a later request for the same instance asked for the opposite, and is the one carried out. */
   superseded: { translated: true },
+  /** 503: the replica holding the instance has not carried the request out in time; it is saved and will be. */
+  owner_unavailable: { translated: false },
 
   // ── raised by the web client, never sent ───────────────────────────────────────────────────────
   /** The request never got an answer (offline, refused, aborted). */
@@ -73,8 +75,8 @@ export type TranslatedApiErrorCode = {
 }[keyof typeof API_ERROR_CODES]
 
 /**
- * Why an opt-in or opt-out did not happen: the connector's part failed (502), or a later request
- * for the same instance superseded it (409).
+ * Why an opt-in or opt-out did not happen: the connector's part failed (502), a later request for
+ * the same instance superseded it (409), or the replica holding the instance did not answer (503).
  */
 export const INTENT_ERROR_CODES = [
   'connector_unreachable',
@@ -82,6 +84,7 @@ export const INTENT_ERROR_CODES = [
   'identity_token_missing',
   'secret_withheld',
   'superseded',
+  'owner_unavailable',
 ] as const satisfies ReadonlyArray<keyof typeof API_ERROR_CODES>
 export type IntentErrorCode = (typeof INTENT_ERROR_CODES)[number]
 

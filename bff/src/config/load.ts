@@ -5,7 +5,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { type ConfigFile, ConfigSchema, type EventsOptions, type InstanceConfig, type RelayTimings } from './schema'
+import {
+  type ClusterOptions,
+  type ConfigFile,
+  ConfigSchema,
+  type EventsOptions,
+  type InstanceConfig,
+  type RelayTimings,
+} from './schema'
 
 export class ConfigError extends Error {
   constructor(
@@ -39,7 +46,13 @@ export interface RuntimeConfig {
   allowedHosts: string[]
   /** Proxies whose forwarding headers are believed (docs/configuration.md); none when absent. */
   trustProxy?: readonly string[]
+  /** PostgreSQL for a cluster of replicas (docs/deployment.md); null: SQLite in `stateDir`, one process. */
+  databaseUrl?: string | null
+  cluster?: ClusterOptions
 }
+
+/** The database URL from the environment wins over the file's. */
+export const DATABASE_URL_ENV = 'RELAY_CONSOLE_DATABASE_URL'
 
 /** `instances[0].platforms[1].botId` */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -95,7 +108,19 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
     events: config.events,
     allowedHosts: config.allowedHosts,
     trustProxy: config.trustProxy,
+    databaseUrl: databaseUrlFrom(env) ?? config.database?.url ?? null,
+    cluster: config.cluster,
   }
+}
+
+/** `RELAY_CONSOLE_DATABASE_URL`, when set (and not blank). */
+export function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {
+  const url = env[DATABASE_URL_ENV]?.trim()
+  if (url === undefined || url === '') return null
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url)) {
+    throw new ConfigError(DATABASE_URL_ENV, [`${DATABASE_URL_ENV}: must be a postgres:// or postgresql:// URL`])
+  }
+  return url
 }
 
 /** Reads and validates FILE. A relative `stateDir` is relative to the working directory, as with any CLI. */

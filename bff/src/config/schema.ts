@@ -68,6 +68,19 @@ export const EventsSchema = z.strictObject({
   replayChanges: z.number().int().min(1000).default(10_000),
 })
 
+/** Several replicas on PostgreSQL (docs/deployment.md): how long a lease lasts, how often it is renewed. */
+export const ClusterSchema = z
+  .strictObject({
+    leaseTtlMs: z.number().int().min(1000).max(600_000).default(10_000),
+    renewIntervalMs: z.number().int().min(100).max(60_000).default(2000),
+  })
+  // A replica trusts its lease for four fifths of the TTL (the rest is its self-fence margin), and
+  // must renew twice within that: a lease survives one missed renewal.
+  .refine((c) => c.renewIntervalMs * 2 <= c.leaseTtlMs * 0.8, {
+    message: 'must be at most 40 % of cluster.leaseTtlMs, so a lease survives one missed renewal',
+    path: ['renewIntervalMs'],
+  })
+
 export const ConfigSchema = z
   .strictObject({
     listen: z
@@ -112,6 +125,16 @@ export const ConfigSchema = z
       .default([]),
     /** Accept listening beyond loopback and a plaintext connector across a network (warned at start). */
     allowInsecure: z.boolean().default(false),
+    /**
+     * Keep all durable state in this PostgreSQL database and run as one replica of a cluster
+     * (`RELAY_CONSOLE_DATABASE_URL` wins); without it, SQLite in `stateDir`, one process.
+     */
+    database: z
+      .strictObject({
+        url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'),
+      })
+      .optional(),
+    cluster: ClusterSchema.default(ClusterSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     if (!config.allowInsecure) {
@@ -150,4 +173,5 @@ export const ConfigSchema = z
 export type ConfigFile = z.infer<typeof ConfigSchema>
 export type InstanceConfig = ConfigFile['instances'][number]
 export type RelayTimings = z.infer<typeof RelayTimingsSchema>
+export type ClusterOptions = z.infer<typeof ClusterSchema>
 export type EventsOptions = z.infer<typeof EventsSchema>

@@ -37,6 +37,7 @@ describe('operator authentication', () => {
         'GET /api/instances/:id/history',
         'GET /api/audit',
         'GET /api/events',
+        'GET /api/cluster',
       ]),
     )
     for (const route of routes) {
@@ -304,9 +305,17 @@ describe('the failed-login throttle', () => {
 })
 
 describe('other routes', () => {
-  it('answers /healthz without auth', async () => {
+  it('answers /healthz without auth, naming the replica', async () => {
     const res = await req('/healthz')
-    expect((await res.json()) as any).toEqual({ status: 'ok' })
+    expect((await res.json()) as any).toEqual({ status: 'ok', replica: expect.stringMatching(/-\d+-[0-9a-f]{6}$/) })
+  })
+
+  it('answers /api/cluster with this process alone, holding every instance', async () => {
+    const res = await req('/api/cluster', { headers: BEARER })
+    const body = (await res.json()) as any
+    expect(body).toMatchObject({ self: expect.any(String), replicas: [{ listen: shared.console.url }] })
+    expect(body.replicas[0]).toMatchObject({ id: body.self, owned: expect.any(Number) })
+    expect(body.replicas[0].owned).toBeGreaterThan(0)
   })
 
   it('exposes Prometheus metrics', async () => {

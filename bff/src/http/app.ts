@@ -12,6 +12,7 @@ import type { Clock } from '@relay-console/shared/clock'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { compress } from 'hono/compress'
+import type { ClusterView } from '../cluster/ownership'
 import type { EventsOptions } from '../config/schema'
 import type { Log } from '../lib/log'
 import type { Metrics } from '../lib/metrics'
@@ -45,6 +46,8 @@ export interface AppDeps {
   /** The built web app (`web/dist`); null or missing serves a short notice instead. */
   webRoot: string | null
   events: EventsOptions
+  /** This replica's id, and the cluster as the database sees it (one process: itself alone). */
+  cluster: { self: () => string | null; view: () => Promise<ClusterView> }
 }
 
 export const MAX_BODY_BYTES = 64 * 1024
@@ -92,7 +95,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', crossSiteGuard)
   app.use('*', jsonBodyGuard)
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/healthz', (c) => {
+    const replica = deps.cluster.self()
+    return c.json(replica === null ? { status: 'ok' } : { status: 'ok', replica })
+  })
   app.get('/metrics', async (c) => {
     c.header('Content-Type', metrics.registry.contentType)
     return c.body(await metrics.registry.metrics())
@@ -103,6 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/session', sessionRoutes(deps.auth))
   app.route('/api/instances', instanceRoutes(deps.state, deps.intents, deps.store))
   app.route('/api/audit', auditRoutes(deps.store))
+  app.get('/api/cluster', async (c) => c.json(await deps.cluster.view()))
   app.route(
     '/api/events',
     eventRoutes({

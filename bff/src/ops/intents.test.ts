@@ -5,7 +5,7 @@ import { failure, opsWorld, settle } from './test-support'
 
 type World = Awaited<ReturnType<typeof opsWorld>>
 
-function intentsFor(world: World) {
+function intentsFor(world: World, owns: (id: string) => boolean = () => true) {
   return createRelayIntents({
     state: world.state,
     store: world.store,
@@ -18,7 +18,7 @@ function intentsFor(world: World) {
       ['acme', 'secret-acme'],
       ['globex', null],
     ]),
-    storedSecrets: new Map(world.stored.map((s) => [s.id, s])),
+    owns,
     clock: world.clock,
     random: () => 0,
     log: world.log,
@@ -27,11 +27,17 @@ function intentsFor(world: World) {
   })
 }
 
+/** What one process does at start: settle what its stop left pending, then take every instance on. */
+async function startAll(world: World, intents: ReturnType<typeof intentsFor>) {
+  await intents.settleInterrupted()
+  for (const id of world.state.ids()) await intents.adopt(id)
+}
+
 describe('createRelayIntents', () => {
   describe('start', () => {
     it('dials an opted-in instance with its secret, and provisions one that has none', async () => {
       const world = await opsWorld()
-      await intentsFor(world).start()
+      await startAll(world, intentsFor(world))
       await settle()
       expect(world.fleet.calls).toEqual([
         { op: 'start', instanceId: 'acme', secret: 'secret-acme' },
@@ -48,7 +54,7 @@ describe('createRelayIntents', () => {
         await tx.appendAudit({ actor: 'alice', action: 'opt_out', instanceId: 'acme', result: 'pending', detail: null })
         await tx.setIntent('globex', false, null)
       })
-      await intentsFor(world).start()
+      await startAll(world, intentsFor(world))
       await settle()
       expect(world.fleet.ops('acme')).toEqual(['showDisabled', 'showDisabled'])
       expect(world.fleet.ops('globex')).toEqual(['showDisabled'])
@@ -63,7 +69,7 @@ describe('createRelayIntents', () => {
 
     it('resumes an interrupted opt-in', async () => {
       const world = await opsWorld((tx) => tx.setIntent('acme', true, 'opting_in'))
-      await intentsFor(world).start()
+      await startAll(world, intentsFor(world))
       await settle()
       expect(world.fleet.ops('acme')).toEqual(['start'])
       expect(world.fleet.calls).toContainEqual({
@@ -78,7 +84,7 @@ describe('createRelayIntents', () => {
   it('carries out only the later of two opposite toggles that arrive together', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     const out = intents.set('acme', false, 'alice')
     const back = intents.set('acme', true, 'bob')
@@ -91,7 +97,7 @@ describe('createRelayIntents', () => {
   it('collapses requests that pile up on one instance to the latest, and tells the overruled ones', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     world.fleet.setPhase('acme', 'none')
     let answer: () => void = () => {}
@@ -120,7 +126,7 @@ describe('createRelayIntents', () => {
   it('never starts a request whose callers all gave up, and forgets a caller that gave up', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     world.fleet.setPhase('acme', 'none')
     let answer: () => void = () => {}
@@ -147,7 +153,7 @@ describe('createRelayIntents', () => {
   it('retries a failed connector call through the same queue, after the backoff', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     world.fleet.setPhase('acme', 'none')
     world.connector.deprovisionReplies.push(failure('network', null, 'connect ECONNREFUSED'))
@@ -161,7 +167,7 @@ describe('createRelayIntents', () => {
   it('takes a latch nobody asked for as a revocation by the connector: audited, and the intent follows', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     intents.onRevoked('acme', 'revoked')
     await settle()
@@ -183,7 +189,7 @@ describe('createRelayIntents', () => {
   it('hands the latch of an instance opting out to its waiting opt-out', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     const out = intents.set('acme', false, 'alice')
     await settle()
@@ -197,7 +203,7 @@ describe('createRelayIntents', () => {
   it('stops: no retry left scheduled, no opt-out left waiting', async () => {
     const world = await opsWorld()
     const intents = intentsFor(world)
-    await intents.start()
+    await startAll(world, intents)
     await settle()
     world.connector.deprovisionReplies.push(failure('network', null, 'down'))
     await intents.set('globex', false, 'alice')
@@ -206,5 +212,104 @@ describe('createRelayIntents', () => {
     await intents.stop()
     expect((await out).ok).toBe(true)
     expect(world.clock.pendingCount).toBe(0)
+  })
+
+  describe('across replicas', () => {
+    /** A request journaled for another process is polled for on the clock: move it on until answered. */
+    async function answered<T>(world: World, promise: Promise<T>): Promise<T> {
+      let done = false
+      void promise.finally(() => {
+        done = true
+      })
+      for (let i = 0; i < 200 && !done; i++) {
+        await settle()
+        world.clock.advance(25)
+      }
+      return promise
+    }
+
+    /** Two processes on one store: `holder` holds the instances, `elsewhere` holds none. */
+    async function cluster() {
+      const world = await opsWorld()
+      const holder = intentsFor(world)
+      const elsewhere = intentsFor(world, () => false)
+      world.state.subscribe(holder.onChange)
+      world.state.subscribe(elsewhere.onChange)
+      await startAll(world, holder)
+      await settle()
+      return { world, holder, elsewhere }
+    }
+
+    it('journals a request for an instance another process holds, which carries it out under the same entry', async () => {
+      const { world, elsewhere } = await cluster()
+      world.fleet.setPhase('acme', 'none')
+      const outcome = await answered(world, elsewhere.set('acme', false, 'alice'))
+      expect(outcome).toMatchObject({ ok: true, instance: { id: 'acme', optedIn: false, pending: null } })
+      expect(world.connector.deprovisions).toEqual([{ gatewayId: 'gw-acme', secret: 'secret-acme' }])
+      expect(world.fleet.ops('acme')).toEqual(['start', 'expectRevocation', 'showDisabled'])
+      expect((await world.audit('acme')).map((e) => [e.action, e.actor, e.result])).toEqual([
+        ['opt_out', 'alice', 'ok'],
+      ])
+    })
+
+    it("answers a request carried out elsewhere with the holder's failure and its code", async () => {
+      const { world, elsewhere } = await cluster()
+      world.connector.deprovisionReplies.push(failure('http', 400, 'connector answered 400'))
+      const outcome = await answered(world, elsewhere.set('acme', false, 'alice'))
+      expect(outcome).toMatchObject({
+        ok: false,
+        instance: { optedIn: true, pending: null },
+        error: { code: 'connector_error', message: 'connector answered 400' },
+      })
+    })
+
+    it('lets the latest of two requests from two processes stand, and tells the first it was superseded', async () => {
+      const { world, holder, elsewhere } = await cluster()
+      world.fleet.setPhase('acme', 'none')
+      let answer: () => void = () => {}
+      world.connector.deprovisionReplies.push(
+        () =>
+          new Promise((resolve) => {
+            answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
+          }),
+      )
+      const out = holder.set('acme', false, 'alice')
+      await settle()
+      const back = elsewhere.set('acme', true, 'bob')
+      await settle()
+      answer()
+      expect((await out).ok).toBe(true)
+      expect(await answered(world, back)).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
+      expect(world.state.get('acme')).toMatchObject({ optedIn: true, pending: null })
+    })
+
+    it('takes an instance over with a request still open, and carries it out', async () => {
+      const world = await opsWorld()
+      const before = intentsFor(world, () => false)
+      // The request was journaled, but its holder died before carrying it out.
+      const pending = before.set('globex', false, 'alice')
+      await settle()
+      const successor = intentsFor(world)
+      world.state.subscribe(successor.onChange)
+      await successor.adopt('globex')
+      await settle()
+      expect(await answered(world, pending)).toMatchObject({ ok: true, instance: { optedIn: false, pending: null } })
+      expect((await world.audit('globex')).map((e) => [e.action, e.result])).toEqual([['opt_out', 'ok']])
+    })
+
+    it('lets an instance go: its socket closed, and an operation still running does nothing more to it', async () => {
+      let held = true
+      const world = await opsWorld()
+      const intents = intentsFor(world, () => held)
+      await startAll(world, intents)
+      await settle()
+      world.fleet.setPhase('acme', 'socket')
+      const out = intents.set('acme', false, 'alice')
+      await settle()
+      held = false
+      await intents.release('acme')
+      expect((await out).ok).toBe(true)
+      expect(world.fleet.ops('acme')).toEqual(['start', 'expectRevocation', 'stop'])
+    })
   })
 })

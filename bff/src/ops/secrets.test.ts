@@ -14,38 +14,41 @@ function book(config: string | null, stored: StoredSecret | undefined) {
   const secrets = createSecretBook({
     store,
     configSecrets: new Map([['acme', config]]),
-    storedSecrets: stored === undefined ? new Map() : new Map([['acme', stored]]),
   })
-  return { store, secrets }
+  const resolve = () => secrets.resolve('acme', stored ?? null)
+  return { store, secrets, resolve }
 }
 
 describe('createSecretBook', () => {
   it('adopts the config secret the first time, durably, with its digest', async () => {
-    const { store, secrets } = book('configured', undefined)
-    expect(await secrets.resolve('acme')).toBe('configured')
+    const { store, secrets, resolve } = book('configured', undefined)
+    expect(await resolve()).toBe('configured')
     expect(store.saveSecret).toHaveBeenCalledWith('acme', 'configured', expect.stringMatching(/^[0-9a-f]{64}$/))
     expect(secrets.get('acme')).toBe('configured')
   })
 
   it('keeps a secret the connector issued over an unchanged config secret', async () => {
     const first = book('configured', undefined)
-    await first.secrets.resolve('acme')
+    await first.resolve()
     const digest = first.store.saveSecret.mock.calls[0]?.[2] as string
-    const { store, secrets } = book('configured', { secret: 'issued-at-opt-in', configSecretDigest: digest })
-    expect(await secrets.resolve('acme')).toBe('issued-at-opt-in')
+    const { store, resolve } = book('configured', { secret: 'issued-at-opt-in', configSecretDigest: digest })
+    expect(await resolve()).toBe('issued-at-opt-in')
     expect(store.saveSecret).not.toHaveBeenCalled()
   })
 
   it('lets a config secret changed by hand win again', async () => {
-    const { store, secrets } = book('rotated', { secret: 'issued-at-opt-in', configSecretDigest: SHA256_OF_CONFIGURED })
-    expect(await secrets.resolve('acme')).toBe('rotated')
+    const { store, resolve } = book('rotated', {
+      secret: 'issued-at-opt-in',
+      configSecretDigest: SHA256_OF_CONFIGURED,
+    })
+    expect(await resolve()).toBe('rotated')
     expect(store.saveSecret).toHaveBeenCalledWith('acme', 'rotated', expect.not.stringMatching(SHA256_OF_CONFIGURED))
   })
 
   it('uses the stored secret when the config names none, and nothing when neither has one', async () => {
-    expect(await book(null, { secret: 'issued', configSecretDigest: null }).secrets.resolve('acme')).toBe('issued')
-    const { secrets } = book(null, undefined)
-    expect(await secrets.resolve('acme')).toBeNull()
+    expect(await book(null, { secret: 'issued', configSecretDigest: null }).resolve()).toBe('issued')
+    const { secrets, resolve } = book(null, undefined)
+    expect(await resolve()).toBeNull()
     expect(secrets.get('acme')).toBeNull()
   })
 

@@ -1,6 +1,7 @@
 /**
- * The relay secret each instance dials with, in hand. At start-up it comes from the state store
- * (a secret the connector issued at an opt-in, kept across restarts) or from the config; the
+ * The relay secret each instance dials with, in hand. When a process takes an instance on (at
+ * start-up, or a replica taking it over) it comes from the state store (a secret the connector
+ * issued at an opt-in, kept across restarts and shared by replicas) or from the config; the
  * config's wins only when it changed since it was last adopted, which means an operator rotated it
  * by hand. A secret the connector issues later is written to the store before it is used.
  * @module
@@ -18,13 +19,11 @@ export interface SecretBookOptions {
   store: Pick<StateStore, 'transaction'>
   /** Per instance: the secret the config file names, if any. */
   configSecrets: ReadonlyMap<string, string | null>
-  /** Per instance: what the state store held at start. */
-  storedSecrets: ReadonlyMap<string, StoredSecret>
 }
 
 export interface SecretBook {
-  /** Decides the instance's secret at start-up (adopting a hand-rotated config secret durably). */
-  resolve(instanceId: string): Promise<string | null>
+  /** Decides the instance's secret from what the store holds (adopting a hand-rotated config secret durably). */
+  resolve(instanceId: string, stored: StoredSecret | null): Promise<string | null>
   get(instanceId: string): string | null
   /** Keeps a secret the connector issued: in the store first, then in hand. */
   issue(instanceId: string, secret: string): Promise<void>
@@ -36,8 +35,7 @@ export function createSecretBook(options: SecretBookOptions): SecretBook {
   const { store } = options
   const inHand = new Map<string, string | null>()
   return {
-    async resolve(instanceId) {
-      const stored = options.storedSecrets.get(instanceId)
+    async resolve(instanceId, stored) {
       const fromConfig = options.configSecrets.get(instanceId) ?? null
       let secret = stored?.secret ?? fromConfig
       if (fromConfig !== null && digest(fromConfig) !== (stored?.configSecretDigest ?? null)) {

@@ -191,9 +191,8 @@ export async function operationWorld() {
       ['acme', 'secret-acme'],
       ['globex', null],
     ]),
-    storedSecrets: new Map(),
   })
-  for (const id of state.ids()) await secrets.resolve(id)
+  for (const id of state.ids()) await secrets.resolve(id, null)
   const due: Array<[string, RetryKind]> = []
   const reconciler = createReconciler({
     clock,

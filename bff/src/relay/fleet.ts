@@ -41,6 +41,8 @@ export interface FleetOptions {
   onChange: (change: StatusChange) => void
   /** The revocation latch closed for an instance (after its `disabled` change was emitted). */
   onRevoked?: (instanceId: string, reason: string) => void
+  /** Asked before every dial of an instance: false while this process may not dial it (no lease). */
+  mayDial?: (instanceId: string) => boolean
   /** Every transport event, for metrics. */
   onTransportEvent?: (instanceId: string, event: TransportEvent) => void
   onInbound?: (instanceId: string, event: Record<string, unknown>) => void | Promise<void>
@@ -125,6 +127,7 @@ export function createFleet(options: FleetOptions): Fleet {
         dialer: options.dialer,
         pacer: options.pacer,
         pingWheel,
+        mayDial: options.mayDial === undefined ? undefined : () => options.mayDial?.(spec.instanceId) ?? true,
         log: options.log,
         timings: options.timings,
         onEvent: (event) => {

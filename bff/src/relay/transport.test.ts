@@ -332,6 +332,25 @@ describe('the backoff supervisor', () => {
   })
 })
 
+describe('the dial gate', () => {
+  it('never dials while the process may not (no lease): not at first, not on a re-dial, not the fresh-token one', () => {
+    let may = true
+    const { transport, dialer, clock, handshake } = harness({ mayDial: () => may })
+    transport.connect()
+    handshake()
+    may = false
+    dialer.last.closeFromPeer(4401, 'revoked') // would re-dial at once with a fresh token
+    expect(dialer.count).toBe(1)
+    expect(transport.phase).toBe('held')
+    clock.advance(3600_000)
+    expect(dialer.count).toBe(1)
+
+    const idle = harness({ mayDial: () => false })
+    idle.transport.connect()
+    expect(idle.dialer.count).toBe(0)
+  })
+})
+
 describe('pacing', () => {
   it('waits for the fleet pacer before dialling, and never paces the fresh-token re-dial', () => {
     const clock = new FakeClock(0)

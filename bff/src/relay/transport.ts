@@ -50,6 +50,11 @@ export const DEFAULT_TIMINGS: TransportTimings = {
 }
 
 export interface TransportOptions {
+  /**
+   * Asked before every dial, the fresh-token re-dial included: false means this process may not
+   * dial the instance now (a replica without a valid lease), and the dial does not happen.
+   */
+  mayDial?: () => boolean
   instanceId: string
   gatewayId: string
   /** The normalised socket URL (`…/relay`). */
@@ -261,6 +266,12 @@ export class RelayTransport {
 
   #dial(fresh: boolean): void {
     const { gatewayId, instanceId, clock } = this.#o
+    if (this.#o.mayDial?.() === false) {
+      // This process no longer holds the instance (its lease lapsed, e.g. after a pause): no dial.
+      // Whoever decided so closes the transport; until then it stays quiet.
+      this.#phase = { kind: 'held' }
+      return
+    }
     let token: string
     try {
       token = mintUpgradeToken({ gatewayId, secret: this.#o.secret, nowMs: clock.now() })

@@ -68,8 +68,8 @@ describe('createStatusWriter', () => {
     await endTurn()
     expect(batches).toEqual([
       [
-        { id: 'acme', platforms: platforms('connected') },
-        { id: 'globex', platforms: platforms('retrying') },
+        { id: 'acme', platforms: platforms('connected'), fence: null },
+        { id: 'globex', platforms: platforms('retrying'), fence: null },
       ],
     ])
     expect(reached).toEqual([2])
@@ -91,8 +91,8 @@ describe('createStatusWriter', () => {
     await endTurn()
     expect(batches).toEqual([
       [
-        { id: 'acme', platforms: platforms('connected') },
-        { id: 'globex', platforms: platforms('connecting') },
+        { id: 'acme', platforms: platforms('connected'), fence: null },
+        { id: 'globex', platforms: platforms('connecting'), fence: null },
       ],
     ])
   })

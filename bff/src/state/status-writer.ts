@@ -11,11 +11,14 @@ import type { Clock } from '@relay-console/shared/clock'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { Log } from '../lib/log'
 import type { ChangeFeed } from './change-feed'
-import type { StateStore } from './store'
+import type { StateStore, StatusUpdate } from './store'
 
 export interface StatusWriter {
-  /** Queues an instance's latest statuses. */
-  write(instanceId: string, platforms: readonly PlatformStatus[]): void
+  /**
+   * Queues an instance's latest statuses; `fence` is the lease this process holds on it (a
+   * replica), so the store refuses the write once the lease has moved on.
+   */
+  write(instanceId: string, platforms: readonly PlatformStatus[], fence?: StatusUpdate['fence']): void
   /** Resolves once everything queued so far is written and applied to the state; rejects when the store refused it. */
   flush(): Promise<void>
   /** Writes what is queued, then takes no more. */
@@ -37,14 +40,14 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
   const { store, feed, clock, log } = options
   const retryMs = options.retryMs ?? 1000
   const defer = options.defer ?? ((write) => setImmediate(write))
-  const queued = new Map<string, readonly PlatformStatus[]>()
+  const queued = new Map<string, StatusUpdate>()
   let inFlight: Promise<void> | null = null
   let scheduled = false
   let stopped = false
 
   /** Writes what is queued; false when the store refused it (it stays queued). */
   async function writeBatch(): Promise<boolean> {
-    const batch = [...queued].map(([id, platforms]) => ({ id, platforms }))
+    const batch = [...queued.values()]
     queued.clear()
     try {
       const logged = await store.saveStatuses(batch)
@@ -53,7 +56,7 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
       return true
     } catch (error) {
       // Keep what was not observed again meanwhile, and try again after a pause.
-      for (const { id, platforms } of batch) if (!queued.has(id)) queued.set(id, platforms)
+      for (const update of batch) if (!queued.has(update.id)) queued.set(update.id, update)
       log.warn({ err: String(error), instances: batch.length }, 'writing platform statuses failed; will retry')
       if (!stopped) clock.setTimeout(schedule, retryMs)
       return false
@@ -81,9 +84,9 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
   }
 
   return {
-    write(instanceId, platforms) {
+    write(instanceId, platforms, fence) {
       if (stopped) return
-      queued.set(instanceId, platforms)
+      queued.set(instanceId, { id: instanceId, platforms, fence: fence ?? null })
       schedule()
     },
     async flush() {

@@ -3,12 +3,16 @@
  * @module
  */
 import { SetRelayBodySchema } from '@relay-console/shared/api'
+import type { IntentErrorCode } from '@relay-console/shared/api-error-codes'
 import { Hono } from 'hono'
 import type { RelayIntents } from '../../ops/intents'
 import type { ConsoleState } from '../../state/console-state'
 import type { StateStore } from '../../state/store'
 import { ApiError, readJson } from '../errors'
 import type { Caller } from '../guards'
+
+/** What an operation's failure answers with; any other is the connector's part failing (502). */
+const STATUS_OF: Partial<Record<IntentErrorCode, 409 | 503>> = { superseded: 409, owner_unavailable: 503 }
 
 export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store: StateStore) {
   const app = new Hono<{ Variables: { caller: Caller } }>()
@@ -32,7 +36,7 @@ export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store
     })
     if (outcome === null) return c.body(null, 204)
     if (!outcome.ok) {
-      throw new ApiError(outcome.error.code === 'superseded' ? 409 : 502, outcome.error.code, outcome.error.message)
+      throw new ApiError(STATUS_OF[outcome.error.code] ?? 502, outcome.error.code, outcome.error.message)
     }
     return c.json(outcome.instance)
   })
