@@ -300,6 +300,26 @@ describe('the event stream', () => {
     }
   })
 
+  it('replays from a Last-Event-ID taken before a restart of the console', async () => {
+    const { running, config } = await stack()
+    await connected(running, 'acme')
+    const before = openEvents(running.url)
+    const snap = await before.waitFor((e) => e.event === 'snapshot')
+    before.close()
+    await api(running.url, 'PUT', '/api/instances/acme/relay', { optedIn: false })
+    await until('disabled', async () => allStates(await instanceOf(running, 'acme'), 'disabled'))
+    await running.stop()
+    const again = await testConsole(config)
+    cleanups.push(() => again.stop())
+    const resumed = openEvents(again.url, { 'last-event-id': String(snap.data.rev) })
+    cleanups.push(() => resumed.close())
+    await resumed.waitFor((e) => e.event === 'instance' && e.data.id === 'acme' && e.data.optedIn === false)
+    expect(resumed.events.some((e) => e.event === 'snapshot')).toBe(false)
+    const revs = resumed.events.map((e) => Number(e.id))
+    expect(revs[0]).toBe(snap.data.rev + 1)
+    expect(revs).toEqual([...revs].sort((a, b) => a - b))
+  })
+
   it('pings, with no id', async () => {
     const connector = await testConnector()
     cleanups.push(() => connector.stop())

@@ -60,6 +60,9 @@ export interface RunningConsole {
   stop(): Promise<void>
 }
 
+/** Changes from the log a starting process can replay to a client that reconnects to it. */
+const REPLAY_PRELOAD = 1024
+
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const { config } = options
   const clock = options.clock ?? systemClock
@@ -89,6 +92,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })
   // The change stream's listeners: the event stream and the metrics.
   const hub = createEventHub({ onFanout: (ms) => metrics.fanoutSeconds.observe(ms / 1000) })
+  // Replays reach back before this process started (any replica, after any restart).
+  const before = (await store.changesAfter(Math.max(0, defined.rev - REPLAY_PRELOAD), REPLAY_PRELOAD)) ?? []
+  hub.preload(before.filter((change) => change.rev <= defined.rev))
   state.subscribe(hub.publish)
   state.subscribe(metrics.recordChange)
   const feed = createChangeFeed({

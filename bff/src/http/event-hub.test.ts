@@ -84,4 +84,16 @@ describe('createEventHub', () => {
   it('writes pings and snapshots without ids when asked', () => {
     expect(serializeSse('ping', { at: 'now' })).toBe('event: ping\ndata: {"at":"now"}\n\n')
   })
+
+  it('replays changes it was preloaded with, and goes on from there', () => {
+    const { hub, flush } = manualHub()
+    hub.preload([change(3, instance('a')), change(4, instance('b'))])
+    const got: Uint8Array[] = []
+    const { replay } = hub.subscribe((c) => got.push(c), 3)
+    expect(replay?.map((e) => e.rev)).toEqual([4])
+    hub.publish(change(5, instance('c')))
+    flush()
+    expect(decoder.decode(got[0])).toContain('id: 5')
+    expect(hub.subscribe(() => {}, 1).replay).toBeNull()
+  })
 })

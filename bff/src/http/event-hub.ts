@@ -37,6 +37,11 @@ export interface EventHub {
    * what it could replay, and ends every subscription (`onReset`): clients reconnect for a snapshot.
    */
   reset(): void
+  /**
+   * Seeds what it can replay with changes from before this process started (the change log's
+   * latest, up to the console state's rev), so `Last-Event-ID` replays on a fresh replica too.
+   */
+  preload(changes: readonly StateChange[]): void
   readonly listeners: number
 }
 
@@ -104,6 +109,15 @@ export function createEventHub(options: EventHubOptions = {}): EventHub {
           resets.delete(listener)
         },
       }
+    },
+
+    preload(changes) {
+      for (const { rev, instance } of changes) {
+        if (rev <= lastRev) continue
+        ring.push({ rev, text: serializeSse('instance', instance, rev) })
+        lastRev = rev
+      }
+      if (ring.length > ringSize) ring.splice(0, ring.length - ringSize)
     },
 
     reset() {
