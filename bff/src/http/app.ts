@@ -121,6 +121,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       maxQueuedBytes: deps.events.maxClientBacklogBytes,
       headers,
       watchSession: deps.auth.watchSession,
+      sessionOpen: deps.auth.isOpen,
     }),
   )
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))

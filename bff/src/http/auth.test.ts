@@ -83,6 +83,20 @@ describe('createOperatorAuth', () => {
     expect(await auth.verifySession('x'.repeat(43), key)).toBeNull()
   })
 
+  it('answers whether a session is still open, whichever process signed it out', async () => {
+    const { auth, store, advance, client } = await setup()
+    const { id, key } = await auth.startSession(client)
+    const idHash = (await auth.verifySession(id, key))?.idHash ?? ''
+    expect(await auth.isOpen(idHash)).toBe(true)
+    await store.revokeSession(idHash, 1) // as another replica signing it out would
+    expect(await auth.isOpen(idHash)).toBe(false)
+    const idle = await auth.startSession(client)
+    const idleHash = (await auth.verifySession(idle.id, idle.key))?.idHash ?? ''
+    advance(SESSION_IDLE_MS)
+    expect(await auth.isOpen(idleHash)).toBe(false)
+    expect(await auth.isOpen('f'.repeat(64))).toBe(false)
+  })
+
   it('proves a session only with its tab key: HMAC of the id under a random key kept in the store', async () => {
     const { auth, client } = await setup()
     const a = await auth.startSession(client)

@@ -49,6 +49,8 @@ export interface OperatorAuth {
   endSession(id: string | undefined): Promise<void>
   /** Calls `onEnd` when the session `idHash` is signed out; returns the way to stop watching. */
   watchSession(idHash: string, onEnd: () => void): () => void
+  /** Whether the session `idHash` is still open (not signed out on any replica, not expired). */
+  isOpen(idHash: string): Promise<boolean>
   /** A single-use code for a login link. */
   createLoginCode(): Promise<string>
   consumeLoginCode(code: string): Promise<boolean>
@@ -128,6 +130,16 @@ export async function createOperatorAuth(options: OperatorAuthOptions): Promise<
       const ending = watchers.get(idHash)
       watchers.delete(idHash)
       for (const onEnd of ending ?? []) onEnd()
+    },
+    async isOpen(idHash) {
+      const session = await store.findSession(idHash)
+      const t = now()
+      return (
+        session !== null &&
+        session.revokedAt === null &&
+        session.expiresAt > t &&
+        session.lastSeenAt + SESSION_IDLE_MS > t
+      )
     },
     watchSession(idHash, onEnd) {
       const set = watchers.get(idHash) ?? new Set()

@@ -28,6 +28,8 @@ export interface SseOptions {
   headers?: Record<string, string>
   /** Ends a session's streams when it is signed out; returns the way to stop watching. */
   watchSession?: (idHash: string, onEnd: () => void) => () => void
+  /** Asked at every ping: a session signed out elsewhere (another replica) ends its streams here too. */
+  sessionOpen?: (idHash: string) => Promise<boolean>
 }
 
 export interface ClientQueue {
@@ -148,15 +150,23 @@ export function eventRoutes(options: SseOptions): Hono<AppEnv> {
     else if (subscription.replay.length > 0) {
       queue.push(encoder.encode(subscription.replay.map((e) => e.text).join('')))
     }
+    // Signing out ends the session's streams at once (docs/api.md, "Sessions").
+    const sessionIdHash = c.get('sessionIdHash')
     const schedulePing = () => {
       ping = clock.setTimeout(() => {
         queue.push(encoder.encode(serializeSse('ping', { at: new Date(clock.now()).toISOString() })))
         schedulePing()
+        if (sessionIdHash !== undefined && options.sessionOpen !== undefined) {
+          options.sessionOpen(sessionIdHash).then(
+            (open) => {
+              if (!open) outgoing.end()
+            },
+            () => {},
+          )
+        }
       }, options.pingIntervalMs)
     }
     schedulePing()
-    // Signing out ends the session's streams at once (docs/api.md, "Sessions").
-    const sessionIdHash = c.get('sessionIdHash')
     const unwatch =
       sessionIdHash === undefined
         ? () => {}
