@@ -25,6 +25,24 @@ describe('startPostgres', () => {
     expect(psql(url, 'SHOW listen_addresses')).toBe('127.0.0.1')
   }, 60_000)
 
+  it('stops and starts without blocking this process', async () => {
+    const server = await startPostgres()
+    servers.push(server)
+    const url = server.createDatabase('kept_async')
+    psql(url, 'CREATE TABLE t (v int); INSERT INTO t VALUES (7)')
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 5)
+    try {
+      await server.stopAsync()
+      expect(() => psql(url, 'SELECT 1')).toThrow()
+      await server.startAsync()
+    } finally {
+      clearInterval(ticker)
+    }
+    expect(ticks).toBeGreaterThan(0)
+    expect(psql(url, 'SELECT v FROM t')).toBe('7')
+  }, 60_000)
+
   it('refuses a database name it would have to quote', async () => {
     const server = await startPostgres()
     servers.push(server)

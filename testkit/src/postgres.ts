@@ -6,7 +6,7 @@
  * and lives as long as the test.
  * @module
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +24,10 @@ export interface PostgresServer {
   stop(): void
   /** Starts it again on the same port with the same data. */
   start(): void
+  /** {@link stop} without blocking this process: a harness that reads streams meanwhile. */
+  stopAsync(): Promise<void>
+  /** {@link start} without blocking this process. */
+  startAsync(): Promise<void>
   /** Stops it and removes its data. */
   destroy(): void
 }
@@ -55,15 +59,32 @@ export function postgresBinDir(): string {
 
 const isRoot = () => process.getuid?.() === 0
 
+const asUser = (bin: string, args: string[]): [string, string[]] =>
+  isRoot() ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]
+
+const failure = (bin: string, error: unknown) => {
+  const e = error as { stderr?: string; stdout?: string; message: string }
+  return new Error(`${bin.split('/').at(-1)} failed: ${e.stderr || e.stdout || e.message}`)
+}
+
 /** Runs a server binary, as the `postgres` user when we are root. */
 function pg(bin: string, args: string[]): string {
-  const [command, argv] = isRoot() ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args]
+  const [command, argv] = asUser(bin, args)
   try {
     return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (error) {
-    const e = error as { stderr?: string; stdout?: string; message: string }
-    throw new Error(`${bin.split('/').at(-1)} failed: ${e.stderr || e.stdout || e.message}`)
+    throw failure(bin, error)
   }
+}
+
+/** {@link pg} without blocking the event loop. */
+function pgAsync(bin: string, args: string[]): Promise<string> {
+  const [command, argv] = asUser(bin, args)
+  return new Promise((resolve, reject) => {
+    execFile(command, argv, { encoding: 'utf8' }, (error, stdout) =>
+      error ? reject(failure(bin, error)) : resolve(stdout),
+    )
+  })
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -85,16 +106,22 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     `-c max_connections=${options.maxConnections ?? 300}`,
     ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ')
+  const startArgs = ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '30', 'start']
+  const withLog = (error: unknown) => {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''
+    return new Error(`${(error as Error).message}\n${log}`)
+  }
   const start = () => {
     try {
-      pg(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', logFile, '-w', '-t', '30', 'start'])
+      pg(join(bin, 'pg_ctl'), startArgs)
     } catch (error) {
-      const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''
-      throw new Error(`${(error as Error).message}\n${log}`)
+      throw withLog(error)
     }
   }
+  const stopArgs = ['-D', data, '-m', 'fast', '-w', 'stop']
+  const running = () => existsSync(join(data, 'postmaster.pid'))
   const stop = () => {
-    if (existsSync(join(data, 'postmaster.pid'))) pg(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'])
+    if (running()) pg(join(bin, 'pg_ctl'), stopArgs)
   }
   start()
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`
@@ -109,6 +136,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     },
     stop,
     start,
+    async stopAsync() {
+      if (running()) await pgAsync(join(bin, 'pg_ctl'), stopArgs)
+    },
+    async startAsync() {
+      await pgAsync(join(bin, 'pg_ctl'), startArgs).catch((error: unknown) => {
+        throw withLog(error)
+      })
+    },
     destroy() {
       try {
         stop()

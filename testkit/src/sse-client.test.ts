@@ -137,6 +137,29 @@ describe('SseClient', () => {
     expect(ended).toBe(1)
   })
 
+  it('calls onClose once: `end` when the server ends the stream, `error` when the connection breaks', async () => {
+    const server = await eventServer()
+    const closes: string[] = []
+    const first = server.next()
+    await client({ url: server.url, onClose: (why) => closes.push(why) }).connected
+    ;(await first).res.end()
+    await until(() => closes.length === 1)
+
+    const second = server.next()
+    await client({ url: server.url, onClose: (why) => closes.push(why) }).connected
+    // A server that dies: the socket is gone without the stream's end.
+    ;(await second).res.socket?.destroy()
+    await until(() => closes.length === 2)
+
+    const third = server.next()
+    const c = client({ url: server.url, onClose: (why) => closes.push(why) })
+    await c.connected
+    await third
+    c.close()
+    await sleep(100)
+    expect(closes).toEqual(['end', 'error'])
+  })
+
   it('rejects `connected` when the stream answers anything but 200', async () => {
     const server = await eventServer(401)
     await expect(client({ url: server.url }).connected).rejects.toThrow('event stream answered 401')

@@ -27,6 +27,11 @@ export interface SseClientOptions {
   onChunk?: (chunk: Buffer, receivedAt: number) => void
   /** Called when the server ends the stream (not when we close it). */
   onEnd?: () => void
+  /**
+   * Called once when an open stream stops for any reason but our `close()`: the server ended it
+   * (`end`, after `onEnd`), or the connection broke under it (`error`: a server SIGKILLed).
+   */
+  onClose?: (why: 'end' | 'error') => void
   lastEventId?: string
   /** Start paused: the client takes no data until `resume()` (a slow consumer). */
   paused?: boolean
@@ -60,10 +65,15 @@ export class SseClient {
           if (options.onChunk) options.onChunk(chunk as Buffer, wallNow())
           else this.#onData(chunk as string)
         })
+        let ended = false
         res.on('end', () => {
+          ended = true
           if (!this.#closed) options.onEnd?.()
         })
         res.on('error', () => {})
+        res.on('close', () => {
+          if (!this.#closed) options.onClose?.(ended ? 'end' : 'error')
+        })
         resolve()
       })
       req.on('error', (error) => {
