@@ -54,7 +54,6 @@ export const MAX_BODY_BYTES = 64 * 1024
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { clock, metrics } = deps
-  const now = () => clock.now()
   const app = new Hono<AppEnv>()
   // The app shell is read once, at start: its inline scripts' hashes go into the policy, and the
   // same bytes are what the console serves (docs/api.md, "Security headers").
@@ -104,8 +103,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.body(await metrics.registry.metrics())
   })
 
-  app.route('/', loginRoutes(deps.auth, now))
-  app.use('/api/*', operatorGuard(deps.auth, now))
+  app.route('/', loginRoutes(deps.auth))
+  app.use('/api/*', operatorGuard(deps.auth))
   app.route('/api/session', sessionRoutes(deps.auth))
   app.route('/api/instances', instanceRoutes(deps.state, deps.intents, deps.store))
   app.route('/api/audit', auditRoutes(deps.store))

@@ -11,7 +11,7 @@
  * @module
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
-import { createFailureThrottle, type FailureThrottle } from '@relay-console/shared/failure-throttle'
+import type { ThrottleOptions } from '@relay-console/shared/failure-throttle'
 import type { SessionRecord, SessionStore } from '../state/store'
 
 /** The session cookie over plain HTTP. */
@@ -54,7 +54,8 @@ export interface OperatorAuth {
   /** A single-use code for a login link. */
   createLoginCode(): Promise<string>
   consumeLoginCode(code: string): Promise<boolean>
-  readonly failures: FailureThrottle
+  /** Failed credentials by client, counted across every replica (docs/api.md, "Guards"). */
+  readonly failures: SharedThrottle
 }
 
 export interface OperatorAuthOptions {
@@ -77,7 +78,7 @@ export async function createOperatorAuth(options: OperatorAuthOptions): Promise<
     throw new Error(`the operator token needs at least ${MIN_OPERATOR_TOKEN_LENGTH} characters`)
   }
   const expected = tokenDigest(options.token)
-  const failures = createFailureThrottle({ maxFailures: 10, windowMs: 5 * 60_000 })
+  const failures = createSharedThrottle(store, now, LOGIN_THROTTLE)
   /** Open event streams by session, so that signing out ends them (docs/api.md, "Sessions"). */
   const watchers = new Map<string, Set<() => void>>()
   const signingKey = await store.getOrCreateSecret(SIGNING_KEY, () => random(32))
@@ -159,5 +160,34 @@ export async function createOperatorAuth(options: OperatorAuthOptions): Promise<
       return LOGIN_CODE.test(code) && (await store.consumeLoginCode(hashOf(code), now()))
     },
     failures,
+  }
+}
+
+/** Ten failed credentials from one client in five minutes, and it waits. */
+const LOGIN_THROTTLE: ThrottleOptions = { maxFailures: 10, windowMs: 5 * 60_000 }
+
+/** Failures per client key, kept in the state store so that every replica counts every replica's. */
+export interface SharedThrottle {
+  /** Milliseconds until the client may try again, or 0 when it may try now. */
+  retryAfterMs(key: string): Promise<number>
+  recordFailure(key: string): Promise<void>
+}
+
+export function createSharedThrottle(
+  store: Pick<SessionStore, 'recordAuthFailure' | 'authFailures'>,
+  now: () => number,
+  options: ThrottleOptions,
+): SharedThrottle {
+  return {
+    async retryAfterMs(key) {
+      const t = now()
+      const times = await store.authFailures(key, t - options.windowMs, options.maxFailures)
+      const oldest = times[options.maxFailures - 1]
+      return oldest === undefined ? 0 : Math.max(1, oldest + options.windowMs - t)
+    },
+    recordFailure: (key) => {
+      const t = now()
+      return store.recordAuthFailure(key, t, t - options.windowMs)
+    },
   }
 }

@@ -136,7 +136,7 @@ function readTabKey(c: Context): string | undefined {
  * (docs/api.md, "Sessions"), or the bearer token. A valid credential always passes; only a wrong
  * bearer counts as a failure (and is refused 429 while its address is blocked).
  */
-export function operatorGuard(auth: OperatorAuth, now: () => number): MiddlewareHandler<AppEnv> {
+export function operatorGuard(auth: OperatorAuth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const session = await auth.verifySession(readSessionCookie(c), readTabKey(c))
     if (session !== null) {
@@ -151,7 +151,7 @@ export function operatorGuard(auth: OperatorAuth, now: () => number): Middleware
         c.set('caller', 'bearer')
         return next()
       }
-      countFailure(auth, clientKey(c), now)
+      await countFailure(auth, clientKey(c))
     }
     throw new ApiError(401, 'unauthenticated', 'log in with the operator token')
   }
@@ -164,12 +164,12 @@ export function operatorGuard(auth: OperatorAuth, now: () => number): Middleware
  * on a loopback console) can lock the operator out by failing on purpose. A success does not wipe
  * the count either, or an attacker could interleave the operator's own requests to reset it.
  */
-export function countFailure(auth: OperatorAuth, key: string, now: () => number): void {
-  const wait = auth.failures.retryAfterMs(key, now())
+export async function countFailure(auth: OperatorAuth, key: string): Promise<void> {
+  const wait = await auth.failures.retryAfterMs(key)
   if (wait > 0) {
     throw new ApiError(429, 'too_many_attempts', 'too many failed logins; try again later', {
       'Retry-After': String(Math.ceil(wait / 1000)),
     })
   }
-  auth.failures.recordFailure(key, now())
+  await auth.failures.recordFailure(key)
 }

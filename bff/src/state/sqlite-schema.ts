@@ -59,6 +59,9 @@ export const SQLITE_SCHEMA = `
     revoked_at INTEGER
   );
   CREATE TABLE IF NOT EXISTS login_codes (code_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS auth_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS auth_failures_by_key ON auth_failures (key, at);
+  CREATE INDEX IF NOT EXISTS auth_failures_by_time ON auth_failures (at);
 `
 
 /** Columns added since the first release: added to an older database at open. */

@@ -178,6 +178,11 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     addCode: db.prepare('INSERT INTO login_codes (code_hash, expires_at) VALUES (?, ?)'),
     useCode: db.prepare('DELETE FROM login_codes WHERE code_hash = ? AND expires_at >= ?'),
     pruneCodes: db.prepare('DELETE FROM login_codes WHERE expires_at < ?'),
+    addAuthFailure: db.prepare('INSERT INTO auth_failures (key, at) VALUES (?, ?)'),
+    forgetAuthFailures: db.prepare('DELETE FROM auth_failures WHERE at < ?'),
+    authFailures: db.prepare<[string, number, number], { at: number }>(
+      'SELECT at FROM auth_failures WHERE key = ? AND at >= ? ORDER BY at DESC LIMIT ?',
+    ),
   }
 
   // The one-row counter. A database from before the change log kept a reserved ceiling instead:
@@ -402,6 +407,13 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
         q.pruneCodes.run(now)
         return used
       }),
+
+    recordAuthFailure: (key, at, forgetBefore) =>
+      exclusive(() => {
+        q.forgetAuthFailures.run(forgetBefore)
+        q.addAuthFailure.run(key, at)
+      }),
+    authFailures: async (key, since, limit) => q.authFailures.all(key, since, limit).map((r) => r.at),
 
     async close() {
       if (closed) return

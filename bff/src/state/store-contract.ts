@@ -636,6 +636,17 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
     })
 
     describe('sessions and login codes', () => {
+      it('counts failed credentials by client, newest first, and forgets old ones', async () => {
+        for (const at of [1_000, 2_000, 3_000]) await store.recordAuthFailure('10.0.0.1', at, 0)
+        await store.recordAuthFailure('10.0.0.2', 3_500, 0)
+        expect(await store.authFailures('10.0.0.1', 1_500, 10)).toEqual([3_000, 2_000])
+        expect(await store.authFailures('10.0.0.1', 0, 1)).toEqual([3_000])
+        await store.recordAuthFailure('10.0.0.2', 4_000, 2_500)
+        expect(await store.authFailures('10.0.0.1', 0, 10)).toEqual([3_000])
+        expect(await store.authFailures('10.0.0.2', 0, 10)).toEqual([4_000, 3_500])
+        expect(await store.authFailures('nobody', 0, 10)).toEqual([])
+      })
+
       const session: NewSession = {
         idHash: 'a'.repeat(64),
         operator: 'admin',

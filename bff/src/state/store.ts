@@ -143,6 +143,13 @@ export interface SessionStore {
   createLoginCode(code: { codeHash: string; expiresAt: number }): Promise<void>
   /** True exactly once for a code that exists and has not expired at `now` (also across processes); the code is gone after. */
   consumeLoginCode(codeHash: string, now: number): Promise<boolean>
+  /**
+   * Records a failed sign-in (or bearer) from client `key` at `at`, seen by every process that
+   * shares the store, and forgets every failure from before `forgetBefore`.
+   */
+  recordAuthFailure(key: string, at: number, forgetBefore: number): Promise<void>
+  /** The times of `key`'s failures at or after `since`, newest first, at most `limit`. */
+  authFailures(key: string, since: number, limit: number): Promise<number[]>
 }
 
 export interface StateStore extends SessionStore {

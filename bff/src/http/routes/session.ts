@@ -27,14 +27,14 @@ async function startSession(c: Context<AppEnv>, auth: OperatorAuth): Promise<str
 }
 
 /** `POST /api/session` (no auth needed) and the login link. */
-export function loginRoutes(auth: OperatorAuth, now: () => number): Hono<AppEnv> {
+export function loginRoutes(auth: OperatorAuth): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
 
   app.post('/api/session', async (c) => {
     const { token } = await readJson(c, SessionBodySchema)
     // The right token always signs in, however many failures its address has (docs/api.md, "Guards").
     if (auth.checkToken(token)) return c.json({ key: await startSession(c, auth) } satisfies SessionStarted)
-    countFailure(auth, clientKey(c), now)
+    await countFailure(auth, clientKey(c))
     throw new ApiError(401, 'invalid_token', 'that operator token is not valid')
   })
 

@@ -61,5 +61,16 @@ export function createPgSessionStore(db: Db, now: () => number): SessionStore {
       await db`DELETE FROM login_codes WHERE expires_at < ${at}`
       return used.count === 1
     },
+
+    async recordAuthFailure(key, at, forgetBefore) {
+      await db`DELETE FROM auth_failures WHERE at < ${forgetBefore}`
+      await db`INSERT INTO auth_failures (key, at) VALUES (${withoutNul(key)}, ${at})`
+    },
+
+    async authFailures(key, since, limit) {
+      const rows = await db<{ at: number }[]>`
+        SELECT at FROM auth_failures WHERE key = ${withoutNul(key)} AND at >= ${since} ORDER BY at DESC LIMIT ${limit}`
+      return rows.map((r) => Number(r.at))
+    },
   }
 }
