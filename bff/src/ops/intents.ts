@@ -12,11 +12,13 @@
  *
  * - `journal.ts`: the write-ahead of intent + audit entry, and its settling;
  * - `opt-out.ts`, `opt-in.ts`: the two operations;
+ * - `latest-request.ts`: requests that pile up on one instance collapse to the latest;
+ * - `held-elsewhere.ts`: requests for an instance another replica holds, and carrying them out;
+ * - `held-fleet.ts`: the fleet as operations see it (nothing for an instance let go);
  * - `reconciler.ts`: the retries of a connector call that failed in a way that heals;
- * - `secrets.ts`: the secret in hand, resolved at start-up.
+ * - `secrets.ts`: the secret in hand, resolved when an instance is taken on.
  * @module
  */
-import { INTENT_ERROR_CODES, type IntentErrorCode } from '@relay-console/shared/api-error-codes'
 import type { Clock } from '@relay-console/shared/clock'
 import type { ConnectorClient } from '../connector-api/client'
 import type { Log } from '../lib/log'
@@ -24,11 +26,13 @@ import type { BackoffOptions } from '../relay/backoff'
 import type { Fleet } from '../relay/fleet'
 import type { ChangeFeed } from '../state/change-feed'
 import type { ConsoleState, StateChange } from '../state/console-state'
-import type { StateStore, StoredInstance } from '../state/store'
+import type { StateStore } from '../state/store'
 import { type CheckpointHook, NO_CHECKPOINT } from './checkpoints'
-import type { IntentOutcome } from './instance-view'
-import { failedWith, mustManage, specOf, succeeded } from './instance-view'
-import { type Attempt, createJournal, INTERRUPTED_DETAIL } from './journal'
+import { createHeldElsewhere } from './held-elsewhere'
+import { heldOnly } from './held-fleet'
+import { type IntentOutcome, mustManage, specOf } from './instance-view'
+import { createJournal, INTERRUPTED_DETAIL } from './journal'
+import { createLatestRequest } from './latest-request'
 import { createOptIn } from './opt-in'
 import { createOptOut } from './opt-out'
 import { createReconciler } from './reconciler'
@@ -86,19 +90,6 @@ export interface RelayIntents {
   stop(): Promise<void>
 }
 
-interface Waiter {
-  optedIn: boolean
-  resolve(outcome: IntentOutcome): void
-  reject(reason: unknown): void
-}
-
-/** The request that runs next on an instance: the latest one asked for, and everyone waiting on it. */
-interface NextRequest {
-  optedIn: boolean
-  actor: string
-  waiters: Set<Waiter>
-}
-
 export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   const { state, log } = options
   const fleet = heldOnly(options.fleet, options.owns)
@@ -115,80 +106,6 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
         .run(id, () => (kind === 'deprovision' ? optOut.resume(id) : optIn.resume(id)))
         .catch((error: unknown) => log.error({ instanceId: id, err: String(error) }, 'reconciler failed')),
   })
-  const next = new Map<string, NextRequest>()
-  /** Instances with a request check queued (one is enough: it reads the store when it runs). */
-  const carrying = new Set<string>()
-
-  /** Runs the latest request for the instance, unless everyone who asked for it has gone. */
-  async function runNext(id: string, request: NextRequest): Promise<void> {
-    next.delete(id)
-    if (request.waiters.size === 0) return
-    try {
-      const outcome = await (options.owns(id) ? runHere(id, request) : journalForHolder(id, request))
-      const overruled = supersededOutcome(id)
-      for (const w of request.waiters) w.resolve(w.optedIn === request.optedIn ? outcome : overruled)
-    } catch (error) {
-      for (const w of request.waiters) w.reject(error)
-    }
-  }
-
-  const runHere = (id: string, request: NextRequest) =>
-    request.optedIn ? optIn.run(id, request.actor) : optOut.run(id, request.actor)
-
-  /** Another replica holds the instance: journal the request, and wait for its holder to settle it. */
-  async function journalForHolder(id: string, request: NextRequest): Promise<IntentOutcome> {
-    const m = mustManage(state, id)
-    if (m.optedIn === request.optedIn && m.pending === null) return succeeded(state, id)
-    const attempt = await journal.begin(id, request.optedIn, request.actor)
-    const deadline = options.clock.now() + (options.remoteWaitMs ?? 60_000)
-    for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
-      const outcome = await options.store.auditOutcome(attempt.entry)
-      if (outcome !== null && outcome.result !== 'pending') {
-        await options.feed.catchUp()
-        if (outcome.result === 'ok') return succeeded(state, id)
-        const code = isIntentErrorCode(outcome.errorCode) ? outcome.errorCode : 'connector_error'
-        return failedWith(state, id, { code, message: outcome.detail ?? '' })
-      }
-      if (options.clock.now() >= deadline) {
-        return failedWith(state, id, {
-          code: 'owner_unavailable',
-          message: 'the replica holding this instance has not carried the request out yet; it is saved and will be',
-        })
-      }
-      await new Promise<void>((resolve) => options.clock.setTimeout(() => resolve(), pause))
-    }
-  }
-
-  /** The holder's side: a request journaled anywhere, still open, is carried out here (once). */
-  async function carryRequest(id: string): Promise<void> {
-    carrying.delete(id)
-    if (!options.owns(id)) return
-    const stored = await options.store.instance(id)
-    const request = stored === null ? null : await openRequest(stored)
-    if (request === null || stored === null) return
-    const attempt: Attempt = { entry: request, request }
-    await (stored.pending === 'opting_out' ? optOut.carry(id, attempt) : optIn.carry(id, attempt))
-  }
-
-  /** The entry of the request the stored intent asks for, if it has not been settled yet. */
-  async function openRequest(stored: StoredInstance): Promise<number | null> {
-    if (stored.pending === null || stored.pendingEntry === null) return null
-    const outcome = await options.store.auditOutcome(stored.pendingEntry)
-    return outcome?.result === 'pending' ? stored.pendingEntry : null
-  }
-
-  const supersededOutcome = (id: string): IntentOutcome => {
-    const outcome = succeeded(state, id)
-    return {
-      ok: false,
-      instance: outcome.instance,
-      error: {
-        code: 'superseded',
-        message: 'a later request for this instance asked for the opposite; that one is carried out',
-      },
-    }
-  }
-
   const units = { state, journal, fleet, connector: options.connector, secrets, reconciler, checkpoint }
   const optOut = createOptOut({
     ...units,
@@ -201,6 +118,30 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     identityToken: options.identityToken,
     identityTokenEnv: options.identityTokenEnv,
   })
+  const elsewhere = createHeldElsewhere({
+    state,
+    store: options.store,
+    feed: options.feed,
+    journal,
+    clock: options.clock,
+    owns: options.owns,
+    waitMs: options.remoteWaitMs ?? 60_000,
+    carry: (id, pending, attempt) => (pending === 'opting_out' ? optOut.carry(id, attempt) : optIn.carry(id, attempt)),
+  })
+  const latest = createLatestRequest({
+    state,
+    serial,
+    run: (id, optedIn, actor) => {
+      if (!options.owns(id)) return elsewhere.request(id, optedIn, actor)
+      return optedIn ? optIn.run(id, actor) : optOut.run(id, actor)
+    },
+  })
+  /** Instances with a check for an open request queued (one is enough: it reads the store when it runs). */
+  const checking = new Set<string>()
+  const carryOpen = (id: string) => {
+    checking.delete(id)
+    return elsewhere.carryOpen(id)
+  }
 
   return {
     async settleInterrupted() {
@@ -215,12 +156,12 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
       const secret = await secrets.resolve(id, stored)
       // Entries of this instance still pending were interrupted with their process, but a request
       // still open, which this process now carries out.
-      const request = await openRequest(stored)
+      const request = await elsewhere.openRequest(stored)
       const interrupted = await options.store.settleInterrupted(INTERRUPTED_DETAIL, { instanceId: id, except: request })
       if (interrupted > 0)
         log.warn({ instanceId: id, entries: interrupted }, 'settled audit entries a stop interrupted')
       if (request !== null) {
-        void serial.run(id, () => carryRequest(id))
+        void serial.run(id, () => carryOpen(id))
       } else if (!m.optedIn) {
         await fleet.showDisabled(specOf(m))
         if (m.pending === 'opting_out') void serial.run(id, () => optOut.resume(id))
@@ -238,41 +179,16 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     },
 
     onChange({ instance }) {
-      if (instance.pending === null || carrying.has(instance.id) || !options.owns(instance.id)) return
-      carrying.add(instance.id)
+      if (instance.pending === null || checking.has(instance.id) || !options.owns(instance.id)) return
+      checking.add(instance.id)
       void serial
-        .run(instance.id, () => carryRequest(instance.id))
+        .run(instance.id, () => carryOpen(instance.id))
         .catch((error: unknown) =>
           log.error({ instanceId: instance.id, err: String(error) }, 'carrying a request failed'),
         )
     },
 
-    set(id, optedIn, actor, signal) {
-      return new Promise<IntentOutcome>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason)
-        let request = next.get(id)
-        if (request === undefined) {
-          request = { optedIn, actor, waiters: new Set() }
-          next.set(id, request)
-          const queued = request
-          void serial.run(id, () => runNext(id, queued))
-        } else {
-          request.optedIn = optedIn
-          request.actor = actor
-        }
-        const waiter: Waiter = { optedIn, resolve, reject }
-        const waiters = request.waiters
-        waiters.add(waiter)
-        signal?.addEventListener(
-          'abort',
-          () => {
-            waiters.delete(waiter)
-            reject(signal.reason)
-          },
-          { once: true },
-        )
-      })
-    },
+    set: (id, optedIn, actor, signal) => latest.set(id, optedIn, actor, signal),
 
     onRevoked(id, reason) {
       if (state.managed(id)?.pending === 'opting_out') {
@@ -299,27 +215,3 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
     },
   }
 }
-
-/**
- * The fleet as operations see it: what they ask of an instance this process no longer holds (an
- * operation still running when its instance was let go) is not done.
- */
-function heldOnly(fleet: Fleet, owns: (instanceId: string) => boolean): Fleet {
-  return {
-    ...fleet,
-    start: (spec) => (owns(spec.instanceId) ? fleet.start(spec) : Promise.resolve()),
-    showDisabled: (spec) => (owns(spec.instanceId) ? fleet.showDisabled(spec) : Promise.resolve()),
-    showFailure: (spec, failure, attempt, nextRetryAt) => {
-      if (owns(spec.instanceId)) fleet.showFailure(spec, failure, attempt, nextRetryAt)
-    },
-    expectRevocation: (id) => {
-      if (owns(id)) fleet.expectRevocation(id)
-    },
-    cancelRevocation: (id) => {
-      if (owns(id)) fleet.cancelRevocation(id)
-    },
-  }
-}
-
-const isIntentErrorCode = (code: string | null): code is IntentErrorCode =>
-  code !== null && (INTENT_ERROR_CODES as readonly string[]).includes(code)
