@@ -440,6 +440,106 @@ describe('lease ownership', () => {
     ])
   })
 
+  // Found by the cluster run (reliability/src/cluster-chaos.ts): after a database restart one
+  // replica's `acquired` (the console's take-over reads the store) hung for 30 s on a dead
+  // connection. Its ticks stopped beating, the others took every lease, and its fence could not
+  // close its sockets, queued behind the hung event: two replicas held sockets of one gateway.
+  it('a hung take-over holds up only its own instance: beats go on, the fence closes every other socket, a hand-over waits for it', async () => {
+    const w = world()
+    const a = replica(w, 'A')
+    const s = sockets('A', { store: w.store })
+    const stuck = [...desiredFor('B', IDS, ['A', 'B'])][0] as string
+    const hung: Array<() => void> = []
+    const events = {
+      acquired: async (id: string) => {
+        if (id === stuck) await new Promise<void>((resolve) => hung.push(resolve))
+        await s.events.acquired(id)
+      },
+      released: s.events.released,
+    }
+    // `start` waits for the first tick's take-overs one lease time at most.
+    const started = a.ownership.start(events)
+    await w.run(TTL)
+    await started
+    expect(s.open.size).toBe(IDS.length - 1)
+    const beats = () => a.link.calls.filter((c) => c === 'beat').length
+    expect(beats()).toBe(1 + TTL / RENEW)
+    expect(a.ownership.fence('inst-1')).toEqual({ owner: 'A', epoch: 1 })
+
+    // B joins: A hands its share over, all but the hung one at once; that lease stays A's meanwhile.
+    const b = replica(w, 'B')
+    const sb = sockets('B', { store: w.store })
+    await start(b.ownership, sb.events)
+    await w.run(RENEW * 3)
+    expect(beats()).toBe(1 + TTL / RENEW + 3)
+    expect(sb.open.size).toBe(desiredFor('B', IDS, ['A', 'B']).size - 1)
+    expect(w.store.holder(stuck)?.owner).toBe('A')
+    expect(a.ownership.owns(stuck)).toBe(false)
+
+    // The take-over ends: its socket is closed, then the lease let go, and B takes it.
+    for (const resume of hung.splice(0)) resume()
+    await w.run(RENEW * 2)
+    expect(sb.open.has(stuck)).toBe(true)
+    expect(s.open.has(stuck)).toBe(false)
+
+    // The database goes: the fence closes every socket A holds.
+    a.link.set('down')
+    await w.run(TTL)
+    expect(s.open.size).toBe(0)
+    expect([...s.problems, ...sb.problems]).toEqual([])
+  })
+
+  it('a fence lapse closes every socket even while one take-over hangs', async () => {
+    const w = world()
+    const a = replica(w, 'A')
+    const s = sockets('A')
+    let hang = false
+    const events = {
+      acquired: async (id: string) => {
+        if (hang && id === 'inst-3') await new Promise<void>(() => {})
+        await s.events.acquired(id)
+      },
+      released: s.events.released,
+    }
+    await start(a.ownership, events)
+    // inst-3 is lost to another replica, and taken back: this take-over hangs.
+    await w.store.release('A', ['inst-3'])
+    hang = true
+    await w.run(RENEW)
+    await w.run(RENEW)
+    expect(s.open.size).toBe(IDS.length - 1)
+    a.link.set('down')
+    await w.run(TTL)
+    expect(s.open.size).toBe(0)
+    expect(s.problems).toEqual([])
+  })
+
+  it('a failed take-over is announced again at the next tick, not left leased with nothing behind it', async () => {
+    const w = world()
+    const { log, lines } = recordingLog()
+    const a = replica(w, 'A', { log })
+    const s = sockets('A')
+    let failures = 1
+    const events = {
+      acquired: async (id: string) => {
+        if (id === 'inst-5' && failures > 0) {
+          failures -= 1
+          throw new Error('the database did not answer')
+        }
+        await s.events.acquired(id)
+      },
+      released: s.events.released,
+    }
+    await start(a.ownership, events)
+    expect(s.open.has('inst-5')).toBe(false)
+    expect(a.ownership.owns('inst-5')).toBe(false)
+    expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['cluster: acquired failed'])
+    await w.run(RENEW)
+    expect(s.open.has('inst-5')).toBe(true)
+    expect(a.ownership.fence('inst-5')).toEqual({ owner: 'A', epoch: 1 })
+    expect(s.problems).toEqual([])
+  })
+
   it('refuses timings where a lease cannot outlive one missed renewal, naming the keys', () => {
     expect(() => checkLeaseTimings({ leaseTtlMs: 10_000, renewIntervalMs: 2000, fenceMarginMs: 2000 })).not.toThrow()
     expect(() => checkLeaseTimings({ leaseTtlMs: 5000, renewIntervalMs: 2000, fenceMarginMs: 2000 })).toThrow(

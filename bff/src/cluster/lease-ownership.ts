@@ -5,8 +5,14 @@
  *
  * Every `renewIntervalMs` one tick beats (heartbeat + renewal of all its valid leases + the live
  * list in one round trip), closes what it lost or should hand over, releases those leases, and
- * acquires what it should hold and is free (a lease held by another is retried at the next tick). Ticks never overlap, and every `acquired`/`released` of the
- * events runs in one lane, so the two alternate for each instance and never run at once.
+ * acquires what it should hold and is free (a lease held by another is retried at the next tick).
+ * Ticks never overlap. Each instance's `acquired`/`released` run in a lane of their own, so the two
+ * alternate for that instance and never run at once, and an event that hangs (an `acquired` waiting
+ * on a database that does not answer) holds up nothing but its own instance: a tick starts the
+ * `acquired` events without waiting for them, waits for the closes it hands over for one interval
+ * at most and releases only the leases whose sockets are closed, and the fence closes every other
+ * socket at once. An `acquired` that fails leaves the instance unheld: the next tick announces it
+ * again, so no instance stays leased with nothing behind it.
  *
  * The self-fence: a lease renewed by a beat SENT at local time t is trusted until
  * t + leaseTtlMs − fenceMarginMs; the store set its expiry to its own now + leaseTtlMs, which is
@@ -70,46 +76,74 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
   /** What is failing now ('renew', 'handover'): each is logged once per outage. */
   const failing = new Set<string>()
 
-  let lane: Promise<void> = Promise.resolve()
-  const serial = (work: () => Promise<void>): Promise<void> => {
-    const run = lane.then(work)
-    lane = run.catch(() => undefined)
+  /** Per instance, the tail of its events: the next one starts when the last has ended. */
+  const lanes = new Map<string, Promise<void>>()
+  const inLane = (instanceId: string, work: () => Promise<void>): Promise<void> => {
+    const run = (lanes.get(instanceId) ?? Promise.resolve()).then(work)
+    const tail = run.catch(() => undefined)
+    lanes.set(instanceId, tail)
+    void tail.then(() => {
+      if (lanes.get(instanceId) === tail) lanes.delete(instanceId)
+    })
     return run
   }
+  /** Per instance, its `released` events not ended yet: its lease is let go only once none is left. */
+  const closing = new Map<string, number>()
 
   const valid = () => clock.now() < validUntil
 
-  const call = async (kind: keyof OwnershipEvents, instanceId: string) => {
+  const call = async (kind: keyof OwnershipEvents, instanceId: string): Promise<boolean> => {
     try {
       await events?.[kind](instanceId)
+      return true
     } catch (error) {
       log.error({ err: error, instanceId }, `cluster: ${kind} failed`)
+      return false
     }
   }
 
   /** Stops holding the instances (`owns` answers false at once); returns those that were held, to close. */
   const forget = (ids: readonly string[]) => ids.filter((id) => held.delete(id))
-  /** Closes forgotten instances' sockets; resolves once all are closed. Run it in the lane. */
+  /** Closes forgotten instances' sockets, each in its lane; resolves once all are closed. */
   const close = async (ids: readonly string[]) => {
-    await Promise.all(ids.map((id) => call('released', id)))
+    await Promise.all(
+      ids.map((id) => {
+        closing.set(id, (closing.get(id) ?? 0) + 1)
+        return inLane(id, async () => {
+          await call('released', id)
+          const left = (closing.get(id) ?? 1) - 1
+          if (left > 0) closing.set(id, left)
+          else closing.delete(id)
+        })
+      }),
+    )
   }
 
-  const announce = async (grants: readonly LeaseGrant[]) => {
+  /** Holds the grants not held yet and starts their `acquired` events; resolves once those ended. */
+  const announce = (grants: readonly LeaseGrant[]): Promise<void> => {
     const fresh = grants.filter((g) => !held.has(g.instanceId))
     for (const g of fresh) held.set(g.instanceId, g.epoch)
-    await Promise.all(fresh.map((g) => call('acquired', g.instanceId)))
+    return Promise.all(
+      fresh.map((g) =>
+        inLane(g.instanceId, async () => {
+          // A failed take-over is not held: the next tick announces it again (its lease is still ours).
+          if (!(await call('acquired', g.instanceId)) && held.get(g.instanceId) === g.epoch) held.delete(g.instanceId)
+        }),
+      ),
+    ).then(() => undefined)
   }
+  /** The latest tick's announcements: `start` waits for the first tick's. */
+  let announced: Promise<void> = Promise.resolve()
 
   /** The fence ran out without a renewal: close everything, hold nothing until a renewal succeeds. */
-  const fenceLapsed = () =>
-    serial(async () => {
-      if (held.size === 0 || valid()) return
-      log.warn(
-        { replica: self, instances: held.size },
-        'cluster: no lease renewal within the lease time; closing every socket until one succeeds',
-      )
-      await close(forget([...held.keys()]))
-    })
+  const fenceLapsed = async () => {
+    if (held.size === 0 || valid()) return
+    log.warn(
+      { replica: self, instances: held.size },
+      'cluster: no lease renewal within the lease time; closing every socket until one succeeds',
+    )
+    await close(forget([...held.keys()]))
+  }
 
   const armFence = () => {
     if (fenceTimer !== null) clock.clearTimeout(fenceTimer)
@@ -133,7 +167,8 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
   }
 
   const tick = async () => {
-    if (!valid() && held.size > 0) await fenceLapsed()
+    // Each instance's lane keeps its close before any later take-over: no need to wait for all here.
+    if (!valid() && held.size > 0) await settle(fenceLapsed(), interval)
     const sentAt = clock.now()
     let beat: Awaited<ReturnType<LeaseStore['beat']>>
     try {
@@ -154,36 +189,36 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
       log.warn({ replica: self, instances: plan.lost.length }, 'cluster: leases lost to another replica')
     }
     // What was lost is forgotten before the renewal extends the trust in what is left.
-    const closing = forget([...plan.lost, ...plan.handOver])
+    const letGo = forget([...plan.lost, ...plan.handOver])
     validUntil = sentAt + ttl - margin
     armFence()
-    // Sockets first: a lease is let go only once its socket is closed.
-    await serial(() => close(closing))
+    // Sockets first: a lease is let go only once its socket is closed. A close stuck behind its
+    // instance's hung event is waited for one interval at most, and its lease kept (and renewed) until it ends.
+    await settle(close(letGo), interval)
+    const release = plan.release.filter((id) => !closing.has(id))
+    const adopt = plan.adopt.filter((g) => !closing.has(g.instanceId))
     let won: LeaseGrant[] = []
     try {
-      if (plan.release.length > 0) await leases.release(self, plan.release)
+      if (release.length > 0) await leases.release(self, release)
       if (plan.acquire.length > 0 && !stopping) won = await leases.acquire(self, plan.acquire, ttl)
       recovered('handover')
     } catch (error) {
       // What was not released is renewed and released again next tick; what was not acquired is retried.
       failed('handover', error)
     }
-    await serial(async () => {
-      // Won after the fence lapsed or once draining began: not announced (a later beat adopts or releases it).
-      if (stopping || !valid()) return
-      await announce([...plan.adopt, ...won])
-    })
+    // Won after the fence lapsed or once draining began: not announced (a later beat adopts or releases it).
+    if (!stopping && valid()) announced = announce([...adopt, ...won])
     if (stopping && won.length > 0) {
       const unused = won.map((g) => g.instanceId)
       await leases.release(self, unused).catch(() => undefined)
     }
-    if (plan.handOver.length + plan.adopt.length + won.length > 0) {
+    if (plan.handOver.length + adopt.length + won.length > 0) {
       log.info(
         {
           replica: self,
           live: beat.live.length,
           released: plan.handOver.length,
-          acquired: plan.adopt.length + won.length,
+          acquired: adopt.length + won.length,
           held: held.size,
         },
         'cluster: ownership changed',
@@ -229,7 +264,10 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
       if (events !== null) throw new Error('cluster: the ownership was started already')
       events = e
       // Resolves once the first tick has taken what it could, or after one lease time if the store hangs.
-      await settle(runTick(), ttl)
+      await settle(
+        runTick().then(() => announced),
+        ttl,
+      )
     },
 
     drain() {
@@ -244,7 +282,8 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
           log.warn({ err: error, replica: self }, 'cluster: could not mark this replica draining')
         })
         await settle(marked, interval)
-        await serial(() => close(forget([...held.keys()])))
+        // An instance whose take-over hangs has no socket to close: waited for one lease time at most.
+        await settle(close(forget([...held.keys()])), ttl)
         validUntil = Number.NEGATIVE_INFINITY
         if (fenceTimer !== null) clock.clearTimeout(fenceTimer)
         fenceTimer = null
