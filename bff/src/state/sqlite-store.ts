@@ -12,16 +12,9 @@ import type { AuditEntry, AuditResult, Transition } from '@relay-console/shared/
 import type { Instance, PendingIntent } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import Database from 'better-sqlite3'
+import { type SessionRow, toSession } from './session-rows'
 import { SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './sqlite-schema'
-import type {
-  InstanceDefinition,
-  LoggedChange,
-  NewAuditEntry,
-  SessionRecord,
-  StateStore,
-  StoredInstance,
-  StoreTx,
-} from './store'
+import type { InstanceDefinition, LoggedChange, NewAuditEntry, StateStore, StoredInstance, StoreTx } from './store'
 import { AUDIT_CAP, boundedDetail, HISTORY_CAP, sameStatuses, TRIM_SLACK, transitionsBetween } from './store-rules'
 
 /** Logged changes kept in memory: this process's own feed reads them right after they commit. */
@@ -39,28 +32,6 @@ interface InstanceRow {
   statuses: string
   pending_entry: number | null
 }
-
-interface SessionRow {
-  id_hash: string
-  operator: string
-  created_at: number
-  last_seen_at: number
-  expires_at: number
-  client_address: string | null
-  user_agent: string | null
-  revoked_at: number | null
-}
-
-const toSession = (row: SessionRow): SessionRecord => ({
-  idHash: row.id_hash,
-  operator: row.operator,
-  createdAt: row.created_at,
-  lastSeenAt: row.last_seen_at,
-  expiresAt: row.expires_at,
-  clientAddress: row.client_address,
-  userAgent: row.user_agent,
-  revokedAt: row.revoked_at,
-})
 
 const toRecord = (row: InstanceRow): StoredInstance => ({
   id: row.id,

@@ -6,7 +6,7 @@
 import type { AuditEntry, Transition } from '@relay-console/shared/api'
 import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
-import type { SessionRecord, StoredInstance } from '../store'
+import type { StoredInstance } from '../store'
 
 export interface InstanceRow {
   id: string
@@ -84,28 +84,6 @@ export const toAuditEntry = (r: AuditRow): AuditEntry => ({
   instanceId: r.instance_id,
   result: r.result,
   detail: r.detail,
-})
-
-export interface SessionRow {
-  id_hash: string
-  operator: string
-  created_at: number
-  last_seen_at: number
-  expires_at: number
-  client_address: string | null
-  user_agent: string | null
-  revoked_at: number | null
-}
-
-export const toSession = (row: SessionRow): SessionRecord => ({
-  idHash: row.id_hash,
-  operator: row.operator,
-  createdAt: row.created_at,
-  lastSeenAt: row.last_seen_at,
-  expiresAt: row.expires_at,
-  clientAddress: row.client_address,
-  userAgent: row.user_agent,
-  revokedAt: row.revoked_at,
 })
 
 /**

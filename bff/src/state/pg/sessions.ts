@@ -4,9 +4,11 @@
  * replica to create a named secret wins while the others read it back.
  * @module
  */
+
+import { type SessionRow, toSession } from '../session-rows'
 import type { SessionStore } from '../store'
 import type { Db } from './connect'
-import { type SessionRow, toSession, withoutNul } from './rows'
+import { withoutNul } from './rows'
 
 export function createPgSessionStore(db: Db, now: () => number): SessionStore {
   const secretNamed = async (name: string): Promise<Buffer | null> => {

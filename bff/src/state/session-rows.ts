@@ -1,0 +1,28 @@
+/**
+ * A session's row, as both state store backends keep it (the same columns), and the record it
+ * stands for.
+ * @module
+ */
+import type { SessionRecord } from './store'
+
+export interface SessionRow {
+  id_hash: string
+  operator: string
+  created_at: number
+  last_seen_at: number
+  expires_at: number
+  client_address: string | null
+  user_agent: string | null
+  revoked_at: number | null
+}
+
+export const toSession = (row: SessionRow): SessionRecord => ({
+  idHash: row.id_hash,
+  operator: row.operator,
+  createdAt: row.created_at,
+  lastSeenAt: row.last_seen_at,
+  expiresAt: row.expires_at,
+  clientAddress: row.client_address,
+  userAgent: row.user_agent,
+  revokedAt: row.revoked_at,
+})
