@@ -16,24 +16,50 @@ interface InstanceLite {
   platforms: PlatformLite[]
 }
 
-/** Keeps the whole fleet's states from one stream, and lets a scenario wait on them. */
+/**
+ * Keeps the whole fleet's states from one stream, and lets a scenario wait on them. When the
+ * console ends the stream (it dropped this client, or rebuilt its view after falling behind its
+ * change log), it connects again, as a browser tab would, and takes the new snapshot.
+ */
 export class FleetWatcher {
   readonly states = new Map<string, string[]>()
-  readonly client: SseClient
+  #client: SseClient
+  #closed = false
   #waiters: Array<{ check: () => boolean; resolve: () => void }> = []
   onInstance: ((instance: InstanceLite, receivedAt: number) => void) | null = null
+  /** How often the console ended the stream and this watcher connected again. */
+  reconnects = 0
 
-  constructor(url: string) {
-    this.client = new SseClient({
-      url,
+  constructor(readonly url: string) {
+    this.#client = this.#connect()
+  }
+
+  /** The current stream (a new one after each reconnect). */
+  get client(): SseClient {
+    return this.#client
+  }
+
+  #connect(): SseClient {
+    return new SseClient({
+      url: this.url,
+      onEnd: () => {
+        if (this.#closed) return
+        this.reconnects += 1
+        setTimeout(() => {
+          if (!this.#closed) this.#client = this.#connect()
+        }, 100)
+      },
       onEvent: (event) => {
         if (event.event === 'snapshot') {
           const snapshot = JSON.parse(event.data) as { instances: InstanceLite[] }
-          for (const i of snapshot.instances)
+          for (const i of snapshot.instances) {
             this.states.set(
               i.id,
               i.platforms.map((p) => p.state),
             )
+            // After a reconnect the snapshot stands for the events missed meanwhile.
+            if (this.reconnects > 0) this.onInstance?.(i, event.receivedAt)
+          }
         } else if (event.event === 'instance') {
           const instance = JSON.parse(event.data) as InstanceLite
           this.states.set(
@@ -80,6 +106,7 @@ export class FleetWatcher {
   }
 
   close(): void {
-    this.client.close()
+    this.#closed = true
+    this.#client.close()
   }
 }

@@ -1,15 +1,19 @@
 /**
  * `npm run bench [-- --quick] [--out FILE] [--only a,b]`: every scenario against real processes
  * on loopback (the connector and the console each in their own process, load from this one).
- * Prints a markdown table; `--out` writes the JSON.
+ * Prints a markdown table; `--out` writes the JSON. `cluster` (replicas on PostgreSQL) runs only
+ * when named in `--only`: it needs the PostgreSQL server binaries and takes minutes of its own.
  * @module
  */
 import { execSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, totalmem } from 'node:os'
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { REPO } from '@relay-console/testkit/procs'
+import { type ClusterResult, clusterReplicaTable, clusterRows } from './cluster-report'
+import { startInfra } from './cluster-stack'
 import { capacity } from './scenarios/capacity'
+import { type ClusterSize, cluster } from './scenarios/cluster'
 import { fanout } from './scenarios/fanout'
 import { optout } from './scenarios/optout'
 import { pollingBaseline } from './scenarios/polling'
@@ -29,6 +33,46 @@ const { values } = parseArgs({
 const quick = values.quick ?? false
 const only = values.only ? new Set(values.only.split(',')) : null
 const wanted = (name: string) => only === null || only.has(name)
+const named = (name: string) => only?.has(name) ?? false
+
+/** Dropped sockets come back within a second, so rounds follow each other quickly (as in `propagation`). */
+const FAST_BACKOFF = { backoffBaseMs: 200, backoffMaxMs: 1000 }
+const CLUSTER: ClusterSize = quick
+  ? {
+      replicas: 3,
+      small: null,
+      large: {
+        perReplica: 500,
+        platforms: 1,
+        idleMs: 3000,
+        rejoin: false,
+        clientsPerReplica: 5,
+        drop: 30,
+        reps: 2,
+        api: 2,
+      },
+      // Short leases, so the takeover step fits a quick run (docs/benchmarks.md, "Cluster").
+      cluster: { leaseTtlMs: 3000, renewIntervalMs: 600 },
+      relay: FAST_BACKOFF,
+    }
+  : {
+      replicas: 3,
+      small: { instances: 1000, platforms: 2, clientsPerReplica: 50, drop: 100, reps: 5, api: 10 },
+      large: {
+        perReplica: 10_000,
+        platforms: 1,
+        idleMs: 20_000,
+        rejoin: true,
+        clientsPerReplica: 10,
+        drop: 100,
+        reps: 3,
+        api: 5,
+      },
+      relay: {
+        ...FAST_BACKOFF,
+        ...(process.env.BENCH_MAX_DIALS ? { maxDialsPerSecond: Number(process.env.BENCH_MAX_DIALS) } : {}),
+      },
+    }
 
 const SIZE = quick
   ? {
@@ -64,6 +108,7 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
       date: new Date().toISOString(),
+      load_1_5_15: loadavg().map((l) => round(l, 2)),
     },
     ...(quick ? { quick: true } : {}),
   }
@@ -83,6 +128,8 @@ async function main(): Promise<void> {
           p50_ms: summarise(runs.map((r) => r.p50_ms)),
           p99_ms: summarise(runs.map((r) => r.p99_ms)),
           max_ms: summarise(runs.map((r) => r.max_ms)),
+          // Share of (client, dropped instance) pairs whose event arrived within the round.
+          pairs_seen_pct: (runs.reduce((n, r) => n + r.samples, 0) / (runs.length * size.drop * size.clients)) * 100,
         }
       }
       if (wanted('polling_baseline')) {
@@ -139,11 +186,22 @@ async function main(): Promise<void> {
     result.storm = await withStack({ instances: SIZE.storm, platforms: 1 }, storm)
   }
 
+  if (named('cluster')) {
+    log(`cluster: ${CLUSTER.replicas} replicas × ${CLUSTER.large.perReplica} instances on PostgreSQL (fsync on)`)
+    const infra = await startInfra()
+    try {
+      result.cluster = await cluster(infra, CLUSTER)
+    } finally {
+      await infra.stop()
+    }
+  }
+
   const propagation50 = (result.propagation as { p50_ms?: { median: number } } | undefined)?.p50_ms?.median
   const polling = result.polling_baseline as { mean_staleness_ms: number; ratio?: number } | undefined
   if (polling !== undefined && propagation50 !== undefined) polling.ratio = polling.mean_staleness_ms / propagation50
 
   result.elapsed_s = round((Date.now() - started) / 1000)
+  ;(result.machine as Record<string, unknown>).load_end_1_5_15 = loadavg().map((l) => round(l, 2))
   process.stdout.write(`${markdown(result)}\n`)
   if (values.out) writeFileSync(values.out, `${JSON.stringify(flatten(result), null, 2)}\n`)
 }
@@ -178,7 +236,7 @@ const ROWS: Array<[scenario: string, row: (v: Flat) => [measured: string, target
   [
     'propagation',
     (p) => [
-      `${p.instances} inst × 2, ${p.clients} clients, ${p.dropped} dropped: p50 ${p.p50_ms} ms (${p.p50_ms_min}–${p.p50_ms_max}), p99 ${p.p99_ms} ms (${p.p99_ms_min}–${p.p99_ms_max}), max ${p.max_ms} ms`,
+      `${p.instances} inst × 2, ${p.clients} clients, ${p.dropped} dropped: p50 ${p.p50_ms} ms (${p.p50_ms_min}–${p.p50_ms_max}), p99 ${p.p99_ms} ms (${p.p99_ms_min}–${p.p99_ms_max}), max ${p.max_ms} ms; ${p.pairs_seen_pct} % of events seen in their round`,
       'p50 ≤ 20 ms, p99 ≤ 100 ms',
       Number(p.p50_ms) <= 20 && Number(p.p99_ms) <= 100,
     ],
@@ -233,7 +291,8 @@ function markdown(result: Record<string, unknown>): string {
   const r = flatten(result) as Record<string, Flat>
   const m = r.machine ?? {}
   const lines = [
-    `Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}, ${m.platform}${quick ? ' — quick mode' : ''}`,
+    `Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}, ${m.platform}${quick ? ' — quick mode' : ''}; ` +
+      `load ${m.load_1_5_15} at the start, ${m.load_end_1_5_15} at the end`,
     '',
     '| scenario | measured | target | met |',
     '|---|---|---|---|',
@@ -243,6 +302,13 @@ function markdown(result: Record<string, unknown>): string {
     if (!values) continue
     const [measured, target, met] = row(values)
     lines.push(`| \`${scenario}\` | ${measured} | ${target} | ${met === null ? '–' : met ? 'yes' : '**no**'} |`)
+  }
+  const clusterResult = result.cluster as ClusterResult | undefined
+  if (clusterResult !== undefined) {
+    for (const [scenario, measured, target, met] of clusterRows(clusterResult)) {
+      lines.push(`| \`${scenario}\` | ${measured} | ${target} | ${met === null ? '–' : met ? 'yes' : '**no**'} |`)
+    }
+    lines.push(...clusterReplicaTable(clusterResult))
   }
   lines.push('', `Elapsed: ${result.elapsed_s} s`)
   return lines.join('\n')
