@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type PostgresServer, postgresBinDir, startPostgres } from './postgres'
+import { type PostgresServer, postgresBinDir, psqlQuery, startPostgres } from './postgres'
 
 const servers: PostgresServer[] = []
 afterAll(() => {
@@ -41,6 +41,11 @@ describe('startPostgres', () => {
     }
     expect(ticks).toBeGreaterThan(0)
     expect(psql(url, 'SELECT v FROM t')).toBe('7')
+    await expect(psqlQuery(url, "SELECT v, 'a b' FROM t UNION ALL SELECT 8, 'c' ORDER BY 1")).resolves.toEqual([
+      ['7', 'a b'],
+      ['8', 'c'],
+    ])
+    await expect(psqlQuery(url, 'SELECT nope')).rejects.toThrow(/psql failed: .*nope/)
   }, 60_000)
 
   it('refuses a database name it would have to quote', async () => {

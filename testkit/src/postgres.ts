@@ -87,6 +87,29 @@ function pgAsync(bin: string, args: string[]): Promise<string> {
   })
 }
 
+/**
+ * One SQL statement through `psql` (as whoever runs the test: loopback is trust), its rows as
+ * text fields. For a harness that reads a database from outside, as an operator would.
+ */
+export function psqlQuery(url: string, sql: string): Promise<string[][]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      join(postgresBinDir(), 'psql'),
+      [url, '-AtqX', '-F', '\t', '-c', sql],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`psql failed: ${stderr || error.message}`))
+        resolve(
+          stdout
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => line.split('\t')),
+        )
+      },
+    )
+  })
+}
+
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir()
   const home = mkdtempSync(join(tmpdir(), 'testkit-pg-'))
