@@ -101,6 +101,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     store,
     state,
     log,
+    clock,
     onGap: async () => {
       state.replace(await store.define(definitions))
       hub.reset()
@@ -165,6 +166,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const app = createApp({
     state,
     store,
+    feed,
     hub,
     intents,
     auth,

@@ -151,7 +151,7 @@ export async function opsWorld(setup: (tx: StoreTx) => Promise<unknown> = async 
   const log = silentLog()
   const defined = await store.define(DEFINITIONS)
   const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })
-  const feed = createChangeFeed({ store, state, log, onGap: async () => {} })
+  const feed = createChangeFeed({ store, state, log, clock, onGap: async () => {} })
   /** Oldest first. */
   const audit = async (instanceId?: string): Promise<AuditEntry[]> =>
     (await store.audit({ limit: 100, instanceId })).reverse()

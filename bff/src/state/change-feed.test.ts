@@ -1,6 +1,8 @@
+import { systemClock } from '@relay-console/shared/clock'
+import { FakeClock } from '@relay-console/shared/fake-clock'
 import { connectingStatus } from '@relay-console/shared/platform-state'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createChangeFeed } from './change-feed'
+import { createChangeFeed, RETRY_FIRST_MS, RETRY_MAX_MS } from './change-feed'
 import { ConsoleState, type StateChange } from './console-state'
 import { openSqliteStore } from './sqlite-store'
 import type { LoggedChange, StateStore } from './store'
@@ -25,9 +27,15 @@ async function setup() {
   const seen: StateChange[] = []
   state.subscribe((change) => seen.push(change))
   const onGap = vi.fn(async () => {})
-  const feed = createChangeFeed({ store, state, log, onGap })
+  const feed = createChangeFeed({ store, state, log, clock: systemClock, onGap })
   return { store, state, feed, seen, onGap }
 }
+
+const changeOf = (rev: number): LoggedChange => ({
+  rev,
+  instance: { id: 'x', displayName: 'X', gatewayId: 'gw-x', optedIn: true, pending: null, platforms: [] },
+  transitions: [],
+})
 
 describe('createChangeFeed', () => {
   it('reaches a committed rev: the state shows it and every listener heard it, once', async () => {
@@ -59,7 +67,7 @@ describe('createChangeFeed', () => {
       changesAfter: () => new Promise<LoggedChange[]>((resolve) => reads.push(resolve)),
       onCommit: () => () => {},
     }
-    const feed = createChangeFeed({ store, state, log: silent(), onGap: async () => {} })
+    const feed = createChangeFeed({ store, state, log: silent(), clock: systemClock, onGap: async () => {} })
     const callers = [feed.catchUp(), feed.catchUp(), feed.catchUp()]
     await vi.waitFor(() => expect(reads).toHaveLength(1))
     reads[0]?.([change(1)])
@@ -86,10 +94,75 @@ describe('createChangeFeed', () => {
       pruned = false
       state.replace({ rev: 100, instances: [] })
     })
-    const feed = createChangeFeed({ store, state, log: silent(), onGap })
+    const feed = createChangeFeed({ store, state, log: silent(), clock: systemClock, onGap })
     await feed.reach(101)
     expect(onGap).toHaveBeenCalledOnce()
     expect(state.rev()).toBe(101)
+  })
+
+  it('tries a failed read again, pausing longer each time, until the log is read: no signal needed', async () => {
+    const clock = new FakeClock()
+    const state = new ConsoleState({ stored: [], rev: 0, log: silent() })
+    let signal = () => {}
+    let failures = 4
+    const store = {
+      changesAfter: async (rev: number): Promise<LoggedChange[]> => {
+        if (failures > 0) {
+          failures -= 1
+          throw new Error('write CONNECTION_CLOSED 127.0.0.1:5432')
+        }
+        return rev < 1 ? [changeOf(1)] : []
+      },
+      onCommit: (listener: () => void) => {
+        signal = listener
+        return () => {}
+      },
+    }
+    const log = silent()
+    const feed = createChangeFeed({ store, state, log, clock, onGap: async () => {} })
+    signal() // the one notification there will be
+    const pauses: number[] = []
+    for (;;) {
+      await vi.waitFor(() => expect(state.rev() === 1 || clock.pendingDelays().length === 1).toBe(true))
+      if (state.rev() === 1) break
+      const next = clock.pendingDelays()[0] as number
+      pauses.push(next)
+      clock.advance(next)
+    }
+    expect(log.warn).toHaveBeenCalledOnce()
+    expect(pauses).toEqual([RETRY_FIRST_MS, RETRY_FIRST_MS * 2, RETRY_FIRST_MS * 4, RETRY_FIRST_MS * 8])
+    expect(clock.pendingDelays()).toEqual([])
+    expect(log.info).toHaveBeenCalledWith({ rev: 1 }, 'change feed caught up again')
+    feed.stop()
+  })
+
+  it('pauses at most RETRY_MAX_MS between tries, and leaves no timer behind once stopped', async () => {
+    const clock = new FakeClock()
+    const state = new ConsoleState({ stored: [], rev: 0, log: silent() })
+    let signal = () => {}
+    const store = {
+      changesAfter: async (): Promise<LoggedChange[]> => {
+        throw new Error('the server is away')
+      },
+      onCommit: (listener: () => void) => {
+        signal = listener
+        return () => {}
+      },
+    }
+    const feed = createChangeFeed({ store, state, log: silent(), clock, onGap: async () => {} })
+    signal()
+    const pauses: number[] = []
+    for (let i = 0; i < 10; i++) {
+      await vi.waitFor(() => expect(clock.pendingDelays()).toHaveLength(1))
+      const [next] = clock.pendingDelays()
+      pauses.push(next as number)
+      clock.advance(next as number)
+    }
+    expect(Math.max(...pauses)).toBe(RETRY_MAX_MS)
+    expect(pauses.at(-1)).toBe(RETRY_MAX_MS)
+    await vi.waitFor(() => expect(clock.pendingDelays()).toHaveLength(1))
+    feed.stop()
+    expect(clock.pendingDelays()).toEqual([])
   })
 
   it('says so when a committed rev is not in the log, rather than waiting for ever', async () => {

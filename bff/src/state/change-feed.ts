@@ -3,14 +3,22 @@
  * in rev order. It runs when the store says something was committed (by this process, or by
  * another replica: a notification, then a catch-up by rev, so a notification lost on a dropped
  * connection loses nothing), and when a writer of this process waits to see its own change.
+ *
+ * A read that fails (the database restarting, a connection cut) is tried again after a pause that
+ * grows to {@link RETRY_MAX_MS}, until one succeeds: a notification may never come again, so the
+ * feed cannot wait for one to catch up.
  * @module
  */
+import type { Clock, TimerHandle } from '@relay-console/shared/clock'
 import type { Log } from '../lib/log'
 import type { ConsoleState } from './console-state'
 import type { StateStore } from './store'
 
 /** Changes read per query. */
 const PAGE = 1000
+/** The first pause before a failed read is tried again, doubled each time up to the last. */
+export const RETRY_FIRST_MS = 100
+export const RETRY_MAX_MS = 5000
 
 export interface ChangeFeed {
   /** Reads and applies everything committed so far; concurrent calls share one reader. */
@@ -25,6 +33,8 @@ export interface ChangeFeedOptions {
   store: Pick<StateStore, 'changesAfter' | 'onCommit'>
   state: ConsoleState
   log: Log
+  /** Times the retries of a failed read. */
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>
   /**
    * The log no longer reaches back to what the state has (it was pruned while this process fell
    * behind): the caller rebuilds the view. Resolves when it has.
@@ -33,9 +43,11 @@ export interface ChangeFeedOptions {
 }
 
 export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
-  const { store, state, log } = options
+  const { store, state, log, clock } = options
   let running: Promise<void> | null = null
   let again = false
+  let retry: { timer: TimerHandle; delay: number } | null = null
+  let stopped = false
 
   async function read(): Promise<void> {
     for (;;) {
@@ -69,9 +81,31 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     return running
   }
 
-  const unsubscribe = store.onCommit(() => {
-    catchUp().catch((error: unknown) => log.error({ err: String(error) }, 'change feed failed'))
-  })
+  /** Catches up now; after a failure, again and again with a growing pause until it succeeds. */
+  function follow(): void {
+    if (retry !== null) {
+      // A signal while a retry waits: try at once, keeping the pause it had reached.
+      clock.clearTimeout(retry.timer)
+    }
+    const delay = retry?.delay ?? 0
+    retry = null
+    catchUp().then(
+      () => {
+        if (delay > 0) log.info({ rev: state.rev() }, 'change feed caught up again')
+      },
+      (error: unknown) => {
+        if (stopped) return
+        const next = Math.min(delay === 0 ? RETRY_FIRST_MS : delay * 2, RETRY_MAX_MS)
+        if (delay === 0)
+          log.warn({ err: String(error), retryInMs: next }, 'change feed failed to read the log; retrying')
+        else log.debug({ err: String(error), retryInMs: next }, 'change feed still failing')
+        if (retry !== null) return // a newer attempt already waits
+        retry = { timer: clock.setTimeout(follow, next), delay: next }
+      },
+    )
+  }
+
+  const unsubscribe = store.onCommit(follow)
 
   return {
     catchUp,
@@ -82,6 +116,11 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
         if (state.rev() === before) throw new Error(`rev ${rev} was committed, but the log has nothing after ${before}`)
       }
     },
-    stop: unsubscribe,
+    stop() {
+      stopped = true
+      unsubscribe()
+      if (retry !== null) clock.clearTimeout(retry.timer)
+      retry = null
+    },
   }
 }

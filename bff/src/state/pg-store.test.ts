@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
+import { systemClock } from '@relay-console/shared/clock'
 import { type PostgresServer, postgresBinDir, startPostgres } from '@relay-console/testkit/postgres'
 import postgres from 'postgres'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createChangeFeed } from './change-feed'
+import { ConsoleState } from './console-state'
 import { CHANGES_CHANNEL } from './pg/commit-signal'
 import { readMigrations } from './pg/migrate'
 import { openPostgresStore } from './pg-store'
@@ -286,6 +289,58 @@ describe('openPostgresStore', () => {
       expect(feed.applied).toEqual(range(1, 5))
     } finally {
       await closeAll([listening, writing])
+    }
+  })
+
+  it("keeps a replica's change feed following after the server restarts, though a read fails while it is away", async () => {
+    const url = freshDatabase()
+    const [listening, writing] = await replicas(2, url)
+    if (listening === undefined || writing === undefined) throw new Error('two replicas')
+    const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() }
+    try {
+      const defined = await listening.define([definition('a')])
+      const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })
+      const feed = createChangeFeed({ store: listening, state, log, clock: systemClock, onGap: async () => {} })
+      await retrying(() => writing.transaction((tx) => tx.setIntent('a', false, null)))
+      await vi.waitFor(() => expect(state.rev()).toBe(1))
+
+      pg.stop()
+      // Reads fail while the server is away, and the notifications of what is committed meanwhile
+      // reach nobody.
+      await expect(feed.catchUp()).rejects.toThrow()
+      pg.start()
+      for (let i = 0; i < 5; i++)
+        await retrying(() => writing.transaction((tx) => tx.setIntent('a', i % 2 === 1, null)))
+      await vi.waitFor(() => expect(state.rev()).toBe(6), { timeout: 15_000, interval: 50 })
+      expect(state.get('a')?.optedIn).toBe(false)
+      feed.stop()
+    } finally {
+      await closeAll([listening, writing])
+    }
+  })
+
+  it('fails the queries of a connection whose server went away, rather than crashing the process (patches/postgres+3.4.9.patch)', async () => {
+    // postgres@3.4.9 writes small messages from a timer; on a connection closed meanwhile that
+    // timer threw from nowhere a caller could catch (porsager/postgres#1154, #1208) and took the
+    // replica down. Patched, the queries reject with CONNECTION_CLOSED and the pool goes on.
+    const url = freshDatabase()
+    const db = postgres(url, { max: 2, onnotice: () => {} })
+    const other = postgres(url, { max: 1 })
+    try {
+      const reserved = await db.reserve()
+      const [row] = await reserved<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`
+      await other`SELECT pg_terminate_backend(${row?.pid ?? 0})`
+      await sleep(200)
+      const results = await Promise.allSettled([reserved`SELECT 1`, reserved`SELECT 2`])
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        expect.stringContaining('CONNECTION_CLOSED'),
+        expect.stringContaining('CONNECTION_CLOSED'),
+      ])
+      reserved.release()
+      const [three] = await retrying(() => db<{ x: number }[]>`SELECT 3 AS x`)
+      expect(three?.x).toBe(3)
+    } finally {
+      await Promise.all([db.end({ timeout: 0 }), other.end({ timeout: 0 })])
     }
   })
 

@@ -1,5 +1,10 @@
 /**
  * The PostgreSQL connection pool of the store, and the few settings every query relies on.
+ *
+ * The driver, `postgres` 3.4.9, is patched at install (`patches/postgres+3.4.9.patch`, applied by
+ * patch-package): unpatched, a connection closed under a buffered write (the server restarting)
+ * threw from a timer and killed the process, or stayed unable to write again (porsager/postgres
+ * #1154, #1208; fixes proposed upstream, not released). Drop the patch when a release has them.
  * @module
  */
 import postgres from 'postgres'
