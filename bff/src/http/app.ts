@@ -17,6 +17,7 @@ import type { EventsOptions } from '../config/schema'
 import type { Log } from '../lib/log'
 import type { Metrics } from '../lib/metrics'
 import type { RelayIntents } from '../ops/intents'
+import type { ChangeFeed } from '../state/change-feed'
 import type { ConsoleState } from '../state/console-state'
 import type { StateStore } from '../state/store'
 import type { OperatorAuth } from './auth'
@@ -32,6 +33,8 @@ import { eventRoutes } from './sse'
 export interface AppDeps {
   state: ConsoleState
   store: StateStore
+  /** Where this process's view catches up with the store's change log. */
+  feed: Pick<ChangeFeed, 'reach'>
   hub: EventHub
   intents: RelayIntents
   auth: OperatorAuth
@@ -121,6 +124,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       headers,
       watchSession: deps.auth.watchSession,
       sessionOpen: deps.auth.isOpen,
+      reach: deps.feed.reach,
     }),
   )
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))

@@ -1,5 +1,13 @@
-import { describe, expect, it, vi } from 'vitest'
-import { createClientQueue } from './sse'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { systemClock } from '@relay-console/shared/clock'
+import { connectingStatus } from '@relay-console/shared/platform-state'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMetrics } from '../lib/metrics'
+import { ConsoleState } from '../state/console-state'
+import type { LoggedChange } from '../state/store'
+import { createEventHub } from './event-hub'
+import { createClientQueue, eventRoutes, RESUME_WAIT_MS } from './sse'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const text = (chunk: Uint8Array) => new TextDecoder().decode(chunk)
@@ -59,5 +67,111 @@ describe('createClientQueue', () => {
     })
     queue.push(bytes('x'))
     await vi.waitFor(() => expect(onError).toHaveBeenCalled())
+  })
+})
+
+describe('eventRoutes', () => {
+  const closing: Array<() => void> = []
+  afterEach(() => {
+    for (const close of closing.splice(0)) close()
+  })
+
+  const silent = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() })
+  const change = (rev: number, optedIn: boolean): LoggedChange => ({
+    rev,
+    instance: {
+      id: 'acme',
+      displayName: 'Acme',
+      gatewayId: 'gw-acme',
+      optedIn,
+      pending: null,
+      platforms: [connectingStatus('discord', new Date(1_900_000_000_000 + rev).toISOString())],
+    },
+    transitions: [],
+  })
+
+  /**
+   * One replica's event stream over a view at rev 2, whose `reach` reads the log as the change feed
+   * would: `log` holds what other replicas committed after that, applied when `reach` is asked.
+   */
+  async function replica(log: LoggedChange[], readAfterMs: number | null) {
+    const state = new ConsoleState({
+      stored: [
+        {
+          id: 'acme',
+          displayName: 'Acme',
+          gatewayId: 'gw-acme',
+          platforms: [{ platform: 'discord', botId: '1' }],
+          optedIn: true,
+          pending: null,
+          secret: null,
+          configSecretDigest: null,
+          statuses: change(0, true).instance.platforms,
+          pendingEntry: null,
+        },
+      ],
+      rev: 0,
+      log: silent(),
+    })
+    const hub = createEventHub()
+    state.subscribe(hub.publish)
+    state.apply([change(1, false), change(2, true)])
+    const reach = vi.fn(async (rev: number) => {
+      if (readAfterMs === null)
+        throw new Error(`rev ${rev} was committed, but the log has nothing after ${state.rev()}`)
+      await new Promise((resolve) => setTimeout(resolve, readAfterMs))
+      state.apply(log)
+    })
+    const routes = eventRoutes({
+      state,
+      hub,
+      clock: systemClock,
+      metrics: createMetrics({ defaults: false }),
+      pingIntervalMs: 60_000,
+      maxQueuedBytes: 1 << 20,
+      reach,
+    })
+    const server = serve({ fetch: routes.fetch, port: 0, hostname: '127.0.0.1' })
+    await new Promise((resolve) => server.once('listening', resolve))
+    closing.push(() => server.close())
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, reach }
+  }
+
+  /** The stream's first message, read until its blank line. */
+  async function firstMessage(url: string, lastEventId: string): Promise<{ event: string; ids: number[] }> {
+    const controller = new AbortController()
+    closing.push(() => controller.abort())
+    const response = await fetch(url, { headers: { 'last-event-id': lastEventId }, signal: controller.signal })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    while (!text.includes('\n\n')) {
+      const { value } = await reader.read()
+      text += new TextDecoder().decode(value)
+    }
+    controller.abort()
+    return {
+      event: /^event: (\w+)/.exec(text)?.[1] ?? '',
+      ids: [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])),
+    }
+  }
+
+  it('replays to a tab from a replica ahead of this one once this one has read as far, rather than rewinding it', async () => {
+    const { url, reach } = await replica([change(3, false), change(4, true)], 50)
+    // The tab saw rev 3 on another replica; this one is at 2 until it reads the log.
+    const first = await firstMessage(url, '3')
+    expect(reach).toHaveBeenCalledWith(3)
+    expect(first).toEqual({ event: 'instance', ids: [4] })
+  })
+
+  it('sends a snapshot when the rev the tab names was never committed', async () => {
+    const { url } = await replica([], null)
+    expect(await firstMessage(url, '99')).toEqual({ event: 'snapshot', ids: [2] })
+  })
+
+  it(`waits ${RESUME_WAIT_MS} ms at most for a replica that cannot catch up, then sends a snapshot`, async () => {
+    const { url } = await replica([change(3, false)], RESUME_WAIT_MS * 10)
+    const started = Date.now()
+    expect(await firstMessage(url, '3')).toEqual({ event: 'snapshot', ids: [2] })
+    expect(Date.now() - started).toBeLessThan(RESUME_WAIT_MS * 5)
   })
 })

@@ -30,7 +30,18 @@ export interface SseOptions {
   watchSession?: (idHash: string, onEnd: () => void) => () => void
   /** Asked at every ping: a session signed out elsewhere (another replica) ends its streams here too. */
   sessionOpen?: (idHash: string) => Promise<boolean>
+  /**
+   * Resolves once this process's view has reached `rev` (reading the change log); rejects when
+   * the log has nothing that far. A tab that comes from a replica ahead of this one waits for it.
+   */
+  reach?: (rev: number) => Promise<void>
 }
+
+/**
+ * How long a tab whose `Last-Event-ID` is ahead of this replica waits for it to catch up before it
+ * is sent a snapshot instead (older than what the tab showed, which it then replaces).
+ */
+export const RESUME_WAIT_MS = 2000
 
 export interface ClientQueue {
   push(chunk: Uint8Array): void
@@ -109,11 +120,28 @@ export function eventRoutes(options: SseOptions): Hono<AppEnv> {
     return snapshotCache.bytes
   }
 
-  app.get('/', (c) => {
+  /** Waits (a while at most) for this replica to have read up to `rev`; it may stay behind. */
+  async function catchUpTo(rev: number): Promise<void> {
+    if (options.reach === undefined || rev <= state.rev()) return
+    let timer: TimerHandle | null = null
+    await Promise.race([
+      options.reach(rev).catch(() => {}), // a rev never committed: the snapshot is the answer
+      new Promise<void>((resolve) => {
+        timer = clock.setTimeout(resolve, RESUME_WAIT_MS)
+      }),
+    ])
+    if (timer !== null) clock.clearTimeout(timer)
+  }
+
+  app.get('/', async (c) => {
     const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
     if (outgoing === undefined) throw new ApiError(500, 'no_stream', 'the event stream needs the Node server')
     const header = c.req.header('last-event-id')
     const lastEventId = header !== undefined && /^\d+$/.test(header) ? Number(header) : null
+    // Another replica may have shown the tab changes this one has not read yet: replay, not rewind.
+    if (lastEventId !== null) await catchUpTo(lastEventId)
+    // Gone while it waited: nothing to subscribe (its 'close' has fired already).
+    if (outgoing.destroyed || outgoing.socket === null || outgoing.socket.destroyed) return RESPONSE_ALREADY_SENT
     // Written straight to the socket: with hundreds of tabs and a burst of changes, a write per
     // client per batch is the hot path, and going through web streams costs several times more.
     outgoing.writeHead(200, {
