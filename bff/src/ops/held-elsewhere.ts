@@ -2,7 +2,8 @@
  * Requests for an instance another replica holds (docs/deployment.md, "What happens when"). The
  * replica the request lands on journals it (the intent, pending, naming its audit entry) and
  * waits for the entry to settle; the holder sees the pending intent in the change log and
- * carries the request out under that same entry, once.
+ * carries the request out under that same entry, once. Should the replica that waits take the
+ * instance over meanwhile, it carries the request out itself.
  * @module
  */
 import { INTENT_ERROR_CODES, type IntentErrorCode } from '@relay-console/shared/api-error-codes'
@@ -60,6 +61,15 @@ export function createHeldElsewhere(options: HeldElsewhereOptions): HeldElsewher
           if (outcome.result === 'ok') return succeeded(state, id)
           const code = isIntentErrorCode(outcome.errorCode) ? outcome.errorCode : 'connector_error'
           return failedWith(state, id, { code, message: outcome.detail ?? '' })
+        }
+        if (options.owns(id)) {
+          // This replica took the instance over while it waited (its holder died or drained): it
+          // carries its own request out, here, where it already holds the instance's turn. The
+          // take-over's own check for an open request runs after it and finds it settled.
+          const stored = await store.instance(id)
+          if (stored?.pending != null && stored.pendingEntry === attempt.entry) {
+            return options.carry(id, stored.pending, attempt)
+          }
         }
         if (clock.now() >= deadline) {
           return failedWith(state, id, {

@@ -278,9 +278,35 @@ describe('createRelayIntents', () => {
       const back = elsewhere.set('acme', true, 'bob')
       await settle()
       answer()
-      expect((await out).ok).toBe(true)
+      // The opt-out ran to its end, but the opt-in had replaced it: its caller hears so, as the audit says.
+      expect(await out).toMatchObject({ ok: false, error: { code: 'superseded' } })
       expect(await answered(world, back)).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
       expect(world.state.get('acme')).toMatchObject({ optedIn: true, pending: null })
+      expect((await world.audit('acme')).map((e) => [e.action, e.actor, e.result, e.detail])).toEqual([
+        ['opt_out', 'alice', 'failed', 'superseded: a later request for this instance replaced this one'],
+        ['opt_in', 'bob', 'ok', null],
+      ])
+    })
+
+    it('carries out its own request when it takes the instance over while waiting for the holder', async () => {
+      let held = false
+      const world = await opsWorld()
+      const waiter = intentsFor(world, () => held)
+      world.state.subscribe(waiter.onChange)
+      // Journaled for the holder, which dies before carrying it out; this process waits for it.
+      const pending = waiter.set('globex', false, 'alice')
+      await settle()
+      world.clock.advance(25)
+      await settle()
+      // The take-over: the instance's turn is still the waiting request's, which now carries it out.
+      held = true
+      await waiter.adopt('globex')
+      expect(await answered(world, pending)).toMatchObject({ ok: true, instance: { optedIn: false, pending: null } })
+      await settle()
+      expect((await world.audit('globex')).map((e) => [e.action, e.actor, e.result])).toEqual([
+        ['opt_out', 'alice', 'ok'],
+      ])
+      expect(world.clock.now() - Date.UTC(2026, 10, 29, 9, 0, 0)).toBeLessThan(5000)
     })
 
     it('takes an instance over with a request still open, and carries it out', async () => {

@@ -32,8 +32,12 @@ export interface Journal {
   begin(instanceId: string, optedIn: boolean, actor: string): Promise<Attempt>
   /** A new try (reconciler, start-up) of what is pending, under a new `action` entry. */
   resume(instanceId: string, action: AuditAction, detail: string | null): Promise<Attempt>
-  /** The operation reached its end: the entry `ok` and the intent settled (unless replaced since), together. */
-  complete(attempt: Attempt, instanceId: string, optedIn: boolean, detail: string | null): Promise<void>
+  /**
+   * The operation reached its end: the entry `ok` and the intent settled (unless replaced since),
+   * together. Resolves to false when a later request had replaced the one carried out: its entry
+   * already reads `superseded`, and its caller is told so.
+   */
+  complete(attempt: Attempt, instanceId: string, optedIn: boolean, detail: string | null): Promise<boolean>
   /** This try failed in a way that heals; the intent stays pending for the reconciler. */
   fail(attempt: Attempt, failure: JournalFailure): Promise<void>
   /**
@@ -55,6 +59,12 @@ export interface JournalFailure {
 }
 
 const SUPERSEDED = 'superseded: a later request for this instance replaced this one'
+
+/** What the caller of a request a later one replaced is told (the API answers 409). */
+export const SUPERSEDED_ERROR: JournalFailure = {
+  code: 'superseded',
+  message: 'a later request for this instance asked for the opposite; that one is carried out',
+}
 
 export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>): Journal {
   const entry = (
@@ -109,7 +119,8 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
     complete: (attempt, instanceId, optedIn, detail) =>
       write(async (tx) => {
         await tx.settleAudit(attempt.entry, 'ok', detail)
-        return { value: undefined, rev: await settleIntent(tx, attempt, instanceId, optedIn) }
+        const rev = await settleIntent(tx, attempt, instanceId, optedIn)
+        return { value: attempt.request === null || rev !== null, rev }
       }),
     fail: (attempt, { code, message }) =>
       store.transaction((tx) => tx.settleAudit(attempt.entry, 'failed', message, code)),

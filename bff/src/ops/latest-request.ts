@@ -8,6 +8,7 @@
  */
 import type { ConsoleState } from '../state/console-state'
 import { type IntentOutcome, succeeded } from './instance-view'
+import { SUPERSEDED_ERROR } from './journal'
 import type { SerialQueue } from './serial-queue'
 
 export interface LatestRequest {
@@ -38,10 +39,7 @@ export function createLatestRequest(options: {
   const superseded = (id: string): IntentOutcome => ({
     ok: false,
     instance: succeeded(state, id).instance,
-    error: {
-      code: 'superseded',
-      message: 'a later request for this instance asked for the opposite; that one is carried out',
-    },
+    error: SUPERSEDED_ERROR,
   })
 
   /** Runs the latest request for the instance, unless everyone who asked for it has gone. */

@@ -15,7 +15,7 @@ import {
   specOf,
   succeeded,
 } from './instance-view'
-import type { Attempt } from './journal'
+import { type Attempt, SUPERSEDED_ERROR } from './journal'
 
 export interface OptInDeps extends OperationDeps {
   /** The operator identity token provisioning needs; null when it is not configured. */
@@ -90,14 +90,14 @@ export function createOptIn(deps: OptInDeps): OptIn {
     }
     reconciler.cancel(id)
     await fleet.start({ ...spec, secret })
-    await journal.complete(
+    const stood = await journal.complete(
       attempt,
       id,
       true,
       issued === null ? 'connector withheld a new secret; kept the one in hand' : null,
     )
     deps.checkpoint('opt_in:settled', id)
-    return succeeded(state, id)
+    return stood ? succeeded(state, id) : failedWith(state, id, SUPERSEDED_ERROR)
   }
 
   return {

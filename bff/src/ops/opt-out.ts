@@ -22,7 +22,7 @@ import {
   specOf,
   succeeded,
 } from './instance-view'
-import type { Attempt } from './journal'
+import { type Attempt, SUPERSEDED_ERROR } from './journal'
 
 export interface OptOutDeps extends OperationDeps {
   clock: Clock
@@ -72,9 +72,9 @@ export function createOptOut(deps: OptOutDeps): OptOut {
     reconciler.cancel(id)
     await waitForLatch(id)
     if (!fleet.isRevoked(id)) await fleet.showDisabled(specOf(mustManage(state, id)))
-    await journal.complete(attempt, id, false, detail)
+    const stood = await journal.complete(attempt, id, false, detail)
     deps.checkpoint('opt_out:settled', id)
-    return succeeded(state, id)
+    return stood ? succeeded(state, id) : failedWith(state, id, SUPERSEDED_ERROR)
   }
 
   async function deprovision(id: string, attempt: Attempt): Promise<IntentOutcome> {
