@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { createRelayIntents } from './intents'
+import { createChangeFeed } from '../state/change-feed'
+import { ConsoleState } from '../state/console-state'
+import { createRelayIntents, type RelayIntentsOptions } from './intents'
 import { INTERRUPTED_DETAIL } from './journal'
-import { failure, opsWorld, settle } from './test-support'
+import { DEFINITIONS, failure, opsWorld, settle } from './test-support'
 
 type World = Awaited<ReturnType<typeof opsWorld>>
 
 function intentsFor(world: World, owns: (id: string) => boolean = () => true) {
-  return createRelayIntents({
+  return createRelayIntents(intentsOptions(world, owns))
+}
+
+function intentsOptions(world: World, owns: (id: string) => boolean): RelayIntentsOptions {
+  return {
     state: world.state,
     store: world.store,
     feed: world.feed,
@@ -24,7 +30,7 @@ function intentsFor(world: World, owns: (id: string) => boolean = () => true) {
     log: world.log,
     retry: { baseMs: 1000, maxMs: 8000 },
     revocationGraceMs: 5000,
-  })
+  }
 }
 
 /** What one process does at start: settle what its stop left pending, then take every instance on. */
@@ -285,6 +291,31 @@ describe('createRelayIntents', () => {
       expect((await world.audit('acme')).map((e) => [e.action, e.actor, e.result, e.detail])).toEqual([
         ['opt_out', 'alice', 'failed', 'superseded: a later request for this instance replaced this one'],
         ['opt_in', 'bob', 'ok', null],
+      ])
+    })
+
+    it('judges a request against what another replica wrote last, not against a view that has not read it yet', async () => {
+      const { world, holder } = await cluster()
+      // A replica whose view stops at rev 0 until it reads the log (its notification is on the way).
+      const defined = await world.store.define(DEFINITIONS)
+      const lagging = new ConsoleState({ stored: defined.instances, rev: defined.rev, log: world.log })
+      const laggingFeed = createChangeFeed({
+        store: { changesAfter: (rev, limit) => world.store.changesAfter(rev, limit), onCommit: () => () => {} },
+        state: lagging,
+        log: world.log,
+        clock: world.clock,
+        onGap: async () => {},
+      })
+      const elsewhere = createRelayIntents({ ...intentsOptions(world, () => false), state: lagging, feed: laggingFeed })
+      world.fleet.setPhase('acme', 'none')
+      expect((await holder.set('acme', false, 'alice')).ok).toBe(true)
+      expect(lagging.get('acme')?.optedIn).toBe(true)
+      // Opting back in through the lagging replica is a request, not "already opted in".
+      const back = await answered(world, elsewhere.set('acme', true, 'bob'))
+      expect(back).toMatchObject({ ok: true, instance: { optedIn: true, pending: null } })
+      expect((await world.audit('acme')).map((e) => [e.action, e.actor, e.result])).toEqual([
+        ['opt_out', 'alice', 'ok'],
+        ['opt_in', 'bob', 'ok'],
       ])
     })
 

@@ -188,7 +188,12 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
         )
     },
 
-    set: (id, optedIn, actor, signal) => latest.set(id, optedIn, actor, signal),
+    async set(id, optedIn, actor, signal) {
+      // Another replica may have just changed the instance (an operator's previous request, through
+      // it): what this request is judged against, a no-op above all, is the store's latest.
+      await options.feed.catchUp()
+      return latest.set(id, optedIn, actor, signal)
+    },
 
     onRevoked(id, reason) {
       if (state.managed(id)?.pending === 'opting_out') {
