@@ -25,6 +25,8 @@ export const API_ERROR_CODES = {
   cross_origin: { translated: false },
   /** 500: anything the console did not expect; details go to its log only. */
   internal: { translated: false },
+  /** 503: the state database could not be reached (a replica's PostgreSQL); asking again is safe. */
+  store_unavailable: { translated: false },
 
   // ── the operator's session ─────────────────────────────────────────────────────────────────────
   /** 401: no valid session. */

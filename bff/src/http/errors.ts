@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { z } from 'zod'
 import type { Log } from '../lib/log'
+import { StoreUnavailableError } from '../state/store'
 
 export class ApiError extends Error {
   constructor(
@@ -34,6 +35,14 @@ export function renderError(log: Log) {
     }
     if (error instanceof HTTPException) {
       return c.json(errorBody(`http_${error.status}`, error.message || 'request refused'), error.status)
+    }
+    if (error instanceof StoreUnavailableError) {
+      log.warn({ err: error.message, path: c.req.path }, 'the state database is unavailable')
+      c.header('Retry-After', '1')
+      return c.json(
+        errorBody('store_unavailable', 'the state database could not be reached; asking again is safe'),
+        503,
+      )
     }
     log.error({ err: error.message, path: c.req.path }, 'unhandled error')
     return c.json(errorBody('internal', 'internal error'), 500)

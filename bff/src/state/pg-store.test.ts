@@ -8,8 +8,8 @@ import { createChangeFeed } from './change-feed'
 import { ConsoleState } from './console-state'
 import { CHANGES_CHANNEL } from './pg/commit-signal'
 import { readMigrations } from './pg/migrate'
-import { openPostgresStore } from './pg-store'
-import type { InstanceDefinition, LoggedChange, StateStore } from './store'
+import { openPostgresStore, unreachable } from './pg-store'
+import { type InstanceDefinition, type LoggedChange, type StateStore, StoreUnavailableError } from './store'
 import { storeContract } from './store-contract'
 
 let pg: PostgresServer
@@ -341,6 +341,23 @@ describe('openPostgresStore', () => {
       expect(three?.x).toBe(3)
     } finally {
       await Promise.all([db.end({ timeout: 0 }), other.end({ timeout: 0 })])
+    }
+  })
+
+  it('says the database is unavailable, as its own error, while the server is away, and works again once it is back', async () => {
+    const store = await openPostgresStore({ url: freshDatabase(), now: Date.now })
+    try {
+      await store.define([definition('a')])
+      pg.stop()
+      const failed = await store.audit({ limit: 1 }).catch((error: unknown) => error)
+      expect(failed).toBeInstanceOf(StoreUnavailableError)
+      expect(String(failed)).toMatch(/the state database is unavailable/)
+      pg.start()
+      expect(await retrying(() => store.audit({ limit: 1 }))).toEqual([])
+      // A query that is wrong stays its own error.
+      expect(unreachable(Object.assign(new Error('syntax'), { code: '42601' }))).toBe(false)
+    } finally {
+      await store.close()
     }
   })
 

@@ -28,8 +28,32 @@ import {
 } from './pg/rows'
 import { createPgSessionStore } from './pg/sessions'
 import { createPgStoreTx, type PgStoreTx } from './pg/store-tx'
-import type { LoggedChange, StateStore, StatusUpdate } from './store'
+import { type LoggedChange, type StateStore, type StatusUpdate, StoreUnavailableError } from './store'
 import { HISTORY_CAP, TRIM_SLACK } from './store-rules'
+
+/** The driver's codes for a connection that could not be made or broke. */
+const CONNECTION_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+])
+
+/**
+ * Whether an error says the server could not be reached or went away, rather than that the query
+ * was wrong: a connection failure, SQLSTATE class 08 (connection exception), or 57P01–57P03 (the
+ * server shutting down, crashed, or not yet accepting connections).
+ */
+export function unreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return false
+  return CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)
+}
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
@@ -286,7 +310,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const operation = target[key] as (...args: unknown[]) => Promise<unknown>
       ;(wrapped as Record<string, unknown>)[key] = (...args: unknown[]) => {
         if (closing !== null) return Promise.reject(new Error('the state store is closed'))
-        const running = operation(...args)
+        const running = operation(...args).catch((error: unknown) => {
+          throw unreachable(error) ? new StoreUnavailableError(error) : error
+        })
         inFlight.add(running)
         running.then(
           () => inFlight.delete(running),

@@ -198,3 +198,15 @@ export interface StateStore extends SessionStore {
   settleInterrupted(detail: string, scope?: { instanceId: string; except?: number | null }): Promise<number>
   close(): Promise<void>
 }
+
+/**
+ * The store's database could not be reached, or the connection to it broke during the operation:
+ * nothing in the request was wrong, and asking again once the database is back is safe (the API
+ * answers 503 `store_unavailable`). What was asked may or may not have been committed.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the state database is unavailable (${cause instanceof Error ? cause.message : String(cause)})`, { cause })
+    this.name = 'StoreUnavailableError'
+  }
+}
