@@ -1,7 +1,7 @@
 import { FakeClock } from '@relay-console/shared/fake-clock'
 import { connectingStatus, type PlatformStatus } from '@relay-console/shared/platform-state'
 import { describe, expect, it, vi } from 'vitest'
-import { createStatusWriter } from './status-writer'
+import { createStatusWriter, STALL_MS } from './status-writer'
 import type { LoggedChange, StatusUpdate } from './store'
 
 const silent = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() })
@@ -108,5 +108,27 @@ describe('createStatusWriter', () => {
     writer.write('acme', platforms('connected'))
     await writer.flush()
     expect(batches).toHaveLength(2)
+  })
+
+  it(`reports a write that neither lands nor fails within ${STALL_MS} ms, and stops reporting once it ends`, async () => {
+    const { writer, store, clock, log, endTurn } = setup()
+    let land: () => void = () => {}
+    const save = store.saveStatuses
+    store.saveStatuses = (updates) =>
+      new Promise((resolve) => {
+        land = () => resolve(save(updates))
+      })
+    writer.write('acme', platforms('connected'))
+    await endTurn()
+    clock.advance(STALL_MS - 1)
+    expect(log.error).not.toHaveBeenCalled()
+    clock.advance(1)
+    expect(log.error).toHaveBeenCalledWith(
+      { instances: 1, sinceMs: STALL_MS, step: 'saving' },
+      'writing platform statuses stalled',
+    )
+    land()
+    await writer.flush()
+    expect(clock.pendingDelays()).toEqual([])
   })
 })

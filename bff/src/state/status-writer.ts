@@ -36,6 +36,9 @@ export interface StatusWriterOptions {
   defer?: (write: () => void) => void
 }
 
+/** A batch in flight this long is reported as stalled. */
+export const STALL_MS = 10_000
+
 export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
   const { store, feed, clock, log } = options
   const retryMs = options.retryMs ?? 1000
@@ -49,9 +52,21 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
   async function writeBatch(): Promise<boolean> {
     const batch = [...queued.values()]
     queued.clear()
+    // A write that neither lands nor fails holds every later one back: say so, loudly.
+    const startedAt = clock.now()
+    let step: 'saving' | 'reading them back' = 'saving'
+    const watchdog = clock.setTimeout(
+      () =>
+        log.error(
+          { instances: batch.length, sinceMs: clock.now() - startedAt, step },
+          'writing platform statuses stalled',
+        ),
+      STALL_MS,
+    )
     try {
       const logged = await store.saveStatuses(batch)
       const last = logged.at(-1)
+      step = 'reading them back'
       if (last !== undefined) await feed.reach(last.rev)
       return true
     } catch (error) {
@@ -60,6 +75,8 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
       log.warn({ err: String(error), instances: batch.length }, 'writing platform statuses failed; will retry')
       if (!stopped) clock.setTimeout(schedule, retryMs)
       return false
+    } finally {
+      clock.clearTimeout(watchdog)
     }
   }
 
