@@ -97,6 +97,24 @@ describe('createStatusWriter', () => {
     ])
   })
 
+  it('goes on writing when its retry comes after a later write has already written everything', async () => {
+    const { writer, batches, endTurn, clock, fail } = setup()
+    fail(true)
+    writer.write('acme', platforms('connecting'))
+    await endTurn() // fails: a retry is due in a second
+    fail(false)
+    writer.write('acme', platforms('connected'))
+    await endTurn() // the store is back: written before the retry comes
+    clock.advance(1000)
+    await endTurn() // the retry finds nothing left to write
+    writer.write('globex', platforms('retrying'))
+    await endTurn()
+    expect(batches).toEqual([
+      [{ id: 'acme', platforms: platforms('connected'), fence: null }],
+      [{ id: 'globex', platforms: platforms('retrying'), fence: null }],
+    ])
+  })
+
   it('flushes on demand, and writes what is queued when it stops, then takes no more', async () => {
     const { writer, batches } = setup()
     writer.write('acme', platforms('connected'))

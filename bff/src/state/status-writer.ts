@@ -80,15 +80,19 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
     }
   }
 
+  async function drain(): Promise<void> {
+    while (queued.size > 0 && !stopped) if (!(await writeBatch())) return
+  }
+
   function run(): Promise<void> {
-    inFlight = (async () => {
-      try {
-        while (queued.size > 0 && !stopped) if (!(await writeBatch())) return
-      } finally {
-        inFlight = null
-      }
-    })()
-    return inFlight
+    // Cleared in a callback, which always runs after this assignment: with nothing queued, drain()
+    // ends at once, and a clear inside it would come before the assignment and leave it set for
+    // ever (no write would run again).
+    const running = drain().finally(() => {
+      if (inFlight === running) inFlight = null
+    })
+    inFlight = running
+    return running
   }
 
   function schedule(): void {
