@@ -147,9 +147,9 @@ export function clusterRows(c: ClusterResult): Row[] {
     ])
     rows.push([
       'cluster resources',
-      Object.entries(i.per_replica)
+      `${Object.entries(i.per_replica)
         .map(([name, r]) => `${name}: ${r.rss_mb} MB, ${r.db_connections} DB conns, idle CPU ${i.cpu_pct[name]} %`)
-        .join('; ') + `; pg_stat_activity ${JSON.stringify(i.pg_stat_activity)}`,
+        .join('; ')}; pg_stat_activity ${JSON.stringify(i.pg_stat_activity)}`,
       'report',
       null,
     ])

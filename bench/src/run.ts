@@ -109,6 +109,11 @@ async function main(): Promise<void> {
       platform: `${process.platform} ${process.arch}`,
       date: new Date().toISOString(),
       load_1_5_15: loadavg().map((l) => round(l, 2)),
+      // The code measured: the commit, and the files of the console changed beside it.
+      commit: execSync('git rev-parse --short HEAD', { cwd: REPO, encoding: 'utf8' }).trim(),
+      uncommitted: execSync('git status --porcelain -- bff shared connector', { cwd: REPO, encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l !== '').length,
     },
     ...(quick ? { quick: true } : {}),
   }
@@ -292,7 +297,7 @@ function markdown(result: Record<string, unknown>): string {
   const m = r.machine ?? {}
   const lines = [
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, Node ${m.node}, ${m.platform}${quick ? ' — quick mode' : ''}; ` +
-      `load ${m.load_1_5_15} at the start, ${m.load_end_1_5_15} at the end`,
+      `load ${m.load_1_5_15} at the start, ${m.load_end_1_5_15} at the end; commit ${m.commit}${m.uncommitted ? ` + ${m.uncommitted} uncommitted files in bff/shared/connector` : ''}`,
     '',
     '| scenario | measured | target | met |',
     '|---|---|---|---|',
