@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMetrics } from '../lib/metrics'
 import { ConsoleState } from '../state/console-state'
 import type { LoggedChange } from '../state/store'
+import { StoreUnavailableError } from '../state/store'
 import { createEventHub } from './event-hub'
-import { createClientQueue, eventRoutes, RESUME_WAIT_MS } from './sse'
+import { BEHIND_RETRY_MS, createClientQueue, eventRoutes, RESUME_WAIT_MS } from './sse'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const text = (chunk: Uint8Array) => new TextDecoder().decode(chunk)
@@ -94,7 +95,7 @@ describe('eventRoutes', () => {
    * One replica's event stream over a view at rev 2, whose `reach` reads the log as the change feed
    * would: `log` holds what other replicas committed after that, applied when `reach` is asked.
    */
-  async function replica(log: LoggedChange[], readAfterMs: number | null) {
+  async function replica(log: LoggedChange[], readAfterMs: number | null | 'away') {
     const state = new ConsoleState({
       stored: [
         {
@@ -119,6 +120,7 @@ describe('eventRoutes', () => {
     const reach = vi.fn(async (rev: number) => {
       if (readAfterMs === null)
         throw new Error(`rev ${rev} was committed, but the log has nothing after ${state.rev()}`)
+      if (readAfterMs === 'away') throw new StoreUnavailableError(new Error('connect ECONNREFUSED'))
       await new Promise((resolve) => setTimeout(resolve, readAfterMs))
       state.apply(log)
     })
@@ -155,6 +157,12 @@ describe('eventRoutes', () => {
     }
   }
 
+  /** Everything the stream sends, when it ends by itself. */
+  async function wholeStream(url: string, lastEventId: string): Promise<string> {
+    const response = await fetch(url, { headers: { 'last-event-id': lastEventId } })
+    return response.text()
+  }
+
   it('replays to a tab from a replica ahead of this one once this one has read as far, rather than rewinding it', async () => {
     const { url, reach } = await replica([change(3, false), change(4, true)], 50)
     // The tab saw rev 3 on another replica; this one is at 2 until it reads the log.
@@ -168,10 +176,13 @@ describe('eventRoutes', () => {
     expect(await firstMessage(url, '99')).toEqual({ event: 'snapshot', ids: [2] })
   })
 
-  it(`waits ${RESUME_WAIT_MS} ms at most for a replica that cannot catch up, then sends a snapshot`, async () => {
+  it(`waits ${RESUME_WAIT_MS} ms at most for a replica that cannot catch up, then ends the stream with a retry pause rather than rewind the tab`, async () => {
     const { url } = await replica([change(3, false)], RESUME_WAIT_MS * 10)
-    const started = Date.now()
-    expect(await firstMessage(url, '3')).toEqual({ event: 'snapshot', ids: [2] })
-    expect(Date.now() - started).toBeLessThan(RESUME_WAIT_MS * 5)
+    expect(await wholeStream(url, '3')).toBe(`retry: ${BEHIND_RETRY_MS}\n\n`)
+  })
+
+  it('ends the stream the same way when its database is away', async () => {
+    const { url } = await replica([], 'away')
+    expect(await wholeStream(url, '3')).toBe(`retry: ${BEHIND_RETRY_MS}\n\n`)
   })
 })

@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '@relay-console/shared/clock'
 import { Hono } from 'hono'
 import type { Metrics } from '../lib/metrics'
 import type { ConsoleState } from '../state/console-state'
+import { StoreUnavailableError } from '../state/store'
 import { ApiError } from './errors'
 import { type EventHub, serializeSse } from './event-hub'
 import type { AppEnv } from './guards'
@@ -38,10 +39,13 @@ export interface SseOptions {
 }
 
 /**
- * How long a tab whose `Last-Event-ID` is ahead of this replica waits for it to catch up before it
- * is sent a snapshot instead (older than what the tab showed, which it then replaces).
+ * How long a tab whose `Last-Event-ID` is ahead of this replica waits for it to catch up. Past it
+ * (or with the database away) the stream ends at once with a retry pause: an older snapshot would
+ * rewind the tab, and the browser comes back with the same `Last-Event-ID`.
  */
 export const RESUME_WAIT_MS = 2000
+/** The reconnection pause asked of a tab this replica could not catch up with. */
+export const BEHIND_RETRY_MS = 1000
 
 export interface ClientQueue {
   push(chunk: Uint8Array): void
@@ -121,16 +125,24 @@ export function eventRoutes(options: SseOptions): Hono<AppEnv> {
   }
 
   /** Waits (a while at most) for this replica to have read up to `rev`; it may stay behind. */
-  async function catchUpTo(rev: number): Promise<void> {
-    if (options.reach === undefined || rev <= state.rev()) return
+  /**
+   * Waits (a while at most) for this replica to have read up to `rev`: `behind` when it could not
+   * (its database away, or too slow), `unknown` when no such rev was ever committed.
+   */
+  async function catchUpTo(rev: number): Promise<'reached' | 'behind' | 'unknown'> {
+    if (options.reach === undefined || rev <= state.rev()) return 'reached'
     let timer: TimerHandle | null = null
-    await Promise.race([
-      options.reach(rev).catch(() => {}), // a rev never committed: the snapshot is the answer
-      new Promise<void>((resolve) => {
-        timer = clock.setTimeout(resolve, RESUME_WAIT_MS)
+    const outcome = await Promise.race([
+      options.reach(rev).then(
+        () => 'reached' as const,
+        (error: unknown) => (error instanceof StoreUnavailableError ? ('behind' as const) : ('unknown' as const)),
+      ),
+      new Promise<'behind'>((resolve) => {
+        timer = clock.setTimeout(() => resolve('behind'), RESUME_WAIT_MS)
       }),
     ])
     if (timer !== null) clock.clearTimeout(timer)
+    return outcome
   }
 
   app.get('/', async (c) => {
@@ -139,9 +151,20 @@ export function eventRoutes(options: SseOptions): Hono<AppEnv> {
     const header = c.req.header('last-event-id')
     const lastEventId = header !== undefined && /^\d+$/.test(header) ? Number(header) : null
     // Another replica may have shown the tab changes this one has not read yet: replay, not rewind.
-    if (lastEventId !== null) await catchUpTo(lastEventId)
+    const caughtUp = lastEventId === null ? 'reached' : await catchUpTo(lastEventId)
     // Gone while it waited: nothing to subscribe (its 'close' has fired already).
     if (outgoing.destroyed || outgoing.socket === null || outgoing.socket.destroyed) return RESPONSE_ALREADY_SENT
+    if (caughtUp === 'behind') {
+      // Still behind what the tab has shown: an older snapshot would rewind it. End the stream; the
+      // browser comes back (here or elsewhere) with the same Last-Event-ID after the retry pause.
+      outgoing.writeHead(200, {
+        ...options.headers,
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store, no-transform',
+      })
+      outgoing.end(`retry: ${BEHIND_RETRY_MS}\n\n`)
+      return RESPONSE_ALREADY_SENT
+    }
     // Written straight to the socket: with hundreds of tabs and a burst of changes, a write per
     // client per batch is the hot path, and going through web streams costs several times more.
     outgoing.writeHead(200, {

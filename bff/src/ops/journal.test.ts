@@ -62,15 +62,25 @@ describe('createJournal', () => {
     const out = await journal.begin('acme', false, 'alice')
     const back = await journal.begin('acme', true, 'bob')
     expect(await store.auditOutcome(out.entry)).toMatchObject({ result: 'failed', errorCode: 'superseded' })
-    // The opt-out finishing late (another replica, say) settles its entry, but not the intent.
-    await journal.complete(out, 'acme', false, null)
+    // The opt-out finishing late (another replica, say) settles its entry, but not the intent,
+    // and its caller is told it was superseded.
+    expect(await journal.complete(out, 'acme', false, null)).toBe(false)
     expect(state.get('acme')).toMatchObject({ optedIn: true, pending: 'opting_in' })
-    await journal.complete(back, 'acme', true, null)
+    expect(await journal.complete(back, 'acme', true, null)).toBe(true)
     expect(state.get('acme')).toMatchObject({ optedIn: true, pending: null })
     expect((await audit('acme')).map((e) => [e.actor, e.result])).toEqual([
       ['alice', 'failed'],
       ['bob', 'ok'],
     ])
+  })
+
+  it('answers a request carried out twice (its old holder and its new one) as done, both times', async () => {
+    const { journal, state, audit } = await setup()
+    const out = await journal.begin('acme', false, 'alice')
+    expect(await journal.complete(out, 'acme', false, null)).toBe(true)
+    expect(await journal.complete(out, 'acme', false, null)).toBe(true)
+    expect(state.get('acme')).toMatchObject({ optedIn: false, pending: null })
+    expect((await audit('acme')).map((e) => [e.actor, e.result])).toEqual([['alice', 'ok']])
   })
 
   it('records a revocation the connector made on its own, and turns the intent with it', async () => {

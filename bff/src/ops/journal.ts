@@ -35,7 +35,8 @@ export interface Journal {
   /**
    * The operation reached its end: the entry `ok` and the intent settled (unless replaced since),
    * together. Resolves to false when a later request had replaced the one carried out: its entry
-   * already reads `superseded`, and its caller is told so.
+   * already reads `superseded`, and its caller is told so. (Carried out twice — by a replica that
+   * held the instance until a moment ago, and by the one that holds it now — is still true.)
    */
   complete(attempt: Attempt, instanceId: string, optedIn: boolean, detail: string | null): Promise<boolean>
   /** This try failed in a way that heals; the intent stays pending for the reconciler. */
@@ -116,12 +117,18 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
         return { value: { entry: created, request: created }, rev }
       })
     },
-    complete: (attempt, instanceId, optedIn, detail) =>
-      write(async (tx) => {
+    async complete(attempt, instanceId, optedIn, detail) {
+      const settled = await write(async (tx) => {
         await tx.settleAudit(attempt.entry, 'ok', detail)
         const rev = await settleIntent(tx, attempt, instanceId, optedIn)
         return { value: attempt.request === null || rev !== null, rev }
-      }),
+      })
+      if (settled || attempt.request === null) return true
+      // The intent no longer asked for this request: a later one replaced it (its entry reads
+      // superseded), or another replica that held the instance meanwhile carried it out first.
+      const outcome = await store.auditOutcome(attempt.request)
+      return !(outcome?.result === 'failed' && outcome.errorCode === 'superseded')
+    },
     fail: (attempt, { code, message }) =>
       store.transaction((tx) => tx.settleAudit(attempt.entry, 'failed', message, code)),
     abandon: (attempt, instanceId, optedIn, { code, message }) =>
