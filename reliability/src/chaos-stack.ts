@@ -4,7 +4,6 @@
  * handles and unhandled rejections can be read. N instances, their secrets seeded at the connector.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { EventsSchema, RelayTimingsSchema } from '@relay-console/bff/config/schema'
@@ -17,6 +16,7 @@ import { freePort } from '@relay-console/testkit/ports'
 import { tempDir } from '@relay-console/testkit/temp-dir'
 import { TOKENS } from '@relay-console/testkit/tokens'
 import { pino } from 'pino'
+import { seedFleet } from './seed-fleet'
 
 export interface ChaosInstance {
   id: string
@@ -42,8 +42,6 @@ export interface ChaosStack {
   startConnector(): Promise<void>
   stop(): Promise<void>
 }
-
-const PLATFORMS = ['discord', 'telegram', 'slack']
 
 function tallyLogger(tally: LogTally) {
   const sink = new Writable({
@@ -72,20 +70,7 @@ export async function startChaosStack(count: number): Promise<ChaosStack> {
 
   const admin = connectorAdmin(connector.url)
 
-  const width = String(count - 1).length
-  const seeded = Array.from({ length: count }, (_, i) => {
-    const id = `c-${String(i).padStart(width, '0')}`
-    return {
-      id,
-      gatewayId: `gw-${id}`,
-      secret: randomBytes(18).toString('base64url'),
-      platforms: PLATFORMS.slice(0, 1 + (i % PLATFORMS.length)).map((platform) => ({
-        platform,
-        botId: `${id}-${platform}`,
-      })),
-    }
-  })
-  await admin('POST', '/instances/bulk', { instances: seeded })
+  const seeded = await seedFleet(admin, count, 'c')
 
   const logs: LogTally = { warn: 0, error: 0, last: [] }
   const running = await startConsole({

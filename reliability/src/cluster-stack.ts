@@ -5,7 +5,6 @@
  * SIGCONTed, and SIGTERMed (drained) here; every line each prints is read as it comes.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type AdminCall, connectorAdmin } from '@relay-console/testkit/connector-admin'
@@ -15,6 +14,7 @@ import { freePort } from '@relay-console/testkit/ports'
 import { type PostgresServer, startPostgres } from '@relay-console/testkit/postgres'
 import { tempDir } from '@relay-console/testkit/temp-dir'
 import { TOKENS } from '@relay-console/testkit/tokens'
+import { seedFleet } from './seed-fleet'
 
 export interface ClusterInstance {
   id: string
@@ -84,7 +84,6 @@ export interface ClusterStack {
   stop(): Promise<void>
 }
 
-const PLATFORMS = ['discord', 'telegram', 'slack']
 /** A line on stderr: not pino's (it writes to stdout), so something the console did not mean to say. */
 export const STDERR_LEVEL = 55
 
@@ -124,20 +123,7 @@ export async function startClusterStack(count: number, timings: ClusterTimings):
   await connector.start()
   const admin = connectorAdmin(connector.url)
 
-  const width = String(count - 1).length
-  const seeded = Array.from({ length: count }, (_, i) => {
-    const id = `k-${String(i).padStart(width, '0')}`
-    return {
-      id,
-      gatewayId: `gw-${id}`,
-      secret: randomBytes(18).toString('base64url'),
-      platforms: PLATFORMS.slice(0, 1 + (i % PLATFORMS.length)).map((platform) => ({
-        platform,
-        botId: `${id}-${platform}`,
-      })),
-    }
-  })
-  await admin('POST', '/instances/bulk', { instances: seeded })
+  const seeded = await seedFleet(admin, count, 'k')
 
   const configFile = join(dir.path, 'console.json')
   writeFileSync(
