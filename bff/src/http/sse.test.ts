@@ -1,7 +1,8 @@
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { serve } from '@hono/node-server'
 import { systemClock } from '@relay-console/shared/clock'
 import { connectingStatus } from '@relay-console/shared/platform-state'
+import { Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMetrics } from '../lib/metrics'
 import { ConsoleState } from '../state/console-state'
@@ -124,15 +125,24 @@ describe('eventRoutes', () => {
       await new Promise((resolve) => setTimeout(resolve, readAfterMs))
       state.apply(log)
     })
-    const routes = eventRoutes({
-      state,
-      hub,
-      clock: systemClock,
-      metrics: createMetrics({ defaults: false }),
-      pingIntervalMs: 60_000,
-      maxQueuedBytes: 1 << 20,
-      reach,
+    const routes = new Hono()
+    // A slow answer for a stream to queue behind on one kept-alive connection.
+    routes.get('/slow', async (c) => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return c.text('slow')
     })
+    routes.route(
+      '/',
+      eventRoutes({
+        state,
+        hub,
+        clock: systemClock,
+        metrics: createMetrics({ defaults: false }),
+        pingIntervalMs: 60_000,
+        maxQueuedBytes: 1 << 20,
+        reach,
+      }),
+    )
     const server = serve({ fetch: routes.fetch, port: 0, hostname: '127.0.0.1' })
     await new Promise((resolve) => server.once('listening', resolve))
     closing.push(() => server.close())
@@ -169,6 +179,21 @@ describe('eventRoutes', () => {
     const first = await firstMessage(url, '3')
     expect(reach).toHaveBeenCalledWith(3)
     expect(first).toEqual({ event: 'instance', ids: [4] })
+  })
+
+  it('answers a stream asked for on a kept-alive connection while the answer before it is still going out', async () => {
+    const { url } = await replica([], 50)
+    const { port } = new URL(url)
+    const socket = connect(Number(port), '127.0.0.1')
+    closing.push(() => socket.destroy())
+    let received = ''
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8')
+    })
+    // Two requests at once: the stream's response waits behind the slow one's for the connection.
+    socket.write('GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    await vi.waitFor(() => expect(received).toContain('event: snapshot'), { timeout: 5000 })
+    expect(received.indexOf('slow')).toBeLessThan(received.indexOf('event: snapshot'))
   })
 
   it('sends a snapshot when the rev the tab names was never committed', async () => {

@@ -151,9 +151,17 @@ export function eventRoutes(options: SseOptions): Hono<AppEnv> {
     const header = c.req.header('last-event-id')
     const lastEventId = header !== undefined && /^\d+$/.test(header) ? Number(header) : null
     // Another replica may have shown the tab changes this one has not read yet: replay, not rewind.
+    // Gone while it waits: nothing to subscribe (its 'close' will not fire again). Not judged by
+    // `outgoing.socket`: a response queued behind the one before it on a kept-alive connection has
+    // none yet, and must still be answered.
+    let gone = false
+    const onGone = () => {
+      gone = true
+    }
+    outgoing.once('close', onGone)
     const caughtUp = lastEventId === null ? 'reached' : await catchUpTo(lastEventId)
-    // Gone while it waited: nothing to subscribe (its 'close' has fired already).
-    if (outgoing.destroyed || outgoing.socket === null || outgoing.socket.destroyed) return RESPONSE_ALREADY_SENT
+    outgoing.off('close', onGone)
+    if (gone) return RESPONSE_ALREADY_SENT
     if (caughtUp === 'behind') {
       // Still behind what the tab has shown: an older snapshot would rewind it. End the stream; the
       // browser comes back (here or elsewhere) with the same Last-Event-ID after the retry pause.
