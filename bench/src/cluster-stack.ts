@@ -9,7 +9,6 @@
  * statements the replicas run can be timed as they ran. Both cost a few microseconds a statement.
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type AdminCall, connectorAdmin } from '@relay-console/testkit/connector-admin'
@@ -18,6 +17,7 @@ import { consoleApi } from '@relay-console/testkit/console-api'
 import { freePort } from '@relay-console/testkit/ports'
 import { type PostgresServer, startPostgres } from '@relay-console/testkit/postgres'
 import { type Proc, run, waitHealthy } from '@relay-console/testkit/procs'
+import { seedFleet } from '@relay-console/testkit/seed-fleet'
 import { tempDir } from '@relay-console/testkit/temp-dir'
 import { wallNow } from '@relay-console/testkit/time'
 import { query } from './psql'
@@ -104,25 +104,14 @@ export interface ClusterStack {
   stop(): Promise<void>
 }
 
-const PLATFORMS = ['discord', 'telegram', 'slack', 'whatsapp', 'matrix']
-
 export async function startCluster(infra: ClusterInfra, spec: ClusterSpec): Promise<ClusterStack> {
   const databaseUrl = infra.pg.createDatabase(spec.name)
   await query(databaseUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
-  const width = String(spec.instances).length
-  const instances = Array.from({ length: spec.instances }, (_, i) => {
-    const id = `${spec.name}-${String(i).padStart(width, '0')}`
-    return {
-      id,
-      displayName: `Bench ${id}`,
-      gatewayId: `gw-${id}`,
-      secret: randomBytes(18).toString('base64url'),
-      platforms: PLATFORMS.slice(0, spec.platforms).map((platform) => ({ platform, botId: `${id}-${platform}` })),
-    }
+  const instances = await seedFleet(infra.admin, spec.instances, {
+    prefix: spec.name,
+    platforms: () => spec.platforms,
+    displayName: (id) => `Bench ${id}`,
   })
-  for (let i = 0; i < instances.length; i += 5000) {
-    await infra.admin('POST', '/instances/bulk', { instances: instances.slice(i, i + 5000) })
-  }
   const configFile = join(infra.dir, `${spec.name}.json`)
   writeFileSync(
     configFile,

@@ -4,17 +4,10 @@
  * measured path.
  * @module
  */
-import { SseClient } from '@relay-console/testkit/sse-client'
+import type { RawEvent, SseClient } from '@relay-console/testkit/sse-client'
+import { ReconnectingStream } from './reconnecting-stream'
 
-interface PlatformLite {
-  platform: string
-  state: string
-  updatedAt: string
-}
-interface InstanceLite {
-  id: string
-  platforms: PlatformLite[]
-}
+import type { InstanceLite } from './sse-tap'
 
 /**
  * Keeps the whole fleet's states from one stream, and lets a scenario wait on them. When the
@@ -23,57 +16,47 @@ interface InstanceLite {
  */
 export class FleetWatcher {
   readonly states = new Map<string, string[]>()
-  #client: SseClient
-  #closed = false
+  #stream: ReconnectingStream
   #waiters: Array<{ check: () => boolean; resolve: () => void }> = []
   onInstance: ((instance: InstanceLite, receivedAt: number) => void) | null = null
-  /** How often the console ended the stream and this watcher connected again. */
-  reconnects = 0
 
   constructor(readonly url: string) {
-    this.#client = this.#connect()
+    this.#stream = new ReconnectingStream(url, { onEvent: (event) => this.#onEvent(event) })
   }
 
   /** The current stream (a new one after each reconnect). */
   get client(): SseClient {
-    return this.#client
+    return this.#stream.client
   }
 
-  #connect(): SseClient {
-    return new SseClient({
-      url: this.url,
-      onEnd: () => {
-        if (this.#closed) return
-        this.reconnects += 1
-        setTimeout(() => {
-          if (!this.#closed) this.#client = this.#connect()
-        }, 100)
-      },
-      onEvent: (event) => {
-        if (event.event === 'snapshot') {
-          const snapshot = JSON.parse(event.data) as { instances: InstanceLite[] }
-          for (const i of snapshot.instances) {
-            this.states.set(
-              i.id,
-              i.platforms.map((p) => p.state),
-            )
-            // After a reconnect the snapshot stands for the events missed meanwhile.
-            if (this.reconnects > 0) this.onInstance?.(i, event.receivedAt)
-          }
-        } else if (event.event === 'instance') {
-          const instance = JSON.parse(event.data) as InstanceLite
-          this.states.set(
-            instance.id,
-            instance.platforms.map((p) => p.state),
-          )
-          this.onInstance?.(instance, event.receivedAt)
-        } else return
-        this.#waiters = this.#waiters.filter((w) => {
-          if (!w.check()) return true
-          w.resolve()
-          return false
-        })
-      },
+  /** How often the console ended the stream and this watcher connected again. */
+  get reconnects(): number {
+    return this.#stream.ends
+  }
+
+  #onEvent(event: RawEvent): void {
+    if (event.event === 'snapshot') {
+      const snapshot = JSON.parse(event.data) as { instances: InstanceLite[] }
+      for (const i of snapshot.instances) {
+        this.states.set(
+          i.id,
+          i.platforms.map((p) => p.state),
+        )
+        // After a reconnect the snapshot stands for the events missed meanwhile.
+        if (this.reconnects > 0) this.onInstance?.(i, event.receivedAt)
+      }
+    } else if (event.event === 'instance') {
+      const instance = JSON.parse(event.data) as InstanceLite
+      this.states.set(
+        instance.id,
+        instance.platforms.map((p) => p.state),
+      )
+      this.onInstance?.(instance, event.receivedAt)
+    } else return
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.check()) return true
+      w.resolve()
+      return false
     })
   }
 
@@ -106,7 +89,6 @@ export class FleetWatcher {
   }
 
   close(): void {
-    this.#closed = true
-    this.#client.close()
+    this.#stream.close()
   }
 }

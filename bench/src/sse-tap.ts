@@ -4,7 +4,8 @@
  * measure. Reading splits the stream into events, each stamped with the arrival of its last byte.
  * @module
  */
-import { SseClient } from '@relay-console/testkit/sse-client'
+import type { SseClient } from '@relay-console/testkit/sse-client'
+import { ReconnectingStream } from './reconnecting-stream'
 
 export interface TappedEvent {
   event: string
@@ -21,35 +22,25 @@ export interface InstanceLite {
 }
 
 export class SseTap {
-  #client: SseClient
+  #stream: ReconnectingStream
   #chunks: Array<[Buffer, number]> = []
   #recording = false
-  #closed = false
-  /** How often the server ended the stream (it dropped this client, or reset its event hub): it reconnects. */
-  ends = 0
 
   constructor(readonly url: string) {
-    this.#client = this.#connect()
-  }
-
-  get client(): SseClient {
-    return this.#client
-  }
-
-  #connect(): SseClient {
-    return new SseClient({
-      url: this.url,
+    this.#stream = new ReconnectingStream(url, {
       onChunk: (chunk, receivedAt) => {
         if (this.#recording) this.#chunks.push([chunk, receivedAt])
       },
-      onEnd: () => {
-        if (this.#closed) return
-        this.ends += 1
-        setTimeout(() => {
-          if (!this.#closed) this.#client = this.#connect()
-        }, 100)
-      },
     })
+  }
+
+  get client(): SseClient {
+    return this.#stream.client
+  }
+
+  /** How often the server ended the stream (it dropped this client, or reset its event hub): it reconnects. */
+  get ends(): number {
+    return this.#stream.ends
   }
 
   /** Forgets what was recorded and records from now on. */
@@ -84,8 +75,7 @@ export class SseTap {
   }
 
   close(): void {
-    this.#closed = true
-    this.#client.close()
+    this.#stream.close()
   }
 }
 

@@ -3,7 +3,6 @@
  * with N instances whose secrets are seeded at the connector in bulk (no provisioning storm).
  * @module
  */
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectorAdmin } from '@relay-console/testkit/connector-admin'
@@ -11,6 +10,7 @@ import { connectorProcess } from '@relay-console/testkit/connector-process'
 import { consoleApi } from '@relay-console/testkit/console-api'
 import { freePort } from '@relay-console/testkit/ports'
 import { type Proc, run, waitHealthy } from '@relay-console/testkit/procs'
+import { seedFleet } from '@relay-console/testkit/seed-fleet'
 import { tempDir } from '@relay-console/testkit/temp-dir'
 import { wallNow } from '@relay-console/testkit/time'
 
@@ -43,8 +43,6 @@ export interface BenchStack {
   stop(): Promise<void>
 }
 
-const PLATFORMS = ['discord', 'telegram', 'slack', 'whatsapp', 'matrix']
-
 export async function startStack(options: StackOptions): Promise<BenchStack> {
   const dir = tempDir('relay-console-bench-')
   const [consolePort, connectorPort] = [await freePort(), await freePort()]
@@ -58,20 +56,11 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
 
   const admin = connectorAdmin(connector.url)
 
-  const width = String(options.instances).length
-  const instances = Array.from({ length: options.instances }, (_, i) => {
-    const id = `b-${String(i).padStart(width, '0')}`
-    return {
-      id,
-      displayName: `Bench ${id}`,
-      gatewayId: `gw-${id}`,
-      secret: randomBytes(18).toString('base64url'),
-      platforms: PLATFORMS.slice(0, options.platforms).map((platform) => ({ platform, botId: `${id}-${platform}` })),
-    }
+  const instances = await seedFleet(admin, options.instances, {
+    prefix: 'b',
+    platforms: () => options.platforms,
+    displayName: (id) => `Bench ${id}`,
   })
-  for (let i = 0; i < instances.length; i += 5000) {
-    await admin('POST', '/instances/bulk', { instances: instances.slice(i, i + 5000) })
-  }
   const configFile = join(dir.path, 'console.json')
   writeFileSync(
     configFile,

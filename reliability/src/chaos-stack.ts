@@ -13,10 +13,10 @@ import { connectorAdmin } from '@relay-console/testkit/connector-admin'
 import { connectorProcess } from '@relay-console/testkit/connector-process'
 import { consoleApi } from '@relay-console/testkit/console-api'
 import { freePort } from '@relay-console/testkit/ports'
+import { seedFleet } from '@relay-console/testkit/seed-fleet'
 import { tempDir } from '@relay-console/testkit/temp-dir'
 import { TOKENS } from '@relay-console/testkit/tokens'
 import { pino } from 'pino'
-import { seedFleet } from './seed-fleet'
 
 export interface ChaosInstance {
   id: string
@@ -70,7 +70,7 @@ export async function startChaosStack(count: number): Promise<ChaosStack> {
 
   const admin = connectorAdmin(connector.url)
 
-  const seeded = await seedFleet(admin, count, 'c')
+  const seeded = await seedFleet(admin, count, { prefix: 'c', platforms: (i) => 1 + (i % 3) })
 
   const logs: LogTally = { warn: 0, error: 0, last: [] }
   const running = await startConsole({

@@ -240,29 +240,23 @@ export async function runClusterChaos(
         const victim = pickFrom(stack.up()) as Replica
         const victims = baselines(await leasedBy(victim), startedAt)
         const window: Window = { kind, replica: victim.name, from: startedAt, to: startedAt }
-        let lastedMs = 0
         const recovery = () => connector.until(reconnected(victims, startedAt), RECOVERY_LIMIT)
+        const dealt = (): { done: Promise<void>; fault: FaultRecord } =>
+          record(
+            { kind, replica: victim.name, lastedMs: 0, victims: victims.size },
+            startedAt,
+            window,
+            recovery,
+            startedAt,
+          )
         if (kind === 'sigkill') {
           victim.state = 'killed'
           await victim.process.kill()
-          const r = record(
-            { kind, replica: victim.name, lastedMs, victims: victims.size },
-            startedAt,
-            window,
-            recovery,
-            startedAt,
-          )
-          return r
+          return dealt()
         }
         if (kind === 'sigterm') {
           victim.state = 'drained'
-          const pending = record(
-            { kind, replica: victim.name, lastedMs, victims: victims.size },
-            startedAt,
-            window,
-            recovery,
-            startedAt,
-          )
+          const pending = dealt()
           await victim.process.stop()
           pending.fault.lastedMs = Date.now() - startedAt
           window.to = Date.now()
@@ -270,18 +264,11 @@ export async function runClusterChaos(
         }
         victim.state = 'paused'
         victim.process.pause()
-        const pending = record(
-          { kind, replica: victim.name, lastedMs, victims: victims.size },
-          startedAt,
-          window,
-          recovery,
-          startedAt,
-        )
+        const pending = dealt()
         await sleep(ttl + between(1500, 3500))
         victim.process.resume()
         victim.state = 'up'
-        lastedMs = Date.now() - startedAt
-        pending.fault.lastedMs = lastedMs
+        pending.fault.lastedMs = Date.now() - startedAt
         window.to = Date.now()
         return pending
       }

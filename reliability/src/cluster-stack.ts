@@ -12,9 +12,9 @@ import { connectorProcess } from '@relay-console/testkit/connector-process'
 import { type ConsoleProcess, consoleProcess, type OutputStream } from '@relay-console/testkit/console-process'
 import { freePort } from '@relay-console/testkit/ports'
 import { type PostgresServer, startPostgres } from '@relay-console/testkit/postgres'
+import { seedFleet } from '@relay-console/testkit/seed-fleet'
 import { tempDir } from '@relay-console/testkit/temp-dir'
 import { TOKENS } from '@relay-console/testkit/tokens'
-import { seedFleet } from './seed-fleet'
 
 export interface ClusterInstance {
   id: string
@@ -123,7 +123,7 @@ export async function startClusterStack(count: number, timings: ClusterTimings):
   await connector.start()
   const admin = connectorAdmin(connector.url)
 
-  const seeded = await seedFleet(admin, count, 'k')
+  const seeded = await seedFleet(admin, count, { prefix: 'k', platforms: (i) => 1 + (i % 3) })
 
   const configFile = join(dir.path, 'console.json')
   writeFileSync(
