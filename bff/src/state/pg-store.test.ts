@@ -8,7 +8,7 @@ import { createChangeFeed } from './change-feed'
 import { ConsoleState } from './console-state'
 import { CHANGES_CHANNEL } from './pg/commit-signal'
 import { readMigrations } from './pg/migrate'
-import { openPostgresStore, unreachable } from './pg-store'
+import { openPostgresStore, retryable, unreachable } from './pg-store'
 import { type InstanceDefinition, type LoggedChange, type StateStore, StoreUnavailableError } from './store'
 import { storeContract } from './store-contract'
 
@@ -356,6 +356,46 @@ describe('openPostgresStore', () => {
       expect(await retrying(() => store.audit({ limit: 1 }))).toEqual([])
       // A query that is wrong stays its own error.
       expect(unreachable(Object.assign(new Error('syntax'), { code: '42601' }))).toBe(false)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('tries any operation again after an error that says nothing was done, and a repeatable one after any connection error', () => {
+    const code = (c: string) => Object.assign(new Error(c), { code: c })
+    // The server ended the session, or refused it: nothing was committed.
+    expect(retryable('transaction', code('57P01'))).toBe(true)
+    expect(retryable('saveStatuses', code('ECONNREFUSED'))).toBe(true)
+    // The connection broke with the work perhaps done: only what may run twice is tried again.
+    expect(retryable('transaction', code('CONNECTION_CLOSED'))).toBe(false)
+    expect(retryable('consumeLoginCode', code('CONNECTION_CLOSED'))).toBe(false)
+    expect(retryable('audit', code('CONNECTION_CLOSED'))).toBe(true)
+    // A wrong query is never tried again.
+    expect(retryable('audit', code('42601'))).toBe(false)
+  })
+
+  it('answers reads through a restart of every session: each lands on a connection that is gone and is tried on a new one', async () => {
+    const url = freshDatabase()
+    const store = await openPostgresStore({ url, now: Date.now })
+    try {
+      await store.define([definition('a')])
+      // Warm the pool, then have the server end every one of its sessions (as a restart does).
+      await Promise.all(range(0, 8).map(() => store.audit({ limit: 1 })))
+      const ended = execFileSync(
+        join(postgresBinDir(), 'psql'),
+        [
+          url,
+          '-Atc',
+          "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'relay-console'",
+        ],
+        { encoding: 'utf8' },
+      )
+      expect(Number(ended)).toBeGreaterThan(0)
+      // Each read lands on a connection that is gone, and is tried again on a new one.
+      const results = await Promise.allSettled(range(0, 8).map(() => store.audit({ limit: 1 })))
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(
+        range(0, 8).map(() => 'ok'),
+      )
     } finally {
       await store.close()
     }

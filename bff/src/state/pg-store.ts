@@ -55,6 +55,44 @@ export function unreachable(error: unknown): boolean {
   return CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)
 }
 
+/**
+ * Errors after which nothing of the operation was done: the connection was refused or never made,
+ * or the server ended the session (shutting down, crashed, starting up) before anything was
+ * committed. Any operation may be tried again after one.
+ */
+const NOTHING_DONE = new Set(['ECONNREFUSED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03', '08001', '08004'])
+
+/**
+ * Operations that only read, or whose second run leaves what the first did: tried again after any
+ * connection failure, even one that may have come after the server did the work.
+ */
+const REPEATABLE = new Set<string>([
+  'changesAfter',
+  'currentRev',
+  'history',
+  'audit',
+  'auditOutcome',
+  'instance',
+  'findSession',
+  'authFailures',
+  'touchSession',
+  'revokeSession',
+  'pruneSessions',
+  'pruneChanges',
+  'settleInterrupted',
+  'getOrCreateSecret',
+])
+
+/** Pauses before the tries after the first: a connection the server ended is replaced meanwhile. */
+const RETRY_PAUSES_MS = [20, 100, 300]
+
+/** Whether `operation` may be tried again after `error`. */
+export function retryable(operation: string, error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && NOTHING_DONE.has(code)) return true
+  return REPEATABLE.has(operation) && unreachable(error)
+}
+
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` */
   url: string
@@ -302,7 +340,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   return tracked(store)
 
-  /** The store whose operations close() waits for, and which refuses new ones once closing. */
+  /**
+   * The store whose operations close() waits for, and which refuses new ones once closing. An
+   * operation the database could not have carried out (see {@link retryable}) is tried again a few
+   * times, so a restart of the server costs a request a pause rather than an error; past that, the
+   * error is {@link StoreUnavailableError}.
+   */
   function tracked(target: StateStore): StateStore {
     const wrapped = { ...target }
     for (const key of Object.keys(target) as (keyof StateStore)[]) {
@@ -310,9 +353,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const operation = target[key] as (...args: unknown[]) => Promise<unknown>
       ;(wrapped as Record<string, unknown>)[key] = (...args: unknown[]) => {
         if (closing !== null) return Promise.reject(new Error('the state store is closed'))
-        const running = operation(...args).catch((error: unknown) => {
-          throw unreachable(error) ? new StoreUnavailableError(error) : error
-        })
+        const attempt = async (): Promise<unknown> => {
+          for (let tries = 0; ; tries++) {
+            try {
+              return await operation(...args)
+            } catch (error) {
+              const pause = RETRY_PAUSES_MS[tries]
+              if (pause === undefined || closing !== null || !retryable(key, error)) {
+                throw unreachable(error) ? new StoreUnavailableError(error) : error
+              }
+              await new Promise((resolve) => setTimeout(resolve, pause))
+            }
+          }
+        }
+        const running = attempt()
         inFlight.add(running)
         running.then(
           () => inFlight.delete(running),
