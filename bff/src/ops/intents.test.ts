@@ -106,13 +106,7 @@ describe('createRelayIntents', () => {
     await startAll(world, intents)
     await settle()
     world.fleet.setPhase('acme', 'none')
-    let answer: () => void = () => {}
-    world.connector.deprovisionReplies.push(
-      () =>
-        new Promise((resolve) => {
-          answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
-        }),
-    )
+    const answer = world.connector.holdNextDeprovision()
     const provisionsBefore = world.connector.provisions.length
     const first = intents.set('acme', false, 'alice')
     await settle()
@@ -135,13 +129,7 @@ describe('createRelayIntents', () => {
     await startAll(world, intents)
     await settle()
     world.fleet.setPhase('acme', 'none')
-    let answer: () => void = () => {}
-    world.connector.deprovisionReplies.push(
-      () =>
-        new Promise((resolve) => {
-          answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
-        }),
-    )
+    const answer = world.connector.holdNextDeprovision()
     const first = intents.set('acme', false, 'alice')
     await settle()
     const gone = new AbortController()
@@ -272,13 +260,7 @@ describe('createRelayIntents', () => {
     it('lets the latest of two requests from two processes stand, and tells the first it was superseded', async () => {
       const { world, holder, elsewhere } = await cluster()
       world.fleet.setPhase('acme', 'none')
-      let answer: () => void = () => {}
-      world.connector.deprovisionReplies.push(
-        () =>
-          new Promise((resolve) => {
-            answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
-          }),
-      )
+      const answer = world.connector.holdNextDeprovision()
       const out = holder.set('acme', false, 'alice')
       await settle()
       const back = elsewhere.set('acme', true, 'bob')

@@ -63,6 +63,18 @@ export class FakeConnector implements ConnectorClient {
     return this.#next(this.provisionReplies, { ok: true, value: { secret: `issued-${this.#issued}` } })
   }
 
+  /** The next deprovision succeeds only when the returned function is called. */
+  holdNextDeprovision(): () => void {
+    let answer: () => void = () => {}
+    this.deprovisionReplies.push(
+      () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ ok: true, value: { alreadyRevoked: false } })
+        }),
+    )
+    return () => answer()
+  }
+
   async #next<T>(replies: Array<Reply<T>>, fallback: CallResult<T>): Promise<CallResult<T>> {
     const reply = replies.shift() ?? fallback
     return typeof reply === 'function' ? reply() : reply
