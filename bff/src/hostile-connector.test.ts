@@ -52,14 +52,20 @@ async function hostileConnector() {
   }
 }
 
+/** A console on fresh state against the connector at `url`, stopped and removed after the test. */
+async function consoleAgainst(url: string) {
+  const config = testConfig(url)
+  cleanups.push(() => rmSync(config.stateDir, { recursive: true, force: true }))
+  const running = await testConsole(config)
+  cleanups.push(() => running.stop())
+  return running
+}
+
 describe('a connector that answers with a huge error', () => {
   it('gets a short 502 and short audit entries, and the audit still reads afterwards', async () => {
     const connector = await hostileConnector()
     cleanups.push(() => connector.close())
-    const config = testConfig(connector.url)
-    cleanups.push(() => rmSync(config.stateDir, { recursive: true, force: true }))
-    const running = await testConsole(config)
-    cleanups.push(() => running.stop())
+    const running = await consoleAgainst(connector.url)
     await until('acme provisioned', async () =>
       (await api(running.url, 'GET', '/api/audit?instanceId=acme')).json.entries.some(
         (e: any) => e.action === 'opt_in' && e.result === 'ok',
@@ -129,10 +135,7 @@ describe('a connector that refuses a deprovision for good', () => {
   it('leaves the instance visibly opted in and connected, tells the operator, and takes a retry', async () => {
     const connector = await redirectingConnector()
     cleanups.push(() => connector.close())
-    const config = testConfig(connector.url)
-    cleanups.push(() => rmSync(config.stateDir, { recursive: true, force: true }))
-    const running = await testConsole(config)
-    cleanups.push(() => running.stop())
+    const running = await consoleAgainst(connector.url)
     const acme = async () =>
       (await api(running.url, 'GET', '/api/instances')).json.instances.find((i: any) => i.id === 'acme')
     await until('acme connected', async () => allStates(await acme(), 'connected'))
