@@ -165,6 +165,39 @@ describe('createChangeFeed', () => {
     expect(clock.pendingDelays()).toEqual([])
   })
 
+  it('applies what this process committed at once when it follows the state, without reading it back', async () => {
+    const state = new ConsoleState({ stored: [], rev: 4, log: silent() })
+    const changesAfter = vi.fn(async () => [] as LoggedChange[])
+    const feed = createChangeFeed({
+      store: { changesAfter, onCommit: () => () => {} },
+      state,
+      log: silent(),
+      clock: systemClock,
+      onGap: async () => {},
+    })
+    await feed.committed([changeOf(5), changeOf(6)])
+    expect(state.rev()).toBe(6)
+    await feed.committed([])
+    expect(changesAfter).not.toHaveBeenCalled()
+  })
+
+  it('reads the log for what this process committed when another commit sits before it, so nothing is skipped', async () => {
+    const state = new ConsoleState({ stored: [], rev: 4, log: silent() })
+    const log = [changeOf(5), changeOf(6), changeOf(7)]
+    const changesAfter = vi.fn(async (rev: number) => log.filter((c) => c.rev > rev))
+    const feed = createChangeFeed({
+      store: { changesAfter, onCommit: () => () => {} },
+      state,
+      log: silent(),
+      clock: systemClock,
+      onGap: async () => {},
+    })
+    // Rev 5 came from another replica; this process committed 6 and 7.
+    await feed.committed([changeOf(6), changeOf(7)])
+    expect(changesAfter).toHaveBeenCalledWith(4, expect.any(Number))
+    expect(state.rev()).toBe(7)
+  })
+
   it('says so when a committed rev is not in the log, rather than waiting for ever', async () => {
     const { feed } = await setup()
     await expect(feed.reach(42)).rejects.toThrow(/rev 42 was committed, but the log has nothing after 0/)

@@ -4,6 +4,11 @@
  * another replica: a notification, then a catch-up by rev, so a notification lost on a dropped
  * connection loses nothing), and when a writer of this process waits to see its own change.
  *
+ * A writer of this process that holds the changes it just committed hands them over
+ * ({@link ChangeFeed.committed}): when they follow what the state has, they are applied at once,
+ * without reading them back, which keeps the store's round trip off the path from a socket to the
+ * browser. Anything else (another replica committed in between) is read from the log in rev order.
+ *
  * A read that fails (the database restarting, a connection cut) is tried again after a pause that
  * grows to {@link RETRY_MAX_MS}, until one succeeds: a notification may never come again, so the
  * feed cannot wait for one to catch up.
@@ -12,7 +17,7 @@
 import type { Clock, TimerHandle } from '@relay-console/shared/clock'
 import type { Log } from '../lib/log'
 import type { ConsoleState } from './console-state'
-import type { StateStore } from './store'
+import type { LoggedChange, StateStore } from './store'
 
 /** Changes read per query. */
 const PAGE = 1000
@@ -25,6 +30,11 @@ export interface ChangeFeed {
   catchUp(): Promise<void>
   /** Resolves once the state has applied `rev` (reading the log as needed). */
   reach(rev: number): Promise<void>
+  /**
+   * This process committed `changes` (in rev order): resolves once the state has applied them,
+   * applying them directly when nothing was committed in between, or reading the log otherwise.
+   */
+  committed(changes: readonly LoggedChange[]): Promise<void>
   /** Stops listening to the store. */
   stop(): void
 }
@@ -107,14 +117,25 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
 
   const unsubscribe = store.onCommit(follow)
 
+  async function reach(rev: number): Promise<void> {
+    while (state.rev() < rev) {
+      const before = state.rev()
+      await catchUp()
+      if (state.rev() === before) throw new Error(`rev ${rev} was committed, but the log has nothing after ${before}`)
+    }
+  }
+
   return {
     catchUp,
-    async reach(rev) {
-      while (state.rev() < rev) {
-        const before = state.rev()
-        await catchUp()
-        if (state.rev() === before) throw new Error(`rev ${rev} was committed, but the log has nothing after ${before}`)
-      }
+    reach,
+    async committed(changes) {
+      const first = changes[0]
+      const last = changes.at(-1)
+      if (first === undefined || last === undefined) return
+      // Contiguous with the state: nothing else can sit between them. A read running meanwhile
+      // that returns the same rows skips them (apply takes each rev once).
+      if (first.rev === state.rev() + 1 && last.rev - first.rev === changes.length - 1) state.apply(changes)
+      else await reach(last.rev)
     },
     stop() {
       stopped = true

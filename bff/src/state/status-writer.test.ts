@@ -33,7 +33,9 @@ function recordingStore() {
     },
   }
   const reached: number[] = []
-  const feed = { reach: async (r: number) => void reached.push(r) }
+  const feed = {
+    committed: async (changes: readonly LoggedChange[]) => void reached.push(...changes.map((c) => c.rev)),
+  }
   return { store, feed, batches, reached, fail: (on: boolean) => (failing = on) }
 }
 
@@ -72,7 +74,7 @@ describe('createStatusWriter', () => {
         { id: 'globex', platforms: platforms('retrying'), fence: null },
       ],
     ])
-    expect(reached).toEqual([2])
+    expect(reached).toEqual([1, 2])
   })
 
   it('keeps what it could not write and writes it after a pause, never older over newer', async () => {

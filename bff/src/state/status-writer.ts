@@ -27,7 +27,7 @@ export interface StatusWriter {
 
 export interface StatusWriterOptions {
   store: Pick<StateStore, 'saveStatuses'>
-  feed: Pick<ChangeFeed, 'reach'>
+  feed: Pick<ChangeFeed, 'committed'>
   clock: Clock
   log: Log
   /** Pause before writing again after a failed write. */
@@ -54,7 +54,7 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
     queued.clear()
     // A write that neither lands nor fails holds every later one back: say so, loudly.
     const startedAt = clock.now()
-    let step: 'saving' | 'reading them back' = 'saving'
+    let step: 'saving' | 'applying them' = 'saving'
     const watchdog = clock.setTimeout(
       () =>
         log.error(
@@ -65,9 +65,8 @@ export function createStatusWriter(options: StatusWriterOptions): StatusWriter {
     )
     try {
       const logged = await store.saveStatuses(batch)
-      const last = logged.at(-1)
-      step = 'reading them back'
-      if (last !== undefined) await feed.reach(last.rev)
+      step = 'applying them'
+      await feed.committed(logged)
       return true
     } catch (error) {
       // Keep what was not observed again meanwhile, and try again after a pause.
