@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { insecureExposures } from './config/exposure'
 import { ConfigError, databaseUrlFrom, loadConfigFile, type RuntimeConfig } from './config/load'
-import { MIN_OPERATOR_TOKEN_LENGTH } from './http/auth'
+import { MIN_OPERATOR_TOKEN_LENGTH } from './config/schema'
 import { createLogger } from './lib/log'
 import { startConsole } from './service'
 

@@ -85,7 +85,7 @@ describe('opting out', () => {
     expect((await admin(connector, 'GET', '/instances/gw-acme')).revoked).toBe(true)
 
     const audit = (await api(running.url, 'GET', '/api/audit?instanceId=acme')).json.entries
-    expect(audit[0]).toMatchObject({ action: 'opt_out', actor: 'api', result: 'ok', instanceId: 'acme' })
+    expect(audit[0]).toMatchObject({ action: 'opt_out', actor: 'admin', result: 'ok', instanceId: 'acme' })
   })
 
   it("shows the operator's own opt-out as Connected → Disabled, never Retrying, in the stream and the history", async () => {

@@ -21,6 +21,8 @@ import { createConnectorClient } from './connector-api/client'
 import { createApp } from './http/app'
 import { createOperatorAuth } from './http/auth'
 import { createEventHub } from './http/event-hub'
+import { createSingleSignOn } from './http/oidc'
+import { createSealer } from './http/sealed'
 import { createLogger } from './lib/log'
 import { createMetrics } from './lib/metrics'
 import type { CheckpointHook } from './ops/checkpoints'
@@ -59,6 +61,9 @@ export interface RunningConsole {
   loginLink(): Promise<string>
   stop(): Promise<void>
 }
+
+/** The store's secret that seals single sign-on's pending state (the same on every replica). */
+const SSO_SEALING_KEY = 'oidc_state_key'
 
 /** Changes from the log a starting process can replay to a client that reconnects to it. */
 const REPLAY_PRELOAD = 1024
@@ -161,7 +166,24 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   })
   onRevoked = (id, reason) => intents.onRevoked(id, reason)
 
-  const auth = await createOperatorAuth({ token: options.operatorToken, store, now })
+  const auth = await createOperatorAuth({
+    token: options.operatorToken,
+    operators: (config.operators ?? []).map(({ name, role, token }) => ({ name, role, token })),
+    store,
+    now,
+  })
+  const sso =
+    config.oidc === null || config.oidc === undefined
+      ? null
+      : {
+          flow: createSingleSignOn({
+            config: config.oidc,
+            sealer: createSealer(await store.getOrCreateSecret(SSO_SEALING_KEY, () => randomBytes(32))),
+            clock,
+            log,
+          }),
+          redirectUrl: config.oidc.redirectUrl,
+        }
   let port = 0
   const app = createApp({
     state,
@@ -170,6 +192,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     hub,
     intents,
     auth,
+    sso,
     metrics,
     clock,
     log,
@@ -224,6 +247,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     stop() {
       stopping ??= (async () => {
         pruning.stop()
+        sso?.flow.stop()
         // Hands every instance over at once: sockets closed first, then the leases let go.
         await held.drain()
         await intents.stop()

@@ -25,10 +25,11 @@ describe('API error codes', () => {
     expect(isApiErrorCode('toString')).toBe(false)
   })
 
-  it('translates exactly the opt-in/out failures and the network', () => {
+  it('translates exactly the opt-in/out failures, a refused role and the network', () => {
     expect(codes.filter(isTranslatedApiErrorCode).sort()).toEqual([
       'connector_error',
       'connector_unreachable',
+      'forbidden',
       'identity_token_missing',
       'network',
       'secret_withheld',

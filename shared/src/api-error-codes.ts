@@ -35,6 +35,10 @@ export const API_ERROR_CODES = {
   invalid_token: { translated: false },
   /** 429: too many failed sign-ins; `Retry-After` says when to try again. */
   too_many_attempts: { translated: false },
+  /** 403: the operator's role does not allow this (docs/operators.md, "Roles"). */
+  forbidden: { translated: true },
+  /** 404: no open session with that id (an admin revoking one). */
+  unknown_session: { translated: false },
 
   // ── instances and the event stream ─────────────────────────────────────────────────────────────
   /** 404: no instance with that id. */

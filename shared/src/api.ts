@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { ClientInstanceSchema, InstanceSchema } from './instance'
 import { PlatformStateSchema } from './platform-state'
+import { OperatorSchema } from './roles'
 
 const Timestamp = z.iso.datetime({ offset: true })
 
@@ -43,8 +44,47 @@ export const TAB_KEY_HEADER = 'X-Relay-Console-Key'
 /** The query parameter that carries it on `GET /api/events` (an EventSource cannot set headers), and the fragment's name. */
 export const TAB_KEY_PARAM = 'k'
 
-/** `GET /api/session`. */
-export const SessionInfoSchema = z.object({ authenticated: z.literal(true), via: z.enum(['session', 'bearer']) })
+/**
+ * `GET /api/session`: who is signed in, and how this request proved it: `bearer`, or the session's
+ * sign-in (`token`, the one-time `link`, or single sign-on, `oidc`).
+ */
+export const SessionInfoSchema = z.object({
+  authenticated: z.literal(true),
+  operator: OperatorSchema,
+  via: z.enum(['bearer', 'token', 'link', 'oidc']),
+})
+export type SessionInfo = z.infer<typeof SessionInfoSchema>
+
+/**
+ * `GET /auth/options` (no sign-in needed): what the login page can offer besides the token. `sso`
+ * is null without single sign-on; `available` is false while its provider cannot be reached.
+ */
+export const LoginOptionsSchema = z.object({
+  sso: z.object({ name: z.string(), available: z.boolean() }).nullable(),
+})
+export type LoginOptions = z.infer<typeof LoginOptionsSchema>
+
+/** Why a single sign-on did not complete: `/login?sso=<reason>`. */
+export const SSO_FAILURES = ['unavailable', 'no_role', 'failed'] as const
+
+/** One open session, as `GET /api/sessions` lists it (admins). `id` names it for `DELETE /api/sessions/:id`. */
+export const SessionListEntrySchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{64}$/),
+  operator: OperatorSchema,
+  via: z.enum(['token', 'link', 'oidc']),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp,
+  clientAddress: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  /** The session this request came with. */
+  current: z.boolean(),
+})
+export type SessionListEntry = z.infer<typeof SessionListEntrySchema>
+export const SessionListSchema = z.object({ sessions: z.array(SessionListEntrySchema) })
+export type SessionList = z.infer<typeof SessionListSchema>
+
+/** `POST /api/session/sign-out-everywhere`: how many sessions were ended (this one among them). */
+export const SignedOutSchema = z.object({ ended: z.number().int().nonnegative() })
 
 /** One observed change of one platform's state. */
 export const TransitionSchema = z.object({

@@ -176,6 +176,120 @@ describe('parseConfig', () => {
   })
 })
 
+describe('operators and single sign-on', () => {
+  const ALICE = 'alice-token-0123456789abcdefghijklmnopq'
+  const BOB = 'bob-token-0123456789abcdefghijklmnopqrs'
+  const env = { ACME_RELAY_SECRET: 'shh', ALICE_TOKEN: ALICE, BOB_TOKEN: BOB, OIDC_SECRET: 'client-secret' }
+  const withOperators = (operators: unknown[], extra: object = {}) => ({ ...valid, operators, ...extra })
+
+  it('resolves each operator with the token from their environment variable', () => {
+    const config = parseConfig(
+      withOperators([
+        { name: 'alice', role: 'viewer', tokenEnv: 'ALICE_TOKEN' },
+        { name: 'bob', role: 'operator', tokenEnv: 'BOB_TOKEN' },
+      ]),
+      'test.json',
+      env,
+    )
+    expect(config.operators).toEqual([
+      { name: 'alice', role: 'viewer', token: ALICE, field: 'operators[0].tokenEnv' },
+      { name: 'bob', role: 'operator', token: BOB, field: 'operators[1].tokenEnv' },
+    ])
+    expect(parseConfig(valid, 'test.json', env).operators).toEqual([])
+  })
+
+  it.each([
+    [
+      'an unknown role',
+      [{ name: 'alice', role: 'root', tokenEnv: 'ALICE_TOKEN' }],
+      'operators[0].role: Invalid option',
+    ],
+    [
+      'a duplicate name',
+      [
+        { name: 'alice', role: 'viewer', tokenEnv: 'ALICE_TOKEN' },
+        { name: 'Alice', role: 'admin', tokenEnv: 'BOB_TOKEN' },
+      ],
+      'operators[1].name: duplicates operators[0].name',
+    ],
+    [
+      'the reserved name admin',
+      [{ name: 'admin', role: 'admin', tokenEnv: 'ALICE_TOKEN' }],
+      'operators[0].name: is reserved',
+    ],
+    [
+      'an unset tokenEnv',
+      [{ name: 'alice', role: 'viewer', tokenEnv: 'NOBODY_TOKEN' }],
+      'operators[0].tokenEnv: environment variable NOBODY_TOKEN is not set',
+    ],
+    [
+      'a short token',
+      [{ name: 'alice', role: 'viewer', tokenEnv: 'SHORT' }],
+      'operators[0].tokenEnv: the token in SHORT is too short (5 characters; at least 32)',
+    ],
+    [
+      'two operators sharing a token',
+      [
+        { name: 'alice', role: 'viewer', tokenEnv: 'ALICE_TOKEN' },
+        { name: 'bob', role: 'admin', tokenEnv: 'ALICE_TOKEN' },
+      ],
+      'operators[1].tokenEnv: the same token as operators[0].tokenEnv',
+    ],
+    [
+      'a name with a space',
+      [{ name: 'al ice', role: 'viewer', tokenEnv: 'ALICE_TOKEN' }],
+      'operators[0].name: must be 1–64',
+    ],
+  ])('refuses %s, naming the field', (_name, operators, expected) => {
+    const problems = problemsOf(withOperators(operators), { ...env, SHORT: 'short' })
+    expect(problems.join('\n')).toContain(expected)
+    expect(problems.join('\n')).not.toContain(ALICE)
+  })
+
+  it('resolves single sign-on with defaults, the button named after the issuer', () => {
+    const oidc = {
+      issuer: 'https://login.example.com/realms/ops',
+      clientId: 'relay-console',
+      clientSecretEnv: 'OIDC_SECRET',
+      roles: { sre: 'operator' },
+    }
+    expect(parseConfig({ ...valid, oidc }, 'test.json', env).oidc).toEqual({
+      issuer: 'https://login.example.com/realms/ops',
+      clientId: 'relay-console',
+      clientSecret: 'client-secret',
+      displayName: 'login.example.com',
+      roleClaim: 'groups',
+      roles: { sre: 'operator' },
+      nameClaim: 'preferred_username',
+      scopes: ['openid', 'profile', 'email'],
+      redirectUrl: null,
+    })
+    expect(parseConfig(valid, 'test.json', env).oidc).toBeNull()
+  })
+
+  it.each([
+    ['an issuer that is not a URL', { issuer: 'login', clientId: 'c', roles: { a: 'viewer' } }, 'oidc.issuer'],
+    [
+      'no role mapping',
+      { issuer: 'https://idp.example', clientId: 'c', roles: {} },
+      'oidc.roles: must map at least one',
+    ],
+    ['an unknown role', { issuer: 'https://idp.example', clientId: 'c', roles: { a: 'root' } }, 'oidc.roles.a'],
+    [
+      'a plain-http issuer off loopback',
+      { issuer: 'http://idp.example', clientId: 'c', roles: { a: 'viewer' } },
+      'oidc.issuer: must be https://',
+    ],
+    [
+      'an unset secret',
+      { issuer: 'https://idp.example', clientId: 'c', clientSecretEnv: 'NOPE', roles: { a: 'viewer' } },
+      'oidc.clientSecretEnv: environment variable NOPE is not set',
+    ],
+  ])('refuses single sign-on with %s, naming the field', (_name, oidc, expected) => {
+    expect(problemsOf({ ...valid, oidc }, env).join('\n')).toContain(expected)
+  })
+})
+
 describe('loadConfigFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'relay-console-config-'))
 

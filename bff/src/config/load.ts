@@ -5,12 +5,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { Role } from '@relay-console/shared/roles'
 import {
   type ClusterOptions,
   type ConfigFile,
   ConfigSchema,
   type EventsOptions,
   type InstanceConfig,
+  MIN_OPERATOR_TOKEN_LENGTH,
   type RelayTimings,
 } from './schema'
 
@@ -33,6 +35,28 @@ export interface ResolvedInstance {
   configSecret: string | null
 }
 
+/** A named operator, with the token read from its environment variable. */
+export interface ResolvedOperator {
+  name: string
+  role: Role
+  token: string
+  /** Where the token came from, for messages that must not show it (`operators[1].tokenEnv`). */
+  field: string
+}
+
+/** Single sign-on, with the client secret read from the environment. */
+export interface ResolvedOidc {
+  issuer: string
+  clientId: string
+  clientSecret: string | null
+  displayName: string
+  roleClaim: string
+  roles: Record<string, Role>
+  nameClaim: string
+  scopes: string[]
+  redirectUrl: string | null
+}
+
 /** Everything the service needs, with the environment already read. */
 export interface RuntimeConfig {
   listen: { host: string; port: number }
@@ -49,6 +73,10 @@ export interface RuntimeConfig {
   /** PostgreSQL for a cluster of replicas (docs/deployment.md); null: SQLite in `stateDir`, one process. */
   databaseUrl?: string | null
   cluster?: ClusterOptions
+  /** Named operators beside the operator token's `admin` (docs/operators.md). */
+  operators?: readonly ResolvedOperator[]
+  /** Single sign-on; null or absent: local operators only. */
+  oidc?: ResolvedOidc | null
 }
 
 /** The database URL from the environment wins over the file's. */
@@ -95,6 +123,45 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
       configSecret,
     }
   })
+  const operators = config.operators.flatMap((operator, index): ResolvedOperator[] => {
+    const field = `operators[${index}].tokenEnv`
+    const token = env[operator.tokenEnv]
+    if (token === undefined || token.trim() === '') {
+      problems.push(`${field}: environment variable ${operator.tokenEnv} is not set`)
+      return []
+    }
+    if (token.length < MIN_OPERATOR_TOKEN_LENGTH) {
+      problems.push(
+        `${field}: the token in ${operator.tokenEnv} is too short (${token.length} characters; at least ${MIN_OPERATOR_TOKEN_LENGTH})`,
+      )
+      return []
+    }
+    return [{ name: operator.name, role: operator.role, token, field }]
+  })
+  operators.forEach((operator, index) => {
+    const first = operators.findIndex((other) => other.token === operator.token)
+    if (first < index)
+      problems.push(`${operator.field}: the same token as ${operators[first]?.field}; each operator needs their own`)
+  })
+  let oidc: ResolvedOidc | null = null
+  if (config.oidc !== undefined) {
+    const { clientSecretEnv } = config.oidc
+    const clientSecret = clientSecretEnv === undefined ? null : (env[clientSecretEnv] ?? '')
+    if (clientSecret !== null && clientSecret.trim() === '') {
+      problems.push(`oidc.clientSecretEnv: environment variable ${clientSecretEnv} is not set`)
+    }
+    oidc = {
+      issuer: config.oidc.issuer,
+      clientId: config.oidc.clientId,
+      clientSecret,
+      displayName: config.oidc.displayName ?? new URL(config.oidc.issuer).host,
+      roleClaim: config.oidc.roleClaim,
+      roles: config.oidc.roles,
+      nameClaim: config.oidc.nameClaim,
+      scopes: config.oidc.scopes,
+      redirectUrl: config.oidc.redirectUrl ?? null,
+    }
+  }
   if (problems.length > 0) throw new ConfigError(source, problems)
   const identity = env[config.connector.identityTokenEnv]
   return {
@@ -110,6 +177,8 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
     trustProxy: config.trustProxy,
     databaseUrl: databaseUrlFrom(env) ?? config.database?.url ?? null,
     cluster: config.cluster,
+    operators,
+    oidc,
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { connectorHttpBase } from '@relay-console/shared/relay/urls'
+import { OperatorNameSchema, RoleSchema } from '@relay-console/shared/roles'
 import { z } from 'zod'
 import { parseAddressBlock } from '../lib/addresses'
 import { insecureExposures } from './exposure'
@@ -53,6 +54,45 @@ export const RelayTimingsSchema = z.strictObject({
   handshakeTimeoutMs: Ms(10).default(30_000),
   /** Dials per second across the whole fleet, so a connector restart is not met by a stampede. */
   maxDialsPerSecond: z.number().int().min(1).default(400),
+})
+
+const EnvNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+
+/** docs/configuration.md, "Environment": shorter operator tokens are refused at start. */
+export const MIN_OPERATOR_TOKEN_LENGTH = 32
+
+/** Names the console itself uses in the audit log, or gives the operator token: no operator may take them. */
+export const RESERVED_OPERATOR_NAMES = ['admin', 'operator', 'connector', 'console', 'api'] as const
+
+/** `operators[]` (docs/operators.md): each signs in with the token in its environment variable. */
+const OperatorConfigSchema = z.strictObject({
+  name: OperatorNameSchema.refine(
+    (name) => !(RESERVED_OPERATOR_NAMES as readonly string[]).includes(name.toLowerCase()),
+    `is reserved (${RESERVED_OPERATOR_NAMES.join(', ')}): the operator token signs in as "admin"`,
+  ),
+  role: RoleSchema,
+  tokenEnv: EnvNameSchema,
+})
+
+/** `oidc` (docs/operators.md, "Single sign-on"): authorization code flow with PKCE. */
+export const OidcSchema = z.strictObject({
+  issuer: z.url({ protocol: /^https?$/, error: 'must be the issuer URL (https://…)' }),
+  clientId: z.string().trim().min(1),
+  clientSecretEnv: EnvNameSchema.optional(),
+  /** What the login page's button names ("Sign in with …"); the issuer's host by default. */
+  displayName: z.string().trim().min(1).max(60).optional(),
+  /** The claim whose value (or values) pick the role. */
+  roleClaim: z.string().trim().min(1).default('groups'),
+  roles: z
+    .record(z.string().min(1), RoleSchema)
+    .refine((r) => Object.keys(r).length > 0, 'must map at least one claim value to a role'),
+  /** The claim that names the operator in the audit log. */
+  nameClaim: z.string().trim().min(1).default('preferred_username'),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope name'))
+    .default(['openid', 'profile', 'email']),
+  /** Where the provider sends the browser back, when the console cannot tell its own public URL (`…/auth/oidc/callback`). */
+  redirectUrl: z.url({ protocol: /^https?$/ }).optional(),
 })
 
 export const EventsSchema = z.strictObject({
@@ -135,6 +175,8 @@ export const ConfigSchema = z
       })
       .optional(),
     cluster: ClusterSchema.default(ClusterSchema.parse({})),
+    operators: z.array(OperatorConfigSchema).default([]),
+    oidc: OidcSchema.optional(),
   })
   .superRefine((config, ctx) => {
     if (!config.allowInsecure) {
@@ -165,6 +207,29 @@ export const ConfigSchema = z
       }
       gateways.set(instance.gatewayId, index)
     })
+    // (An issuer that is not a URL has its own issue already.)
+    const issuer = config.oidc === undefined ? null : URL.parse(config.oidc.issuer)
+    if (issuer !== null && !config.allowInsecure) {
+      if (issuer.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['oidc', 'issuer'],
+          message: 'must be https:// (plain http only on loopback, or with allowInsecure)',
+        })
+      }
+    }
+    const operators = new Map<string, number>()
+    config.operators.forEach((operator, index) => {
+      const first = operators.get(operator.name.toLowerCase())
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operators', index, 'name'],
+          message: `duplicates operators[${first}].name`,
+        })
+      }
+      operators.set(operator.name.toLowerCase(), index)
+    })
     if (config.relay.backoffMaxMs < config.relay.backoffBaseMs) {
       ctx.addIssue({ code: 'custom', path: ['relay', 'backoffMaxMs'], message: 'must be at least backoffBaseMs' })
     }
@@ -175,3 +240,5 @@ export type InstanceConfig = ConfigFile['instances'][number]
 export type RelayTimings = z.infer<typeof RelayTimingsSchema>
 export type ClusterOptions = z.infer<typeof ClusterSchema>
 export type EventsOptions = z.infer<typeof EventsSchema>
+export type OperatorConfig = ConfigFile['operators'][number]
+export type OidcConfig = z.infer<typeof OidcSchema>

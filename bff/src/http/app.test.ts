@@ -32,6 +32,9 @@ describe('operator authentication', () => {
       new Set([
         'GET /api/session',
         'DELETE /api/session',
+        'POST /api/session/sign-out-everywhere',
+        'GET /api/sessions',
+        'DELETE /api/sessions/:id',
         'GET /api/instances',
         'PUT /api/instances/:id/relay',
         'GET /api/instances/:id/history',
@@ -48,7 +51,7 @@ describe('operator authentication', () => {
       })
       expect(res.status, `${route.method} ${path}`).toBe(401)
       expect((await res.json()) as any).toEqual({
-        error: { code: 'unauthenticated', message: 'log in with the operator token' },
+        error: { code: 'unauthenticated', message: 'log in with your operator token' },
       })
     }
   })
@@ -64,7 +67,8 @@ describe('operator authentication', () => {
     const proof = { cookie: cookie.split(';')[0] ?? '', 'x-relay-console-key': key }
     expect(await (await req('/api/session', { headers: proof })).json()).toEqual({
       authenticated: true,
-      via: 'session',
+      operator: { name: 'admin', role: 'admin' },
+      via: 'token',
     })
     expect(await (await req('/api/instances', { headers: proof })).json()).toMatchObject({ rev: expect.any(Number) })
 

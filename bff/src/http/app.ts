@@ -23,10 +23,12 @@ import type { StateStore } from '../state/store'
 import type { OperatorAuth } from './auth'
 import { ApiError, errorBody, renderError } from './errors'
 import type { EventHub } from './event-hub'
-import { type AppEnv, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard, sourceGuard } from './guards'
+import { type AppEnv, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard, roleGuard, sourceGuard } from './guards'
+import type { SingleSignOn } from './oidc'
 import { createProxyTrust } from './request-source'
 import { auditRoutes, instanceRoutes } from './routes/instances'
-import { loginRoutes, sessionRoutes } from './routes/session'
+import { oidcRoutes } from './routes/oidc'
+import { loginRoutes, sessionAdminRoutes, sessionRoutes } from './routes/session'
 import { contentSecurityPolicy, inlineScriptHashes, securityHeaders, withStyleNonce } from './security-headers'
 import { eventRoutes } from './sse'
 
@@ -49,6 +51,8 @@ export interface AppDeps {
   /** The built web app (`web/dist`); null or missing serves a short notice instead. */
   webRoot: string | null
   events: EventsOptions
+  /** Single sign-on, when the config has `oidc`; and the redirect URL it sets, if any. */
+  sso?: { flow: SingleSignOn; redirectUrl: string | null } | null
   /** This replica's id, and the cluster as the database sees it (one process: itself alone). */
   cluster: { self: () => string | null; view: () => Promise<ClusterView> }
 }
@@ -107,8 +111,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
 
   app.route('/', loginRoutes(deps.auth))
+  app.route('/', oidcRoutes(deps.auth, deps.sso?.flow ?? null, deps.sso?.redirectUrl ?? null))
   app.use('/api/*', operatorGuard(deps.auth))
+  app.use('/api/*', roleGuard)
   app.route('/api/session', sessionRoutes(deps.auth))
+  app.route('/api/sessions', sessionAdminRoutes(deps.auth))
   app.route('/api/instances', instanceRoutes(deps.state, deps.intents, deps.store))
   app.route('/api/audit', auditRoutes(deps.store))
   app.get('/api/cluster', async (c) => c.json(await deps.cluster.view()))

@@ -6,8 +6,11 @@
  * @module
  */
 import { TAB_KEY_HEADER, TAB_KEY_PARAM } from '@relay-console/shared/api'
+import { type Operator, roleAllows } from '@relay-console/shared/roles'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
+import type { SessionVia } from '../state/store'
+import { requiredAccess } from './access'
 import { type OperatorAuth, sessionCookieName } from './auth'
 import { ApiError } from './errors'
 import { type ProxyTrust, type RequestSource, requestSource } from './request-source'
@@ -17,9 +20,13 @@ export type Caller = 'session' | 'bearer'
 export type AppEnv = {
   Variables: {
     caller: Caller
+    /** Who is asking, and their role (set by the operator guard). */
+    operator: Operator
     source: RequestSource
     /** The session's stored id hash, when the caller is a session. */
     sessionIdHash?: string
+    /** How the session was opened, when the caller is a session. */
+    sessionVia?: SessionVia
   }
 }
 
@@ -142,20 +149,39 @@ export function operatorGuard(auth: OperatorAuth): MiddlewareHandler<AppEnv> {
     if (session !== null) {
       c.set('caller', 'session')
       c.set('sessionIdHash', session.idHash)
+      c.set('sessionVia', session.via)
+      c.set('operator', { name: session.operator, role: session.role })
       return next()
     }
     const header = c.req.header('authorization')
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header)
-      if (match?.[1] !== undefined && auth.checkToken(match[1])) {
+      const operator = match?.[1] === undefined ? null : auth.identify(match[1])
+      if (operator !== null) {
         c.set('caller', 'bearer')
+        c.set('operator', operator)
         return next()
       }
       await countFailure(auth, clientKey(c))
     }
-    throw new ApiError(401, 'unauthenticated', 'log in with the operator token')
+    throw new ApiError(401, 'unauthenticated', 'log in with your operator token')
   }
 }
+
+/**
+ * After the operator guard: the caller's role must allow the route (docs/operators.md, "Roles").
+ * 403 `forbidden` names what the role cannot do.
+ */
+export const roleGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { role } = c.get('operator')
+  const access = requiredAccess(c.req.method, c.req.path)
+  if (!roleAllows(role, access.role)) {
+    throw new ApiError(403, 'forbidden', `${ROLE_PLURAL[role]} can't ${access.what}`)
+  }
+  await next()
+}
+
+const ROLE_PLURAL = { viewer: 'Viewers', operator: 'Operators', admin: 'Admins' } as const
 
 /**
  * A wrong credential from `key`: counted, or, once the address has failed too often, refused with

@@ -3,11 +3,14 @@
  * stands for.
  * @module
  */
-import type { SessionRecord } from './store'
+import type { Role } from '@relay-console/shared/roles'
+import type { SessionRecord, SessionVia } from './store'
 
 export interface SessionRow {
   id_hash: string
   operator: string
+  role: Role
+  via: SessionVia
   created_at: number
   last_seen_at: number
   expires_at: number
@@ -19,6 +22,8 @@ export interface SessionRow {
 export const toSession = (row: SessionRow): SessionRecord => ({
   idHash: row.id_hash,
   operator: row.operator,
+  role: row.role,
+  via: row.via,
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
   expiresAt: row.expires_at,

@@ -51,6 +51,8 @@ export const SQLITE_SCHEMA = `
   CREATE TABLE IF NOT EXISTS sessions (
     id_hash TEXT PRIMARY KEY,
     operator TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'admin',
+    via TEXT NOT NULL DEFAULT 'token',
     created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
@@ -58,6 +60,7 @@ export const SQLITE_SCHEMA = `
     user_agent TEXT,
     revoked_at INTEGER
   );
+  CREATE INDEX IF NOT EXISTS sessions_by_operator ON sessions (operator);
   CREATE TABLE IF NOT EXISTS login_codes (code_hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS auth_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
   CREATE INDEX IF NOT EXISTS auth_failures_by_key ON auth_failures (key, at);
@@ -68,4 +71,7 @@ export const SQLITE_SCHEMA = `
 export const SQLITE_ADDED_COLUMNS = [
   { table: 'instances', column: 'pending_entry', type: 'INTEGER' },
   { table: 'audit', column: 'error_code', type: 'TEXT' },
+  // Sessions from before named operators were all the operator token's.
+  { table: 'sessions', column: 'role', type: "TEXT NOT NULL DEFAULT 'admin'" },
+  { table: 'sessions', column: 'via', type: "TEXT NOT NULL DEFAULT 'token'" },
 ] as const

@@ -139,13 +139,20 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       'INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
     ),
     addSession: db.prepare(
-      `INSERT INTO sessions (id_hash, operator, created_at, last_seen_at, expires_at, client_address, user_agent)
-       VALUES (@idHash, @operator, @createdAt, @lastSeenAt, @expiresAt, @clientAddress, @userAgent)`,
+      `INSERT INTO sessions (id_hash, operator, role, via, created_at, last_seen_at, expires_at, client_address, user_agent)
+       VALUES (@idHash, @operator, @role, @via, @createdAt, @lastSeenAt, @expiresAt, @clientAddress, @userAgent)`,
     ),
     session: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?'),
     touch: db.prepare('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?'),
     revoke: db.prepare('UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id_hash = ?'),
     pruneSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= @now OR last_seen_at < @idleBefore'),
+    revokeOf: db.prepare<[number, string], { id_hash: string }>(
+      'UPDATE sessions SET revoked_at = ? WHERE operator = ? AND revoked_at IS NULL RETURNING id_hash',
+    ),
+    openSessions: db.prepare<{ now: number; idleBefore: number }, SessionRow>(
+      `SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > @now AND last_seen_at >= @idleBefore
+       ORDER BY created_at DESC, id_hash`,
+    ),
     addCode: db.prepare('INSERT INTO login_codes (code_hash, expires_at) VALUES (?, ?)'),
     useCode: db.prepare('DELETE FROM login_codes WHERE code_hash = ? AND expires_at >= ?'),
     pruneCodes: db.prepare('DELETE FROM login_codes WHERE expires_at < ?'),
@@ -371,6 +378,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     touchSession: (idHash, at) => exclusive(() => void q.touch.run(at, idHash)),
     revokeSession: (idHash, at) => exclusive(() => void q.revoke.run(at, idHash)),
     pruneSessions: (cutoff) => exclusive(() => q.pruneSessions.run(cutoff).changes),
+    revokeSessionsOf: (operator, at) => exclusive(() => q.revokeOf.all(at, operator).map((r) => r.id_hash)),
+    openSessions: async (cutoff) => q.openSessions.all(cutoff).map(toSession),
     createLoginCode: ({ codeHash, expiresAt }) => exclusive(() => void q.addCode.run(codeHash, expiresAt)),
     consumeLoginCode: (codeHash, now) =>
       exclusive(() => {

@@ -650,6 +650,8 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
       const session: NewSession = {
         idHash: 'a'.repeat(64),
         operator: 'admin',
+        role: 'admin',
+        via: 'token',
         createdAt: START,
         lastSeenAt: START,
         expiresAt: START + 7 * 86_400_000,
@@ -673,6 +675,31 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         })
         await store.createSession({ ...session, idHash: 'c'.repeat(64), clientAddress: null, userAgent: null })
         expect(await store.findSession('c'.repeat(64))).toMatchObject({ clientAddress: null, userAgent: null })
+      })
+
+      it("lists the sessions that can still open, latest first, and revokes one operator's at once", async () => {
+        await store.createSession({ ...session, idHash: 'old', operator: 'alice', role: 'viewer' })
+        await store.createSession({
+          ...session,
+          idHash: 'new',
+          operator: 'alice',
+          role: 'viewer',
+          createdAt: START + 10,
+        })
+        await store.createSession({ ...session, idHash: 'sso', operator: 'carol', role: 'operator', via: 'oidc' })
+        await store.createSession({ ...session, idHash: 'expired', operator: 'alice', expiresAt: START + 1000 })
+        await store.createSession({ ...session, idHash: 'idle', operator: 'alice', lastSeenAt: START - 5000 })
+        const cutoff = { now: START + 1000, idleBefore: START - 1000 }
+        expect((await store.openSessions(cutoff)).map((s) => s.idHash)).toEqual(['new', 'old', 'sso'])
+        expect((await store.openSessions(cutoff))[2]).toMatchObject({
+          operator: 'carol',
+          role: 'operator',
+          via: 'oidc',
+        })
+        expect((await store.revokeSessionsOf('alice', START + 2000)).sort()).toEqual(['expired', 'idle', 'new', 'old'])
+        expect(await store.revokeSessionsOf('alice', START + 3000)).toEqual([])
+        expect((await store.findSession('old'))?.revokedAt).toBe(START + 2000)
+        expect((await store.openSessions(cutoff)).map((s) => s.idHash)).toEqual(['sso'])
       })
 
       it('prunes the sessions that expired or went idle', async () => {

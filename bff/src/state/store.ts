@@ -21,6 +21,7 @@
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
 import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
+import type { Role } from '@relay-console/shared/roles'
 
 export interface InstanceDefinition {
   id: string
@@ -67,6 +68,9 @@ export interface StatusUpdate {
   fence?: { owner: string; epoch: number } | null
 }
 
+/** How a session was opened: the token (form or bearer-less sign-in), the one-time link, or single sign-on. */
+export type SessionVia = 'token' | 'link' | 'oidc'
+
 /** How an operation's audit entry stands. */
 export interface AuditOutcome {
   result: AuditResult
@@ -112,8 +116,12 @@ export interface StoreTx {
 export interface SessionRecord {
   /** SHA-256 of the session id, hex. */
   idHash: string
-  /** Who signed in: `admin` until the console has named operators. */
+  /** Who signed in: the operator's name (`admin` for the operator token). */
   operator: string
+  /** Their role when they signed in (single sign-on: from the provider's claim). */
+  role: Role
+  /** How they signed in. */
+  via: SessionVia
   createdAt: number
   /** Slides with use (not on every request); a session idle too long is over. */
   lastSeenAt: number
@@ -137,6 +145,10 @@ export interface SessionStore {
   touchSession(idHash: string, at: number): Promise<void>
   /** Marks the session revoked; the first revocation's time stays. */
   revokeSession(idHash: string, at: number): Promise<void>
+  /** Marks every session of `operator` not revoked yet as revoked; answers their id hashes. */
+  revokeSessionsOf(operator: string, at: number): Promise<string[]>
+  /** The sessions that can still open (not revoked, not expired by `now`, seen since `idleBefore`), latest sign-in first. */
+  openSessions(cutoff: { now: number; idleBefore: number }): Promise<SessionRecord[]>
   /** Deletes the sessions that can no longer open: expired by `now`, or last seen before `idleBefore`. */
   pruneSessions(cutoff: { now: number; idleBefore: number }): Promise<number>
   /** Keeps a login code's hash until it is used or `expiresAt` passes. */

@@ -9,13 +9,13 @@ import type { RelayIntents } from '../../ops/intents'
 import type { ConsoleState } from '../../state/console-state'
 import type { StateStore } from '../../state/store'
 import { ApiError, readJson } from '../errors'
-import type { Caller } from '../guards'
+import type { AppEnv } from '../guards'
 
 /** What an operation's failure answers with; any other is the connector's part failing (502). */
 const STATUS_OF: Partial<Record<IntentErrorCode, 409 | 503>> = { superseded: 409, owner_unavailable: 503 }
 
 export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store: StateStore) {
-  const app = new Hono<{ Variables: { caller: Caller } }>()
+  const app = new Hono<AppEnv>()
 
   const known = (id: string) => {
     if (state.get(id) === undefined) throw new ApiError(404, 'unknown_instance', `no instance with id ${id}`)
@@ -27,7 +27,8 @@ export function instanceRoutes(state: ConsoleState, intents: RelayIntents, store
     const id = c.req.param('id')
     known(id)
     const { optedIn } = await readJson(c, SetRelayBodySchema)
-    const actor = c.get('caller') === 'session' ? 'operator' : 'api'
+    // The audit log names who asked (docs/operators.md, "Audit").
+    const actor = c.get('operator').name
     // A caller that hangs up before its turn takes its request with it; nobody reads the answer.
     const signal = c.req.raw.signal
     const outcome = await intents.set(id, optedIn, actor, signal).catch((error: unknown) => {

@@ -30,8 +30,8 @@ export function createPgSessionStore(db: Db, now: () => number): SessionStore {
 
     async createSession(s) {
       await db`
-        INSERT INTO sessions (id_hash, operator, created_at, last_seen_at, expires_at, client_address, user_agent)
-        VALUES (${s.idHash}, ${withoutNul(s.operator)}, ${s.createdAt}, ${s.lastSeenAt}, ${s.expiresAt},
+        INSERT INTO sessions (id_hash, operator, role, via, created_at, last_seen_at, expires_at, client_address, user_agent)
+        VALUES (${s.idHash}, ${withoutNul(s.operator)}, ${s.role}, ${s.via}, ${s.createdAt}, ${s.lastSeenAt}, ${s.expiresAt},
           ${withoutNul(s.clientAddress)}, ${withoutNul(s.userAgent)})`
     },
 
@@ -46,6 +46,20 @@ export function createPgSessionStore(db: Db, now: () => number): SessionStore {
 
     async revokeSession(idHash, at) {
       await db`UPDATE sessions SET revoked_at = COALESCE(revoked_at, ${at}) WHERE id_hash = ${idHash}`
+    },
+
+    async revokeSessionsOf(operator, at) {
+      const rows = await db<{ id_hash: string }[]>`
+        UPDATE sessions SET revoked_at = ${at} WHERE operator = ${withoutNul(operator)} AND revoked_at IS NULL
+        RETURNING id_hash`
+      return rows.map((r) => r.id_hash)
+    },
+
+    async openSessions({ now: at, idleBefore }) {
+      const rows = await db<SessionRow[]>`
+        SELECT * FROM sessions WHERE revoked_at IS NULL AND expires_at > ${at} AND last_seen_at >= ${idleBefore}
+        ORDER BY created_at DESC, id_hash`
+      return rows.map(toSession)
     },
 
     async pruneSessions({ now: at, idleBefore }) {
