@@ -1,12 +1,15 @@
 /**
- * The two pages — sign-in and the fleet — and the moves between them: a 401 anywhere sends the
- * operator to sign in; signing out comes back there too.
+ * The pages — sign-in, the fleet, and the admins' session list — and the moves between them: a 401
+ * anywhere sends the operator to sign in; signing out (here or everywhere) comes back there too.
  * @module
  */
+import { SSO_FAILURES } from '@relay-console/shared/api'
 import { useQueryClient } from '@tanstack/react-query'
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { AccountMenu } from '../features/auth/components/account-menu'
 import { LoginPage } from '../features/auth/components/login-page'
+import type { SsoFailure } from '../features/auth/components/sso-entry'
 import { FleetView } from '../features/instances/components/fleet-view'
 import { LiveIndicator } from '../features/instances/live/live-indicator'
 import { LiveProvider } from '../features/instances/live/live-provider'
@@ -14,6 +17,9 @@ import { api, onUnauthenticated } from '../lib/api-client'
 import { Header } from './header'
 
 const InstanceDetail = lazy(() => import('./instance-detail').then((m) => ({ default: m.InstanceDetail })))
+const SessionsPage = lazy(() =>
+  import('../features/sessions/components/sessions-page').then((m) => ({ default: m.SessionsPage })),
+)
 
 function usePath(): [string, (to: string) => void] {
   const [path, setPath] = useState(() => window.location.pathname)
@@ -27,6 +33,12 @@ function usePath(): [string, (to: string) => void] {
     setPath(new URL(to, window.location.href).pathname)
   }, [])
   return [path, navigate]
+}
+
+/** `/login?sso=<reason>`: why the last single sign-on did not complete. */
+function ssoFailureIn(search: string): SsoFailure | null {
+  const reason = new URLSearchParams(search).get('sso')
+  return SSO_FAILURES.find((known) => known === reason) ?? null
 }
 
 export function App() {
@@ -45,6 +57,7 @@ export function App() {
         <Header />
         <LoginPage
           linkInvalid={new URLSearchParams(window.location.search).get('link') === 'invalid'}
+          ssoFailure={ssoFailureIn(window.location.search)}
           onLoggedIn={() => navigate('/')}
         />
       </>
@@ -60,18 +73,32 @@ export function App() {
       </a>
       <Header
         indicator={<LiveIndicator />}
-        onLogout={() => {
-          void api.logout().finally(toLogin)
-        }}
+        account={
+          <AccountMenu
+            onLogout={() => {
+              void api.logout().finally(toLogin)
+            }}
+            onLogoutEverywhere={() => {
+              void api.signOutEverywhere().finally(toLogin)
+            }}
+            onOpenSessions={() => navigate('/sessions')}
+          />
+        }
       />
       <main id="main" className="mx-auto w-full max-w-6xl px-4 py-6">
-        <FleetView
-          renderDetail={(instance) => (
-            <Suspense fallback={<p className="text-sm text-muted-foreground">{t('detail.loading')}</p>}>
-              <InstanceDetail instance={instance} />
-            </Suspense>
-          )}
-        />
+        {path === '/sessions' ? (
+          <Suspense fallback={<p className="text-sm text-muted-foreground">{t('detail.loading')}</p>}>
+            <SessionsPage onBack={() => navigate('/')} />
+          </Suspense>
+        ) : (
+          <FleetView
+            renderDetail={(instance) => (
+              <Suspense fallback={<p className="text-sm text-muted-foreground">{t('detail.loading')}</p>}>
+                <InstanceDetail instance={instance} />
+              </Suspense>
+            )}
+          />
+        )}
       </main>
     </LiveProvider>
   )

@@ -1,19 +1,18 @@
 /**
  * The top bar: the console's name, the live indicator, the console's replicas, language, theme,
- * and sign out.
+ * and the signed-in operator's account menu.
  * @module
  */
-import { LogOut, RadioTower } from 'lucide-react'
+import { RadioTower } from 'lucide-react'
 import { type ComponentProps, type ReactNode, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { Button } from '../components/ui/button'
 import { Label } from '../components/ui/label'
 import { Select } from '../components/ui/select'
 import { ClusterEntry } from '../features/cluster/components/cluster-entry'
 import { changeLanguage, isLanguage, LANGUAGES } from '../lib/i18n'
 import { applyTheme, storedTheme, THEME_CHOICES, type ThemeChoice } from '../lib/theme'
 
-export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogout?: () => void }) {
+export function Header({ indicator, account }: { indicator?: ReactNode; account?: ReactNode }) {
   const { t, i18n } = useTranslation()
   const [theme, setTheme] = useState<ThemeChoice>(storedTheme)
   const themeLabel = { system: t('header.themeSystem'), light: t('header.themeLight'), dark: t('header.themeDark') }
@@ -27,7 +26,7 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
           </h1>
           {indicator}
           {/* Signed in only: the replicas are behind the session, like the fleet. */}
-          {onLogout && <ClusterEntry />}
+          {account && <ClusterEntry />}
         </div>
         <div className="flex flex-wrap items-center gap-2">
           <BarSelect
@@ -58,12 +57,7 @@ export function Header({ indicator, onLogout }: { indicator?: ReactNode; onLogou
               </option>
             ))}
           </BarSelect>
-          {onLogout && (
-            <Button variant="ghost" size="sm" onClick={onLogout}>
-              <LogOut aria-hidden="true" />
-              {t('header.logout')}
-            </Button>
-          )}
+          {account}
         </div>
       </div>
     </header>

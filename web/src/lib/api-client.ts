@@ -11,8 +11,11 @@ import {
   ClientInstancesResponseSchema,
   ClusterResponseSchema,
   HistoryResponseSchema,
+  LoginOptionsSchema,
   SessionInfoSchema,
+  SessionListSchema,
   SessionStartedSchema,
+  SignedOutSchema,
   TAB_KEY_HEADER,
   TAB_KEY_PARAM,
 } from '@relay-console/shared/api'
@@ -105,6 +108,15 @@ export const api = {
   },
   /** Ends the session; the tab key goes whatever the answer (a console that forgot it answers 401). */
   logout: () => request('DELETE', '/api/session', null).finally(clearTabKey),
+  /** What the login page can offer besides the token (single sign-on); needs no session. */
+  getLoginOptions: () => request('GET', '/auth/options', LoginOptionsSchema, undefined, { quiet401: true }),
+  /** Who is signed in, and their role. */
+  getSession: () => request('GET', '/api/session', SessionInfoSchema),
+  /** Ends every session of the signed-in operator (this one too); the tab key goes as with logout. */
+  signOutEverywhere: () => request('POST', '/api/session/sign-out-everywhere', SignedOutSchema).finally(clearTabKey),
+  /** Every operator's open sessions (admins). */
+  listSessions: () => request('GET', '/api/sessions', SessionListSchema),
+  revokeSession: (id: string) => request('DELETE', `/api/sessions/${encodeURIComponent(id)}`, null),
   /** Whether the session still stands, without raising the 401 alarm. */
   async checkSession(): Promise<'ok' | 'unauthenticated' | 'unreachable'> {
     try {

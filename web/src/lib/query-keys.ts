@@ -1,6 +1,6 @@
 /**
- * Query keys, in one place: the fleet list, each instance's history and audit log, and the
- * console's replicas. Here in lib/ rather than in a feature because the live stream
+ * Query keys, in one place: the fleet list, each instance's history and audit log, the
+ * console's replicas, and the sessions (one's own, and every operator's for admins). Here in lib/ rather than in a feature because the live stream
  * (features/instances) refreshes the history and audit queries, which features/history and
  * features/audit own.
  * @module
@@ -14,4 +14,10 @@ export const instanceKeys = {
 
 export const clusterKeys = {
   all: () => ['cluster'] as const,
+}
+
+export const sessionKeys = {
+  all: () => ['session'] as const,
+  me: () => [...sessionKeys.all(), 'me'] as const,
+  list: () => [...sessionKeys.all(), 'list'] as const,
 }

@@ -8,6 +8,9 @@ import { cn } from '../../../lib/cn'
 import { dateTime } from '../../../lib/format'
 import { useAudit } from '../api/use-audit'
 
+/** Actors the console names itself (translated); any other actor is an operator's name, shown as it is. */
+const SYSTEM_ACTORS = new Set(['operator', 'api', 'console', 'connector'])
+
 const RESULT_TONE: Record<AuditEntry['result'], string> = {
   ok: 'text-success',
   pending: 'text-warning',
@@ -32,7 +35,9 @@ export function AuditLog({ instanceId }: { instanceId: string }) {
           <span>
             {t('detail.auditLine', {
               action: t(`detail.actions.${entry.action}`),
-              actor: t(`detail.actors.${entry.actor}` as 'detail.actors.operator', { defaultValue: entry.actor }),
+              actor: SYSTEM_ACTORS.has(entry.actor)
+                ? t(`detail.actors.${entry.actor}` as 'detail.actors.operator')
+                : entry.actor,
             })}
           </span>
           <span className={cn('ms-1 font-medium', RESULT_TONE[entry.result])}>

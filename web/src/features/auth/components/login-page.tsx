@@ -1,6 +1,6 @@
 /**
- * The sign-in page: the operator token, or the one-time link printed at start (which lands here
- * only when it was already used).
+ * The sign-in page: single sign-on when the console has it, the operator's token, or the one-time
+ * link printed at start (which lands here only when it was already used).
  * @module
  */
 import { KeyRound, LoaderCircle } from 'lucide-react'
@@ -11,9 +11,20 @@ import { Input } from '../../../components/ui/input'
 import { Label } from '../../../components/ui/label'
 import { errorCode } from '../../../lib/api-errors'
 import { useLogin } from '../api/use-login'
+import { useLoginOptions } from '../api/use-login-options'
+import { SsoEntry, type SsoFailure } from './sso-entry'
 
-export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void; linkInvalid: boolean }) {
+export function LoginPage({
+  onLoggedIn,
+  linkInvalid,
+  ssoFailure,
+}: {
+  onLoggedIn: () => void
+  linkInvalid: boolean
+  ssoFailure: SsoFailure | null
+}) {
   const { t } = useTranslation()
+  const options = useLoginOptions()
   const [token, setToken] = useState('')
   const inputId = useId()
   const errorId = useId()
@@ -43,6 +54,7 @@ export function LoginPage({ onLoggedIn, linkInvalid }: { onLoggedIn: () => void;
           <KeyRound aria-hidden="true" className="size-5 text-muted-foreground" />
           <h1 className="text-xl font-semibold">{t('login.title')}</h1>
         </div>
+        {options.data !== undefined && <SsoEntry sso={options.data.sso} failure={ssoFailure} />}
         <p className="text-sm text-muted-foreground">{t('login.intro')}</p>
         <div className="flex flex-col gap-1">
           <Label htmlFor={inputId}>{t('login.token')}</Label>

@@ -1,6 +1,7 @@
 import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
+import { RELAY_ALLOWED } from '../../../lib/relay-access'
 import { instance, platformStatus, STATUS_BY_STATE } from '../../../test-fixtures'
 import { FleetPanel, type FleetPanelProps } from './fleet-view'
 
@@ -20,6 +21,7 @@ function renderPanel(props: Partial<FleetPanelProps> = {}) {
       stale={false}
       lastEventAt={null}
       onSetRelay={vi.fn()}
+      relayAccess={RELAY_ALLOWED}
       renderDetail={(i) => <p>detail of {i.id}</p>}
       {...props}
     />,
@@ -29,6 +31,16 @@ function renderPanel(props: Partial<FleetPanelProps> = {}) {
 }
 
 describe('FleetPanel', () => {
+  it('shows a viewer every switch read-only, with the reason, and no control that would fail', () => {
+    renderPanel({ relayAccess: { kind: 'denied', reason: "Viewers can't change the relay" } })
+    const switches = screen.getAllByRole('switch')
+    expect(switches).toHaveLength(fleet.length)
+    for (const toggle of switches) {
+      expect(toggle).toBeDisabled()
+      expect(toggle).toHaveAccessibleDescription("Viewers can't change the relay")
+    }
+  })
+
   it('counts platforms per state at the top', () => {
     renderPanel()
     expect(screen.getByRole('button', { name: 'Show only Connected (2)' })).toBeInTheDocument()
@@ -137,6 +149,7 @@ describe('FleetPanel', () => {
         stale={false}
         lastEventAt={null}
         onSetRelay={vi.fn()}
+        relayAccess={RELAY_ALLOWED}
         renderDetail={() => null}
       />,
     )

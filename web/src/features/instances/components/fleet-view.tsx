@@ -11,7 +11,9 @@ import { Button } from '../../../components/ui/button'
 import { Input } from '../../../components/ui/input'
 import { Label } from '../../../components/ui/label'
 import { Select } from '../../../components/ui/select'
+import { useRelayAccess } from '../../../hooks/use-session'
 import { failureReason } from '../../../lib/api-errors'
+import type { RelayAccess } from '../../../lib/relay-access'
 import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
 import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
@@ -26,6 +28,7 @@ export function FleetView({ renderDetail }: { renderDetail: (instance: ClientIns
   const live = useLiveState()
   const { mutateAsync } = useSetRelay()
   const onSetRelay = useCallback((id: string, optedIn: boolean) => mutateAsync({ id, optedIn }), [mutateAsync])
+  const relayAccess = useRelayAccess()
   return (
     <FleetPanel
       instances={query.data?.instances}
@@ -33,6 +36,7 @@ export function FleetView({ renderDetail }: { renderDetail: (instance: ClientIns
       stale={live.stale}
       lastEventAt={live.lastEventAt}
       onSetRelay={onSetRelay}
+      relayAccess={relayAccess}
       renderDetail={renderDetail}
     />
   )
@@ -45,6 +49,7 @@ export interface FleetPanelProps {
   stale: boolean
   lastEventAt: number | null
   onSetRelay: (id: string, optedIn: boolean) => Promise<unknown>
+  relayAccess: RelayAccess
   renderDetail: (instance: ClientInstance) => ReactNode
 }
 
@@ -55,6 +60,7 @@ export function FleetPanel({
   stale,
   lastEventAt,
   onSetRelay,
+  relayAccess,
   renderDetail,
 }: FleetPanelProps) {
   const { t, i18n } = useTranslation()
@@ -157,6 +163,7 @@ export function FleetPanel({
                 <PlatformsCard
                   instance={instance}
                   onSetRelay={onSetRelay}
+                  relayAccess={relayAccess}
                   expanded={expanded.has(instance.id)}
                   onToggleExpanded={toggle}
                   detail={expanded.has(instance.id) ? renderDetail(instance) : null}

@@ -9,6 +9,7 @@ import { memo, type ReactNode, useId } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { cn } from '../../../lib/cn'
+import type { RelayAccess } from '../../../lib/relay-access'
 import { PlatformRow } from './platform-row'
 import { RelaySwitch } from './relay-switch'
 
@@ -16,6 +17,8 @@ export interface PlatformsCardProps {
   instance: ClientInstance
   /** Stable across renders, so an unchanged card is not redrawn when others change. */
   onSetRelay: (id: string, optedIn: boolean) => Promise<unknown>
+  /** Whether the operator may use the switch (stable while the role is unchanged). */
+  relayAccess: RelayAccess
   expanded: boolean
   onToggleExpanded: (id: string) => void
   detail?: ReactNode
@@ -25,6 +28,7 @@ export interface PlatformsCardProps {
 export const PlatformsCard = memo(function PlatformsCard({
   instance,
   onSetRelay,
+  relayAccess,
   expanded,
   onToggleExpanded,
   detail,
@@ -56,6 +60,7 @@ export const PlatformsCard = memo(function PlatformsCard({
             name={instance.displayName}
             optedIn={instance.optedIn}
             pending={instance.pending}
+            access={relayAccess}
             onSetRelay={(optedIn) => onSetRelay(instance.id, optedIn)}
           />
           <Button

@@ -1,6 +1,7 @@
 import { act, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
+import { RELAY_ALLOWED, type RelayAccess } from '../../../lib/relay-access'
 import { RelaySwitch } from './relay-switch'
 
 function deferred() {
@@ -13,10 +14,12 @@ function deferred() {
   return { promise, resolve, reject }
 }
 
-function setup(optedIn = true) {
+function setup(optedIn = true, access: RelayAccess = RELAY_ALLOWED) {
   const onSetRelay = vi.fn<(optedIn: boolean) => Promise<unknown>>()
   const user = userEvent.setup()
-  const view = render(<RelaySwitch name="Acme support" optedIn={optedIn} pending={null} onSetRelay={onSetRelay} />)
+  const view = render(
+    <RelaySwitch name="Acme support" optedIn={optedIn} pending={null} access={access} onSetRelay={onSetRelay} />,
+  )
   const toggle = () => screen.getByRole('switch', { name: 'Relay for Acme support' })
   return { onSetRelay, user, toggle, view }
 }
@@ -33,6 +36,26 @@ describe('RelaySwitch', () => {
   it('is a switch named "Relay for {name}" showing the desired state', () => {
     const { toggle } = setup()
     expect(toggle()).toHaveAttribute('aria-checked', 'true')
+  })
+
+  it("shows a viewer the state read-only, with the reason it can't be changed, and sends nothing", async () => {
+    const reason = "Viewers can't change the relay"
+    const { user, toggle, onSetRelay } = setup(true, { kind: 'denied', reason })
+    expect(toggle()).toBeDisabled()
+    expect(toggle()).toHaveAttribute('aria-checked', 'true')
+    expect(toggle()).toHaveAccessibleDescription(reason)
+    expect(screen.getByTestId('relay-read-only')).toHaveTextContent(reason)
+    await user.click(toggle())
+    expect(screen.queryByRole('alertdialog')).toBeNull()
+    expect(onSetRelay).not.toHaveBeenCalled()
+  })
+
+  it('waits, disabled and silent, while the role is not known yet', async () => {
+    const { user, toggle, onSetRelay } = setup(false, { kind: 'checking' })
+    expect(toggle()).toBeDisabled()
+    expect(screen.queryByTestId('relay-read-only')).toBeNull()
+    await user.click(toggle())
+    expect(onSetRelay).not.toHaveBeenCalled()
   })
 
   it('asks before opting out: Cancel focused, the consequence stated', async () => {
@@ -117,7 +140,7 @@ describe('RelaySwitch', () => {
   })
 
   it('says what is pending', () => {
-    render(<RelaySwitch name="Acme" optedIn={false} pending="opting_out" onSetRelay={vi.fn()} />)
+    render(<RelaySwitch name="Acme" optedIn={false} pending="opting_out" access={RELAY_ALLOWED} onSetRelay={vi.fn()} />)
     expect(screen.getByText('Opting out…')).toBeInTheDocument()
   })
 })

@@ -14,12 +14,14 @@ import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { Switch } from '../../../components/ui/switch'
 import { failureReason } from '../../../lib/api-errors'
+import type { RelayAccess } from '../../../lib/relay-access'
 import type { RelayRequestState } from '../model/relay-request'
 
 export interface RelaySwitchProps {
   name: string
   optedIn: boolean
   pending: PendingIntent | null
+  access: RelayAccess
   /** Resolves when the server accepted the change; rejects with an error carrying a `code`. */
   onSetRelay: (optedIn: boolean) => Promise<unknown>
 }
@@ -27,10 +29,11 @@ export interface RelaySwitchProps {
 // The dialog (and Radix's focus and layer machinery) loads on the first opt-out, not with the page.
 const OptOutDialog = lazy(() => import('./opt-out-dialog').then((m) => ({ default: m.OptOutDialog })))
 
-export function RelaySwitch({ name, optedIn, pending, onSetRelay }: RelaySwitchProps) {
+export function RelaySwitch({ name, optedIn, pending, access, onSetRelay }: RelaySwitchProps) {
   const { t } = useTranslation()
   const switchRef = useRef<HTMLButtonElement>(null)
   const errorId = useId()
+  const reasonId = useId()
   const [dialogOpen, setDialogOpen] = useState(false)
   const [dialogLoaded, setDialogLoaded] = useState(false)
   const [optOut, setOptOut] = useState<RelayRequestState>({ kind: 'idle' })
@@ -82,8 +85,8 @@ export function RelaySwitch({ name, optedIn, pending, onSetRelay }: RelaySwitchP
           ref={switchRef}
           checked={optedIn}
           aria-label={t('card.relayFor', { name })}
-          aria-describedby={optIn.kind === 'failed' ? errorId : undefined}
-          disabled={optIn.kind === 'working'}
+          aria-describedby={access.kind === 'denied' ? reasonId : optIn.kind === 'failed' ? errorId : undefined}
+          disabled={optIn.kind === 'working' || access.kind !== 'allowed'}
           onCheckedChange={(next) => {
             if (next) void requestOptIn()
             else {
@@ -94,6 +97,11 @@ export function RelaySwitch({ name, optedIn, pending, onSetRelay }: RelaySwitchP
           }}
         />
       </div>
+      {access.kind === 'denied' && (
+        <p id={reasonId} className="text-xs text-muted-foreground" data-testid="relay-read-only">
+          {access.reason}
+        </p>
+      )}
       {optIn.kind === 'failed' && (
         <div className="flex items-center gap-2 text-xs text-destructive" role="alert" id={errorId}>
           <span>{t('card.optInFailed', { reason: optIn.reason })}</span>
