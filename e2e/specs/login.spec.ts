@@ -30,7 +30,10 @@ test('a bad token is refused with a clear message; the right one signs in; signi
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect(page.getByTestId('live-indicator')).toHaveAttribute('data-live', 'true')
 
-  await page.getByRole('button', { name: 'Sign out' }).click()
+  // The account menu names who is signed in (the operator token is the admin named admin).
+  const account = page.getByRole('button', { name: 'Account: admin, Admin' })
+  await account.click()
+  await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click()
   await expect(page).toHaveURL(/\/login$/)
   await page.goto('/')
   await expect(page).toHaveURL(/\/login$/)
