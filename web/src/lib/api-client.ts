@@ -5,6 +5,9 @@
  * code, which the UI translates.
  * @module
  */
+// Before the schemas: wherever the bundler puts this module (and the shared schemas with it), Zod
+// is told not to generate code before any schema is built (the CSP forbids eval).
+import './zod-jitless'
 import {
   ApiErrorSchema,
   AuditResponseSchema,
