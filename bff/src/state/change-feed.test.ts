@@ -165,16 +165,16 @@ describe('createChangeFeed', () => {
     expect(clock.pendingDelays()).toEqual([])
   })
 
-  it('applies what this process committed at once when it follows the state, without reading it back', async () => {
+  /** A feed at rev 4 over a log that answers with `changesAfter`. */
+  const feedAtRev4 = (changesAfter: (rev: number) => Promise<LoggedChange[]>) => {
     const state = new ConsoleState({ stored: [], rev: 4, log: silent() })
+    const store = { changesAfter, onCommit: () => () => {} }
+    return { state, feed: createChangeFeed({ store, state, log: silent(), clock: systemClock, onGap: async () => {} }) }
+  }
+
+  it('applies what this process committed at once when it follows the state, without reading it back', async () => {
     const changesAfter = vi.fn(async () => [] as LoggedChange[])
-    const feed = createChangeFeed({
-      store: { changesAfter, onCommit: () => () => {} },
-      state,
-      log: silent(),
-      clock: systemClock,
-      onGap: async () => {},
-    })
+    const { state, feed } = feedAtRev4(changesAfter)
     await feed.committed([changeOf(5), changeOf(6)])
     expect(state.rev()).toBe(6)
     await feed.committed([])
@@ -182,16 +182,9 @@ describe('createChangeFeed', () => {
   })
 
   it('reads the log for what this process committed when another commit sits before it, so nothing is skipped', async () => {
-    const state = new ConsoleState({ stored: [], rev: 4, log: silent() })
     const log = [changeOf(5), changeOf(6), changeOf(7)]
     const changesAfter = vi.fn(async (rev: number) => log.filter((c) => c.rev > rev))
-    const feed = createChangeFeed({
-      store: { changesAfter, onCommit: () => () => {} },
-      state,
-      log: silent(),
-      clock: systemClock,
-      onGap: async () => {},
-    })
+    const { state, feed } = feedAtRev4(changesAfter)
     // Rev 5 came from another replica; this process committed 6 and 7.
     await feed.committed([changeOf(6), changeOf(7)])
     expect(changesAfter).toHaveBeenCalledWith(4, expect.any(Number))
