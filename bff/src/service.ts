@@ -19,7 +19,7 @@ import type { RuntimeConfig } from './config/load'
 import { ClusterSchema } from './config/schema'
 import { createConnectorClient } from './connector-api/client'
 import { createApp } from './http/app'
-import { createOperatorAuth } from './http/auth'
+import { ADMIN, createOperatorAuth } from './http/auth'
 import { createEventHub } from './http/event-hub'
 import { createSingleSignOn } from './http/oidc'
 import { createSealer } from './http/sealed'
@@ -178,6 +178,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       : {
           flow: createSingleSignOn({
             config: config.oidc,
+            localNames: [ADMIN, ...(config.operators ?? []).map((o) => o.name)],
             sealer: createSealer(await store.getOrCreateSecret(SSO_SEALING_KEY, () => randomBytes(32))),
             clock,
             log,

@@ -51,6 +51,18 @@ describe('operatorFromClaims', () => {
     ).toBe('no_role')
   })
 
+  it("never takes a local operator's name: someone at the provider cannot act as alice in the audit", () => {
+    const withLocals = { ...mapping, localNames: ['alice', 'admin'] }
+    expect(
+      operatorFromClaims(
+        { sub: 's9', preferred_username: 'Alice', email: 'mallory@example.com', groups: ['relay-admins'] },
+        withLocals,
+      ),
+    ).toMatchObject({
+      operator: { name: 'mallory@example.com' },
+    })
+  })
+
   it('falls back to email, then sub, and never takes a reserved or unprintable name', () => {
     expect(
       operatorFromClaims({ sub: 'x1', email: 'erin@example.com', groups: ['relay-viewers'] }, mapping),

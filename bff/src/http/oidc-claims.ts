@@ -2,7 +2,8 @@
  * Who a single sign-on names, from the ID token's claims (docs/operators.md, "Single sign-on"): the
  * role is the highest that any value of `roleClaim` maps to (a claim may be one string or a list,
  * as groups usually are); the name is `nameClaim`, else `email`, else `sub`. A name the console
- * keeps for itself, or one it could not show plainly, is refused rather than rewritten.
+ * keeps for itself or a local operator's (someone at the provider could otherwise act under a local
+ * operator's name in the audit log), or one it could not show plainly, is passed over for the next.
  * @module
  */
 import { type Operator, OperatorNameSchema, ROLES, type Role } from '@relay-console/shared/roles'
@@ -12,6 +13,8 @@ export interface ClaimMapping {
   roleClaim: string
   roles: Readonly<Record<string, Role>>
   nameClaim: string
+  /** Local operators' names (the operator token's `admin` among them). */
+  localNames?: readonly string[]
 }
 
 export type ClaimsVerdict =
@@ -40,13 +43,12 @@ function readClaim(claims: Readonly<Record<string, unknown>>, name: string): unk
 }
 
 export function operatorFromClaims(claims: Readonly<Record<string, unknown>>, mapping: ClaimMapping): ClaimsVerdict {
+  const taken = new Set([...RESERVED_OPERATOR_NAMES, ...(mapping.localNames ?? [])].map((n) => n.toLowerCase()))
   const name = [mapping.nameClaim, 'email', 'sub']
     .map((claim) => readClaim(claims, claim))
     .find(
       (value): value is string =>
-        typeof value === 'string' &&
-        OperatorNameSchema.safeParse(value).success &&
-        !(RESERVED_OPERATOR_NAMES as readonly string[]).includes(value.toLowerCase()),
+        typeof value === 'string' && OperatorNameSchema.safeParse(value).success && !taken.has(value.toLowerCase()),
     )
   if (name === undefined) return { kind: 'no_name' }
   const granted = claimValues(readClaim(claims, mapping.roleClaim))

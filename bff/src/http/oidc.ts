@@ -55,12 +55,14 @@ export interface SingleSignOn {
 
 export interface SingleSignOnOptions {
   config: ResolvedOidc
+  /** Local operators' names, which no one signing in through the provider may take. */
+  localNames: readonly string[]
   sealer: Sealer
   clock: Clock
   log: Log
 }
 
-export function createSingleSignOn({ config, sealer, clock, log }: SingleSignOnOptions): SingleSignOn {
+export function createSingleSignOn({ config, localNames, sealer, clock, log }: SingleSignOnOptions): SingleSignOn {
   const issuer = new URL(config.issuer)
   let discovered: client.Configuration | null = null
   let discovering: Promise<void> | null = null
@@ -146,7 +148,7 @@ export function createSingleSignOn({ config, sealer, clock, log }: SingleSignOnO
         return { kind: 'failed', reason: 'failed' }
       }
       if (claims === undefined) return { kind: 'failed', reason: 'failed' }
-      const verdict = operatorFromClaims(claims, config)
+      const verdict = operatorFromClaims(claims, { ...config, localNames })
       switch (verdict.kind) {
         case 'operator':
           log.info({ operator: verdict.operator.name, role: verdict.operator.role }, 'single sign-on: signed in')
