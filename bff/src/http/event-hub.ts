@@ -1,8 +1,10 @@
 /**
  * The event stream's fan-out: one listener of the console state's change stream, and the one
  * place that knows the SSE wire format. Each change is serialised once, into the exact SSE text
- * every client receives; the events of one turn of the event loop are joined and encoded once, and
- * that one chunk goes to every client. A ring of recent events lets a reconnecting client resume
+ * every client receives; the events published together (one commit's changes, applied in one go)
+ * are joined and encoded once, and that one chunk goes to every client, as soon as the code that
+ * published them is done: not a turn of the event loop later, which under load is what a turn
+ * costs (the status writer already gathered a turn's worth before its commit). A ring of recent events lets a reconnecting client resume
  * from `Last-Event-ID`.
  * @module
  */
@@ -54,7 +56,7 @@ export interface EventHubOptions {
   ringSize?: number
   /** Called with the time one batch took to reach every listener, in milliseconds. */
   onFanout?: (ms: number, listeners: number) => void
-  /** Defers the batch to the end of this turn; setImmediate by default. */
+  /** Defers the batch until the publisher is done; queueMicrotask by default. */
   defer?: (flush: () => void) => void
 }
 
@@ -62,7 +64,7 @@ const encoder = new TextEncoder()
 
 export function createEventHub(options: EventHubOptions = {}): EventHub {
   const ringSize = options.ringSize ?? 1024
-  const defer = options.defer ?? ((flush) => setImmediate(flush))
+  const defer = options.defer ?? queueMicrotask
   const ring: SerializedEvent[] = []
   const listeners = new Set<HubListener>()
   /** Subscribed while a batch was pending: they already have it (replay or snapshot). */
