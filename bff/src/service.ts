@@ -87,11 +87,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   /** Known once the server listens: until then this process holds nothing. */
   let ownership: Ownership | null = null
   const owns = (id: string) => ownership?.owns(id) ?? false
-  const definitions = config.instances.map(({ id, displayName, gatewayId, platforms }) => ({
+  const definitions = config.instances.map(({ id, displayName, gatewayId, platforms, labels }) => ({
     id,
     displayName,
     gatewayId,
     platforms,
+    labels: labels ?? {},
   }))
   const defined = await store.define(definitions)
   const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })

@@ -16,6 +16,14 @@ export const PENDING_INTENTS = ['opting_out', 'opting_in'] as const
 export const PendingIntentSchema = z.enum(PENDING_INTENTS)
 export type PendingIntent = z.infer<typeof PendingIntentSchema>
 
+/** Label keys and values (docs/configuration.md, `instances[].labels`): `tenant: acme`, `region: eu-west`. */
+export const LABEL_PATTERN = /^[A-Za-z0-9._-]{1,63}$/
+export const LabelsSchema = z.record(
+  z.string().regex(LABEL_PATTERN, 'label keys are 1–63 letters, digits, ".", "_" or "-"'),
+  z.string().regex(LABEL_PATTERN, 'label values are 1–63 letters, digits, ".", "_" or "-"'),
+)
+export type Labels = z.infer<typeof LabelsSchema>
+
 export const InstanceSchema = z.object({
   id: z.string().min(1),
   displayName: z.string(),
@@ -24,6 +32,8 @@ export const InstanceSchema = z.object({
   optedIn: z.boolean(),
   pending: PendingIntentSchema.nullable(),
   platforms: z.array(PlatformStatusSchema),
+  /** From the config; the console always sends them (`{}` for none). */
+  labels: LabelsSchema.optional(),
 })
 export type Instance = z.infer<typeof InstanceSchema>
 

@@ -176,6 +176,34 @@ describe('parseConfig', () => {
   })
 })
 
+describe('labels', () => {
+  const withLabels = (labels: unknown) => ({ ...valid, instances: [{ ...valid.instances[0], labels }] })
+
+  it("keeps an instance's labels as written, none by default", () => {
+    const env = { ACME_RELAY_SECRET: 'shh' }
+    expect(
+      parseConfig(withLabels({ tenant: 'acme', region: 'eu-west' }), 'test.json', env).instances[0]?.labels,
+    ).toEqual({
+      tenant: 'acme',
+      region: 'eu-west',
+    })
+    expect(parseConfig(valid, 'test.json', env).instances[0]?.labels).toEqual({})
+  })
+
+  it.each([
+    ['a key with a space', { 'my tenant': 'acme' }, 'instances[0].labels.my tenant: label keys are 1–63'],
+    ['an empty value', { tenant: '' }, 'instances[0].labels.tenant: label values are 1–63'],
+    ['a value that is not a string', { tenant: 7 }, 'instances[0].labels.tenant'],
+    [
+      'too many',
+      Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])),
+      'instances[0].labels: at most 32 labels',
+    ],
+  ])('refuses %s, naming the field', (_name, labels, expected) => {
+    expect(problemsOf(withLabels(labels), { ACME_RELAY_SECRET: 'shh' }).join('\n')).toContain(expected)
+  })
+})
+
 describe('operators and single sign-on', () => {
   const ALICE = 'alice-token-0123456789abcdefghijklmnopq'
   const BOB = 'bob-token-0123456789abcdefghijklmnopqrs'

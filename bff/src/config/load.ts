@@ -31,6 +31,8 @@ export interface ResolvedInstance {
   displayName: string
   gatewayId: string
   platforms: Array<{ platform: string; botId: string }>
+  /** `{key: value}` from the config; absent means none. */
+  labels?: Readonly<Record<string, string>>
   /** From `secret` or `secretEnv`; null means "provision at start". */
   configSecret: string | null
 }
@@ -97,7 +99,12 @@ export function parseConfig(json: unknown, source: string, env: NodeJS.ProcessEn
       source,
       parsed.error.issues.map((issue) => {
         const where = fieldPath(issue.path)
-        const message = issue.code === 'unrecognized_keys' ? `unknown key(s): ${issue.keys.join(', ')}` : issue.message
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown key(s): ${issue.keys.join(', ')}`
+            : issue.code === 'invalid_key'
+              ? (issue.issues[0]?.message ?? issue.message)
+              : issue.message
         return where === '' ? message : `${where}: ${message}`
       }),
     )
@@ -120,6 +127,7 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
       displayName: instance.displayName,
       gatewayId: instance.gatewayId,
       platforms: instance.platforms,
+      labels: instance.labels,
       configSecret,
     }
   })

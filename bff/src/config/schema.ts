@@ -3,6 +3,8 @@
  * refused, so a typo names itself instead of being silently ignored.
  * @module
  */
+
+import { LabelsSchema } from '@relay-console/shared/instance'
 import { connectorHttpBase } from '@relay-console/shared/relay/urls'
 import { OperatorNameSchema, RoleSchema } from '@relay-console/shared/roles'
 import { z } from 'zod'
@@ -10,6 +12,9 @@ import { parseAddressBlock } from '../lib/addresses'
 import { insecureExposures } from './exposure'
 
 const Ms = (min: number) => z.number().int().min(min)
+
+/** Labels per instance, at most. */
+const MAX_LABELS = 32
 
 const PlatformSchema = z.strictObject({
   platform: z.string().trim().min(1).max(64),
@@ -33,6 +38,10 @@ const InstanceConfigSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
       .optional(),
+    /** `{ "tenant": "acme", "region": "eu-west" }`: shown as chips, searched as `key:value`, grouped by. */
+    labels: LabelsSchema.refine((labels) => Object.keys(labels).length <= MAX_LABELS, {
+      message: `at most ${MAX_LABELS} labels`,
+    }).default({}),
     platforms: z
       .array(PlatformSchema)
       .min(1, 'needs at least one platform')

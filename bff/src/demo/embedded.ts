@@ -12,34 +12,60 @@ import type { ResolvedInstance, RuntimeConfig } from '../config/load'
 import { EventsSchema, RelayTimingsSchema } from '../config/schema'
 
 /** A demo instance: gateway id `gw-{id}`, no secret (provisioned at start), these platforms and bot ids. */
-export function demoInstance(id: string, displayName: string, platforms: Array<[string, string]>): ResolvedInstance {
+export function demoInstance(
+  id: string,
+  displayName: string,
+  platforms: Array<[string, string]>,
+  labels: Record<string, string> = {},
+): ResolvedInstance {
   return {
     id,
     displayName,
     gatewayId: `gw-${id}`,
     platforms: platforms.map(([platform, botId]) => ({ platform, botId })),
+    labels,
     configSecret: null,
   }
 }
 
 export const DEMO_INSTANCES: ResolvedInstance[] = [
-  demoInstance('acme', 'Acme support', [
-    ['discord', '1234'],
-    ['telegram', 'acme_bot'],
-  ]),
-  demoInstance('globex', 'Globex helpdesk', [
-    ['slack', 'B0GLOBEX'],
-    ['discord', '5678'],
-    ['whatsapp', '+15550100'],
-  ]),
-  demoInstance('initech', 'Initech ops bot', [
-    ['telegram', 'initech_ops_bot'],
-    ['matrix', '@ops:initech.example'],
-  ]),
-  demoInstance('umbrella', 'Umbrella research', [
-    ['slack', 'B0UMBRELLA'],
-    ['telegram', 'umbrella_lab_bot'],
-  ]),
+  demoInstance(
+    'acme',
+    'Acme support',
+    [
+      ['discord', '1234'],
+      ['telegram', 'acme_bot'],
+    ],
+    { tenant: 'acme', region: 'eu-west', env: 'prod' },
+  ),
+  demoInstance(
+    'globex',
+    'Globex helpdesk',
+    [
+      ['slack', 'B0GLOBEX'],
+      ['discord', '5678'],
+      ['whatsapp', '+15550100'],
+    ],
+    { tenant: 'globex', region: 'us-east', env: 'prod' },
+  ),
+  demoInstance(
+    'initech',
+    'Initech ops bot',
+    [
+      ['telegram', 'initech_ops_bot'],
+      ['matrix', '@ops:initech.example'],
+    ],
+    { tenant: 'initech', region: 'eu-west', env: 'staging' },
+  ),
+  demoInstance(
+    'umbrella',
+    'Umbrella research',
+    [
+      ['slack', 'B0UMBRELLA'],
+      ['telegram', 'umbrella_lab_bot'],
+    ],
+    { tenant: 'umbrella', region: 'ap-south', env: 'prod' },
+  ),
 ]
 
 export interface EmbeddedDemo {

@@ -104,6 +104,7 @@ describe('eventRoutes', () => {
           displayName: 'Acme',
           gatewayId: 'gw-acme',
           platforms: [{ platform: 'discord', botId: '1' }],
+          labels: {},
           optedIn: true,
           pending: null,
           secret: null,

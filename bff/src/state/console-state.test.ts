@@ -14,6 +14,7 @@ const stored = (id: string, patch: Partial<StoredInstance> = {}): StoredInstance
   displayName: id.toUpperCase(),
   gatewayId: `gw-${id}`,
   platforms: [{ platform: 'discord', botId: '1' }],
+  labels: {},
   optedIn: true,
   pending: null,
   secret: null,
@@ -29,6 +30,7 @@ const instanceOf = (s: StoredInstance, patch: Partial<Instance> = {}): Instance 
   optedIn: s.optedIn,
   pending: s.pending,
   platforms: s.statuses,
+  labels: s.labels,
   ...patch,
 })
 

@@ -10,12 +10,13 @@
  * @module
  */
 import type { InstancesResponse, Transition } from '@relay-console/shared/api'
-import type { Instance, PlatformIdentity } from '@relay-console/shared/instance'
+import type { Instance, Labels, PlatformIdentity } from '@relay-console/shared/instance'
 import type { Log } from '../lib/log'
 import type { LoggedChange, StoredInstance } from './store'
 
 export interface ManagedInstance extends Instance {
   identities: PlatformIdentity[]
+  labels: Labels
 }
 
 /** One change of one instance, as every listener receives it. */
@@ -57,6 +58,7 @@ export class ConsoleState {
         pending: s.pending,
         identities: s.platforms,
         platforms: s.statuses,
+        labels: s.labels,
       })
     }
   }
@@ -101,6 +103,7 @@ export class ConsoleState {
       managed.optedIn = s.optedIn
       managed.pending = s.pending
       managed.platforms = s.statuses
+      managed.labels = s.labels
     }
   }
 
@@ -124,6 +127,7 @@ export class ConsoleState {
       managed.optedIn = instance.optedIn
       managed.pending = instance.pending
       managed.platforms = instance.platforms
+      managed.labels = instance.labels ?? managed.labels
       this.#emit({ rev: change.rev, instance: publicView(managed), transitions: change.transitions })
     }
   }
@@ -150,5 +154,6 @@ function publicView(m: ManagedInstance): Instance {
     optedIn: m.optedIn,
     pending: m.pending,
     platforms: m.platforms,
+    labels: m.labels,
   }
 }

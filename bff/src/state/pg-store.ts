@@ -144,7 +144,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (kept.length === 0) return []
       const ids = [...new Set(kept.map((u) => u.id))]
       const rows = await q<StatusRow[]>`
-        SELECT id, display_name, gateway_id, opted_in, pending, statuses FROM instances
+        SELECT id, display_name, gateway_id, opted_in, pending, statuses, labels FROM instances
         WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(ids)}::text::json))`
       const planned = planStatusChanges(counter.rev, new Map(rows.map((r) => [r.id, r])), kept)
       const last = planned.at(-1)
@@ -221,21 +221,28 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (ids.length > 0) {
         const rows = ids.map((id) => {
           const d = byId.get(id) as (typeof definitions)[number]
-          return { id, display_name: d.displayName, gateway_id: d.gatewayId, platforms: d.platforms }
+          return {
+            id,
+            display_name: d.displayName,
+            gateway_id: d.gatewayId,
+            platforms: d.platforms,
+            labels: d.labels ?? {},
+          }
         })
         await db.begin(async (q) => {
           // Under the counter's lock, like every writer of instances (see pg/store-tx.ts).
           await q`SELECT rev FROM rev_counter FOR UPDATE`
           await q`
-            INSERT INTO instances (id, display_name, gateway_id, platforms)
-            SELECT id, display_name, gateway_id, platforms
+            INSERT INTO instances (id, display_name, gateway_id, platforms, labels)
+            SELECT id, display_name, gateway_id, platforms, labels
             FROM json_to_recordset(${JSON.stringify(rows)}::text::json)
-              AS d(id text, display_name text, gateway_id text, platforms json)
+              AS d(id text, display_name text, gateway_id text, platforms json, labels json)
             ORDER BY id
             ON CONFLICT (id) DO UPDATE SET
-              display_name = EXCLUDED.display_name, gateway_id = EXCLUDED.gateway_id, platforms = EXCLUDED.platforms
-            WHERE (instances.display_name, instances.gateway_id, instances.platforms::text)
-              IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.gateway_id, EXCLUDED.platforms::text)`
+              display_name = EXCLUDED.display_name, gateway_id = EXCLUDED.gateway_id, platforms = EXCLUDED.platforms,
+              labels = EXCLUDED.labels
+            WHERE (instances.display_name, instances.gateway_id, instances.platforms::text, instances.labels::text)
+              IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.gateway_id, EXCLUDED.platforms::text, EXCLUDED.labels::text)`
         })
       }
       // One snapshot for the rows and the rev: the log after `rev` is exactly what they lack.

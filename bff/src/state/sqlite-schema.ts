@@ -15,7 +15,8 @@ export const SQLITE_SCHEMA = `
     secret TEXT,
     config_secret_digest TEXT,
     statuses TEXT NOT NULL DEFAULT '[]',
-    pending_entry INTEGER
+    pending_entry INTEGER,
+    labels TEXT NOT NULL DEFAULT '{}'
   );
   CREATE TABLE IF NOT EXISTS changes (
     rev INTEGER PRIMARY KEY,
@@ -71,6 +72,7 @@ export const SQLITE_SCHEMA = `
 export const SQLITE_ADDED_COLUMNS = [
   { table: 'instances', column: 'pending_entry', type: 'INTEGER' },
   { table: 'audit', column: 'error_code', type: 'TEXT' },
+  { table: 'instances', column: 'labels', type: "TEXT NOT NULL DEFAULT '{}'" },
   // Sessions from before named operators were all the operator token's.
   { table: 'sessions', column: 'role', type: "TEXT NOT NULL DEFAULT 'admin'" },
   { table: 'sessions', column: 'via', type: "TEXT NOT NULL DEFAULT 'token'" },

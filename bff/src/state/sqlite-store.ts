@@ -31,6 +31,7 @@ interface InstanceRow {
   config_secret_digest: string | null
   statuses: string
   pending_entry: number | null
+  labels: string
 }
 
 const toRecord = (row: InstanceRow): StoredInstance => ({
@@ -38,6 +39,7 @@ const toRecord = (row: InstanceRow): StoredInstance => ({
   displayName: row.display_name,
   gatewayId: row.gateway_id,
   platforms: JSON.parse(row.platforms),
+  labels: JSON.parse(row.labels),
   optedIn: row.opted_in === 1,
   pending: row.pending as PendingIntent | null,
   secret: row.secret,
@@ -53,6 +55,7 @@ const publicView = (row: InstanceRow): Instance => ({
   optedIn: row.opted_in === 1,
   pending: row.pending as PendingIntent | null,
   platforms: JSON.parse(row.statuses),
+  labels: JSON.parse(row.labels),
 })
 
 export interface SqliteStoreOptions {
@@ -86,9 +89,10 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     all: db.prepare<[], InstanceRow>('SELECT * FROM instances'),
     one: db.prepare<[string], InstanceRow>('SELECT * FROM instances WHERE id = ?'),
     upsertDefinition: db.prepare(
-      `INSERT INTO instances (id, display_name, gateway_id, platforms) VALUES (@id, @displayName, @gatewayId, @platforms)
+      `INSERT INTO instances (id, display_name, gateway_id, platforms, labels)
+       VALUES (@id, @displayName, @gatewayId, @platforms, @labels)
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, gateway_id = excluded.gateway_id,
-       platforms = excluded.platforms`,
+       platforms = excluded.platforms, labels = excluded.labels`,
     ),
     intent: db.prepare('UPDATE instances SET opted_in = ?, pending = ?, pending_entry = ? WHERE id = ?'),
     secret: db.prepare(
@@ -278,7 +282,12 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   return {
     define: (instances: readonly InstanceDefinition[]) =>
       transaction(() => {
-        for (const i of instances) q.upsertDefinition.run({ ...i, platforms: JSON.stringify(i.platforms) })
+        for (const i of instances)
+          q.upsertDefinition.run({
+            ...i,
+            platforms: JSON.stringify(i.platforms),
+            labels: JSON.stringify(i.labels ?? {}),
+          })
         const order = new Map(instances.map((i, index) => [i.id, index]))
         const stored = q.all
           .all()

@@ -40,6 +40,8 @@ const ACME: InstanceDefinition = {
     { platform: 'discord', botId: '1' },
     { platform: 'telegram', botId: 'acme_bot' },
   ],
+  // Not in key order: both backends keep the config's.
+  labels: { tenant: 'acme', region: 'eu-west', env: 'prod' },
 }
 const GLOBEX: InstanceDefinition = {
   id: 'globex',
@@ -104,6 +106,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         expect(instances).toEqual([
           {
             ...GLOBEX,
+            labels: {},
             optedIn: true,
             pending: null,
             pendingEntry: null,
@@ -152,6 +155,21 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         ])
       })
 
+      it('keeps labels as the config wrote them, changes them with the config, and logs them with the instance', async () => {
+        await store.define([ACME])
+        const change = await intent('acme', false, 'opting_out')
+        expect(Object.entries(change.instance.labels ?? {})).toEqual([
+          ['tenant', 'acme'],
+          ['region', 'eu-west'],
+          ['env', 'prod'],
+        ])
+        const relabelled = await store.define([{ ...ACME, labels: { tenant: 'acme', env: 'staging' } }])
+        expect(relabelled.instances[0]?.labels).toEqual({ tenant: 'acme', env: 'staging' })
+        const later = await intent('acme', true, null)
+        expect(later.instance.labels).toEqual({ tenant: 'acme', env: 'staging' })
+        expect((await store.define([{ ...ACME, labels: undefined }])).instances[0]?.labels).toEqual({})
+      })
+
       it('answers the rev its view is current at: the log after it is exactly what the view lacks', async () => {
         await store.define([ACME])
         const logged: LoggedChange[] = []
@@ -196,6 +214,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             optedIn: false,
             pending: 'opting_out',
             platforms: [status('discord', 'connected')],
+            labels: ACME.labels,
           },
           transitions: [],
         })
@@ -356,6 +375,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
               optedIn: true,
               pending: null,
               platforms: [status('discord', 'connecting'), retrying],
+              labels: ACME.labels,
             },
             transitions: [
               {

@@ -19,7 +19,7 @@
  * @module
  */
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
-import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
+import type { Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { Role } from '@relay-console/shared/roles'
 
@@ -28,6 +28,8 @@ export interface InstanceDefinition {
   displayName: string
   gatewayId: string
   platforms: PlatformIdentity[]
+  /** None when absent. */
+  labels?: Labels
 }
 
 /** An instance as the store holds it: its definition, its public state, and its secret. */
@@ -36,6 +38,7 @@ export interface StoredInstance {
   displayName: string
   gatewayId: string
   platforms: PlatformIdentity[]
+  labels: Labels
   optedIn: boolean
   pending: PendingIntent | null
   /** The secret in use: from the config, or issued by the connector at provisioning. */

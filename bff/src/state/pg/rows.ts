@@ -4,7 +4,7 @@
  * @module
  */
 import type { AuditEntry, Transition } from '@relay-console/shared/api'
-import type { Instance, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
+import type { Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { StoredInstance } from '../store'
 
@@ -19,6 +19,7 @@ export interface InstanceRow {
   config_secret_digest: string | null
   statuses: PlatformStatus[]
   pending_entry: number | null
+  labels: Labels
 }
 
 /** The columns of an instance its public view and its statuses' changes are made of. */
@@ -29,6 +30,7 @@ export const toStored = (row: InstanceRow): StoredInstance => ({
   displayName: row.display_name,
   gatewayId: row.gateway_id,
   platforms: row.platforms,
+  labels: row.labels,
   optedIn: row.opted_in,
   pending: row.pending,
   secret: row.secret,
@@ -45,6 +47,7 @@ export const publicView = (row: StatusRow): Instance => ({
   optedIn: row.opted_in,
   pending: row.pending,
   platforms: row.statuses,
+  labels: row.labels,
 })
 
 export interface TransitionRow {

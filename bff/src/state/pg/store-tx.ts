@@ -50,7 +50,7 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
       const [row] = await q<StatusRow[]>`
         UPDATE instances SET opted_in = ${optedIn}, pending = ${pending}, pending_entry = ${pendingEntry}
         WHERE id = ${id}
-        RETURNING id, display_name, gateway_id, opted_in, pending, statuses`
+        RETURNING id, display_name, gateway_id, opted_in, pending, statuses, labels`
       if (row === undefined) throw new Error(`unknown instance ${id}`)
       return logIntent(row)
     },
@@ -60,7 +60,7 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
       const [row] = await q<StatusRow[]>`
         UPDATE instances SET opted_in = ${optedIn}, pending = NULL, pending_entry = NULL
         WHERE id = ${id} AND pending_entry = ${entryId}
-        RETURNING id, display_name, gateway_id, opted_in, pending, statuses`
+        RETURNING id, display_name, gateway_id, opted_in, pending, statuses, labels`
       return row === undefined ? null : logIntent(row)
     },
 

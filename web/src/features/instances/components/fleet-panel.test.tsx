@@ -75,6 +75,25 @@ describe('FleetPanel', () => {
     expect(cards()).toHaveLength(4)
   })
 
+  it("shows each instance's labels as key:value chips, and finds instances by them, several terms at once", async () => {
+    const labelled = [
+      instance('acme', { labels: { tenant: 'acme', region: 'eu-west' } }),
+      instance('globex', { labels: { tenant: 'globex', region: 'eu-west' } }),
+      instance('initech', { labels: { tenant: 'initech', region: 'us-east' } }),
+    ]
+    const { user, cards } = renderPanel({ instances: labelled })
+    const chips = within(screen.getByRole('article', { name: 'Acme support' })).getByRole('list', { name: 'Labels' })
+    expect(
+      within(chips)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['tenant:acme', 'region:eu-west'])
+    await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), 'region:eu-west')
+    expect(cards().sort()).toEqual(['Acme support', 'Globex support'])
+    await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), ' tenant:globex')
+    expect(cards()).toEqual(['Globex support'])
+  })
+
   it('sorts by name on request', async () => {
     const { user, cards } = renderPanel()
     await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'name')

@@ -53,6 +53,7 @@ export const PlatformsCard = memo(function PlatformsCard({
             <span className="sr-only">{t('card.gatewayId')}: </span>
             <span className="tabular-nums">{instance.gatewayId}</span>
           </p>
+          <LabelChips labels={instance.labels} />
           <p className="mt-1 text-sm text-muted-foreground">{summary}</p>
         </div>
         <div className="flex items-start gap-2">
@@ -94,3 +95,20 @@ export const PlatformsCard = memo(function PlatformsCard({
     </article>
   )
 })
+
+/** The instance's labels as `key:value` chips, the form the search box takes. */
+function LabelChips({ labels }: { labels: Readonly<Record<string, string>> | undefined }) {
+  const { t } = useTranslation()
+  const entries = Object.entries(labels ?? {})
+  if (entries.length === 0) return null
+  return (
+    <ul aria-label={t('card.labels')} className="mt-1 flex flex-wrap gap-1" data-testid="instance-labels">
+      {entries.map(([key, value]) => (
+        <li key={key} className="rounded-sm border border-border px-1.5 text-xs leading-5">
+          <span className="text-muted-foreground">{key}:</span>
+          {value}
+        </li>
+      ))}
+    </ul>
+  )
+}

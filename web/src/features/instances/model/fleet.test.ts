@@ -1,7 +1,7 @@
 import type { ClientInstance, ClientPlatformStatus } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
 import { platformStatus } from '../../../test-fixtures'
-import { actionNeeded, countFleet, selectInstances } from './fleet'
+import { actionNeeded, countFleet, matchesSearch, selectInstances } from './fleet'
 
 const platform = (state: string, extra: Partial<ClientPlatformStatus> = {}) =>
   platformStatus({ platform: `p-${state}`, state, ...extra })
@@ -65,5 +65,41 @@ describe('fleet model', () => {
       { ...instance('calm-off', []), platforms: [platform('disabled', { needsAttention: true })] },
     ]
     expect(actionNeeded(list).map((a) => `${a.instance.id}:${a.kind}`)).toEqual(['broken:fatal', 'long:attention'])
+  })
+})
+
+describe('matchesSearch', () => {
+  const acme: ClientInstance = {
+    id: 'acme-eu',
+    displayName: 'Acme support',
+    gatewayId: 'gw:acme-1',
+    optedIn: true,
+    pending: null,
+    platforms: [platformStatus({ platform: 'telegram', label: 'Telegram' })],
+    labels: { tenant: 'acme', region: 'eu-west', env: 'prod' },
+  }
+
+  it.each([
+    ['', true],
+    ['acme', true],
+    ['SUPPORT', true],
+    ['gw:acme-1', true],
+    ['telegram', true],
+    ['eu-west', true],
+    ['tenant:acme', true],
+    ['Region:EU-West', true],
+    ['tenant:acme env:prod support', true],
+    ['tenant:globex', false],
+    ['region:eu', false],
+    ['tenant:acme env:staging', false],
+    ['acme slack', false],
+  ])('"%s" → %s', (query, expected) => {
+    expect(matchesSearch(acme, query)).toBe(expected)
+  })
+
+  it('finds instances without labels by everything else', () => {
+    const { labels: _none, ...plain } = acme
+    expect(matchesSearch(plain, 'acme telegram')).toBe(true)
+    expect(matchesSearch(plain, 'tenant:acme')).toBe(false)
   })
 })

@@ -52,10 +52,36 @@ export function matchesFilter(instance: ClientInstance, filter: StateFilter): bo
   return instance.platforms.some((p) => p.state === filter)
 }
 
+/**
+ * The search box: terms separated by spaces, all of which must match (AND). A term matches when
+ * the instance's name, id, gateway id, a platform (its name or label) or a label key or value
+ * contains it, case aside; a `key:value` term matches the label `key` whose value is `value`
+ * (case aside), and, so that an id with a colon can still be found, also what contains it.
+ */
 export function matchesSearch(instance: ClientInstance, query: string): boolean {
-  const q = query.trim().toLocaleLowerCase()
-  if (q === '') return true
-  return [instance.displayName, instance.gatewayId, instance.id].some((v) => v.toLocaleLowerCase().includes(q))
+  const terms = query
+    .trim()
+    .toLocaleLowerCase()
+    .split(/\s+/)
+    .filter((t) => t !== '')
+  if (terms.length === 0) return true
+  const labels = Object.entries(instance.labels ?? {}).map(([k, v]) => [k.toLocaleLowerCase(), v.toLocaleLowerCase()])
+  const texts = [
+    instance.displayName,
+    instance.gatewayId,
+    instance.id,
+    ...instance.platforms.flatMap((p) => [p.platform, p.label ?? '']),
+  ].map((t) => t.toLocaleLowerCase())
+  for (const [key, value] of labels) texts.push(key as string, value as string)
+  return terms.every((term) => {
+    const colon = term.indexOf(':')
+    if (colon > 0 && colon < term.length - 1) {
+      const key = term.slice(0, colon)
+      const value = term.slice(colon + 1)
+      if (labels.some(([k, v]) => k === key && v === value)) return true
+    }
+    return texts.some((text) => text.includes(term))
+  })
 }
 
 /**
