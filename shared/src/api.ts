@@ -13,6 +13,30 @@ const Timestamp = z.iso.datetime({ offset: true })
 export const SetRelayBodySchema = z.strictObject({ optedIn: z.boolean() })
 export type SetRelayBody = z.infer<typeof SetRelayBodySchema>
 
+/** The most instances one bulk request may name. */
+export const BULK_MAX_IDS = 10_000
+
+/** `POST /api/relay/bulk`: opt these instances out or in, in one request. */
+export const BulkRelayBodySchema = z.strictObject({
+  ids: z.array(z.string().min(1).max(200)).min(1).max(BULK_MAX_IDS),
+  optedIn: z.boolean(),
+})
+export type BulkRelayBody = z.infer<typeof BulkRelayBodySchema>
+
+/**
+ * One instance's outcome in a bulk request: `ok` done, `pending` saved and carried out later (the
+ * replica holding it did not answer in time), `failed` not done (`error` says why; a connector
+ * failure keeps the intent, which is reconciled, as with a single request).
+ */
+export const BulkRelayResultSchema = z.object({
+  id: z.string(),
+  result: z.enum(['ok', 'pending', 'failed']),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+})
+export type BulkRelayResult = z.infer<typeof BulkRelayResultSchema>
+export const BulkRelayResponseSchema = z.object({ batchId: z.string(), results: z.array(BulkRelayResultSchema) })
+export type BulkRelayResponse = z.infer<typeof BulkRelayResponseSchema>
+
 /** `POST /api/session`. */
 export const SessionBodySchema = z.strictObject({ token: z.string().min(1).max(1024) })
 export type SessionBody = z.infer<typeof SessionBodySchema>
@@ -122,6 +146,8 @@ export const AuditEntrySchema = z.object({
   instanceId: z.string(),
   result: AuditResultSchema,
   detail: z.string().nullable(),
+  /** The bulk request it was part of (`POST /api/relay/bulk`), or null. */
+  batchId: z.string().nullable().optional(),
 })
 export type AuditEntry = z.infer<typeof AuditEntrySchema>
 

@@ -24,6 +24,7 @@ const EXPECTED: Record<string, Role> = {
   'DELETE /api/sessions/:id': 'admin',
   'GET /api/instances': 'viewer',
   'PUT /api/instances/:id/relay': 'operator',
+  'POST /api/relay/bulk': 'operator',
   'GET /api/instances/:id/history': 'viewer',
   'GET /api/audit': 'viewer',
   'GET /api/events': 'viewer',
@@ -63,15 +64,22 @@ async function credentials(role: Role, method: Method): Promise<Record<string, s
   return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '', 'x-relay-console-key': key }
 }
 
+/** A body each route takes (one that changes nothing: every instance is opted in already). */
+const BODIES: Record<string, unknown> = {
+  'PUT /api/instances/:id/relay': { optedIn: true },
+  'POST /api/relay/bulk': { ids: ['acme', 'globex'], optedIn: true },
+}
+
 /** Sends `method path` and answers the status; a stream is closed as soon as its status is known. */
 async function statusOf(method: string, path: string, headers: Record<string, string>): Promise<number> {
   const abort = new AbortController()
+  const body = BODIES[`${method} ${path}`]
   const res = await fetch(
     `${running.url}${path.replace(':id/relay', 'acme/relay').replace(':id/history', 'acme/history').replace(':id', 'f'.repeat(64))}`,
     {
       method,
-      headers: { ...headers, ...(method === 'PUT' ? { 'content-type': 'application/json' } : {}) },
-      body: method === 'PUT' ? JSON.stringify({ optedIn: true }) : undefined,
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: abort.signal,
     },
   )

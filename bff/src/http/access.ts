@@ -35,6 +35,7 @@ const RULES: readonly Rule[] = [
     what: "manage other operators' sessions",
   },
   { methods: WRITE, path: /^\/api\/instances\/[^/]+\/relay$/, role: 'operator', what: 'change the relay' },
+  { methods: WRITE, path: /^\/api\/relay\/bulk$/, role: 'operator', what: 'change the relay' },
 ]
 
 const DEFAULT_READ: Access = { role: 'viewer', what: 'read the fleet' }

@@ -37,6 +37,7 @@ describe('operator authentication', () => {
         'DELETE /api/sessions/:id',
         'GET /api/instances',
         'PUT /api/instances/:id/relay',
+        'POST /api/relay/bulk',
         'GET /api/instances/:id/history',
         'GET /api/audit',
         'GET /api/events',

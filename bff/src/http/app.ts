@@ -26,6 +26,7 @@ import type { EventHub } from './event-hub'
 import { type AppEnv, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard, roleGuard, sourceGuard } from './guards'
 import type { SingleSignOn } from './oidc'
 import { createProxyTrust } from './request-source'
+import { bulkRoutes } from './routes/bulk'
 import { auditRoutes, instanceRoutes } from './routes/instances'
 import { oidcRoutes } from './routes/oidc'
 import { loginRoutes, sessionAdminRoutes, sessionRoutes } from './routes/session'
@@ -58,6 +59,9 @@ export interface AppDeps {
 }
 
 export const MAX_BODY_BYTES = 64 * 1024
+/** A bulk request may name 10,000 instances: room for 10,000 ids of up to 64 characters. */
+export const MAX_BULK_BODY_BYTES = 1024 * 1024
+const BULK_PATH = '/api/relay/bulk'
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { clock, metrics } = deps
@@ -89,15 +93,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   })
   app.use('*', sourceGuard(createProxyTrust(deps.trustProxy)))
   app.use('*', hostGuard(deps.port, deps.allowedHosts))
-  app.use(
-    '*',
+  const limitTo = (maxSize: number) =>
     bodyLimit({
-      maxSize: MAX_BODY_BYTES,
+      maxSize,
       onError: () => {
-        throw new ApiError(413, 'body_too_large', `bodies are limited to ${MAX_BODY_BYTES / 1024} KB`)
+        throw new ApiError(413, 'body_too_large', `bodies are limited to ${maxSize / 1024} KB here`)
       },
-    }),
-  )
+    })
+  const anyBody = limitTo(MAX_BODY_BYTES)
+  const bulkBody = limitTo(MAX_BULK_BODY_BYTES)
+  app.use('*', (c, next) => (c.req.path === BULK_PATH ? bulkBody(c, next) : anyBody(c, next)))
   app.use('*', crossSiteGuard)
   app.use('*', jsonBodyGuard)
 
@@ -118,6 +123,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/sessions', sessionAdminRoutes(deps.auth))
   app.route('/api/instances', instanceRoutes(deps.state, deps.intents, deps.store))
   app.route('/api/audit', auditRoutes(deps.store))
+  app.route('/api/relay', bulkRoutes(deps.state, deps.intents, deps.log))
   app.get('/api/cluster', async (c) => c.json(await deps.cluster.view()))
   app.route(
     '/api/events',

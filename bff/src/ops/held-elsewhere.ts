@@ -29,7 +29,7 @@ export interface HeldElsewhereOptions {
 
 export interface HeldElsewhere {
   /** Journals a request here and waits for the instance's holder to settle it. */
-  request(id: string, optedIn: boolean, actor: string): Promise<IntentOutcome>
+  request(id: string, optedIn: boolean, actor: string, batchId?: string | null): Promise<IntentOutcome>
   /** The holder's side: carries the instance's open request out, if it has one. */
   carryOpen(id: string): Promise<void>
   /** The entry of the request the stored intent asks for, if it has not been settled yet. */
@@ -49,10 +49,10 @@ export function createHeldElsewhere(options: HeldElsewhereOptions): HeldElsewher
   }
 
   return {
-    async request(id, optedIn, actor) {
+    async request(id, optedIn, actor, batchId) {
       const m = mustManage(state, id)
       if (m.optedIn === optedIn && m.pending === null) return succeeded(state, id)
-      const attempt = await options.journal.begin(id, optedIn, actor)
+      const attempt = await options.journal.begin(id, optedIn, actor, batchId)
       const deadline = clock.now() + options.waitMs
       for (let pause = 25; ; pause = Math.min(pause * 2, 250)) {
         const outcome = await store.auditOutcome(attempt.entry)

@@ -82,9 +82,15 @@ export interface RelayIntents {
    * instance runs collapse into one, the latest: it alone is carried out once the running one ends.
    * A caller whose request it replaced with the opposite gets `superseded`; one that gives up
    * (`signal` aborts) before its request starts is dropped, and a request nobody waits for any more
-   * is never started.
+   * is never started. `batchId` names the bulk request it is part of, on its audit entry.
    */
-  set(id: string, optedIn: boolean, actor: string, signal?: AbortSignal): Promise<IntentOutcome>
+  set(
+    id: string,
+    optedIn: boolean,
+    actor: string,
+    signal?: AbortSignal,
+    batchId?: string | null,
+  ): Promise<IntentOutcome>
   /** The fleet saw an instance's revocation latch close. */
   onRevoked(id: string, reason: string): void
   stop(): Promise<void>
@@ -131,9 +137,9 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
   const latest = createLatestRequest({
     state,
     serial,
-    run: (id, optedIn, actor) => {
-      if (!options.owns(id)) return elsewhere.request(id, optedIn, actor)
-      return optedIn ? optIn.run(id, actor) : optOut.run(id, actor)
+    run: (id, optedIn, actor, batchId) => {
+      if (!options.owns(id)) return elsewhere.request(id, optedIn, actor, batchId)
+      return optedIn ? optIn.run(id, actor, batchId) : optOut.run(id, actor, batchId)
     },
   })
   /** Instances with a check for an open request queued (one is enough: it reads the store when it runs). */
@@ -188,11 +194,11 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
         )
     },
 
-    async set(id, optedIn, actor, signal) {
+    async set(id, optedIn, actor, signal, batchId) {
       // Another replica may have just changed the instance (an operator's previous request, through
       // it): what this request is judged against, a no-op above all, is the store's latest.
       await options.feed.catchUp()
-      return latest.set(id, optedIn, actor, signal)
+      return latest.set(id, optedIn, actor, signal, batchId)
     },
 
     onRevoked(id, reason) {

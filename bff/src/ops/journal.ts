@@ -29,7 +29,8 @@ export interface Attempt {
 
 export interface Journal {
   /** Writes the intent, pending, together with its audit entry: a request, and its first try. */
-  begin(instanceId: string, optedIn: boolean, actor: string): Promise<Attempt>
+  /** `batchId`: the bulk request this one is part of, kept on its audit entry. */
+  begin(instanceId: string, optedIn: boolean, actor: string, batchId?: string | null): Promise<Attempt>
   /** A new try (reconciler, start-up) of what is pending, under a new `action` entry. */
   resume(instanceId: string, action: AuditAction, detail: string | null): Promise<Attempt>
   /**
@@ -75,7 +76,8 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
     actor: string,
     result: AuditResult,
     detail: string | null,
-  ) => tx.appendAudit({ actor, action, instanceId, result, detail })
+    batchId: string | null = null,
+  ) => tx.appendAudit({ actor, action, instanceId, result, detail, batchId })
 
   /** Settles the intent the attempt's request asked for, if it still stands; the change's rev, or null. */
   const settleIntent = async (tx: StoreTx, attempt: Attempt, instanceId: string, optedIn: boolean) =>
@@ -89,10 +91,11 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
   }
 
   return {
-    async begin(instanceId, optedIn, actor) {
+    async begin(instanceId, optedIn, actor, batchId) {
       const replaced = (await store.instance(instanceId))?.pendingEntry ?? null
       return write(async (tx) => {
-        const created = await entry(tx, optedIn ? 'opt_in' : 'opt_out', instanceId, actor, 'pending', null)
+        const action = optedIn ? 'opt_in' : 'opt_out'
+        const created = await entry(tx, action, instanceId, actor, 'pending', null, batchId ?? null)
         // A request still pending is overruled by this one (a settled entry stays as it is).
         if (replaced !== null) await tx.settleAudit(replaced, 'failed', SUPERSEDED, 'superseded')
         const { rev } = await tx.setIntent(instanceId, optedIn, optedIn ? 'opting_in' : 'opting_out', created)

@@ -12,7 +12,13 @@ import { SUPERSEDED_ERROR } from './journal'
 import type { SerialQueue } from './serial-queue'
 
 export interface LatestRequest {
-  set(id: string, optedIn: boolean, actor: string, signal?: AbortSignal): Promise<IntentOutcome>
+  set(
+    id: string,
+    optedIn: boolean,
+    actor: string,
+    signal?: AbortSignal,
+    batchId?: string | null,
+  ): Promise<IntentOutcome>
 }
 
 interface Waiter {
@@ -25,13 +31,14 @@ interface Waiter {
 interface NextRequest {
   optedIn: boolean
   actor: string
+  batchId: string | null
   waiters: Set<Waiter>
 }
 
 export function createLatestRequest(options: {
   state: ConsoleState
   serial: SerialQueue
-  run: (id: string, optedIn: boolean, actor: string) => Promise<IntentOutcome>
+  run: (id: string, optedIn: boolean, actor: string, batchId: string | null) => Promise<IntentOutcome>
 }): LatestRequest {
   const { state, serial } = options
   const next = new Map<string, NextRequest>()
@@ -47,7 +54,7 @@ export function createLatestRequest(options: {
     next.delete(id)
     if (request.waiters.size === 0) return
     try {
-      const outcome = await options.run(id, request.optedIn, request.actor)
+      const outcome = await options.run(id, request.optedIn, request.actor, request.batchId)
       const overruled = superseded(id)
       for (const w of request.waiters) w.resolve(w.optedIn === request.optedIn ? outcome : overruled)
     } catch (error) {
@@ -56,18 +63,19 @@ export function createLatestRequest(options: {
   }
 
   return {
-    set(id, optedIn, actor, signal) {
+    set(id, optedIn, actor, signal, batchId) {
       return new Promise<IntentOutcome>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason)
         let request = next.get(id)
         if (request === undefined) {
-          request = { optedIn, actor, waiters: new Set() }
+          request = { optedIn, actor, batchId: batchId ?? null, waiters: new Set() }
           next.set(id, request)
           const queued = request
           void serial.run(id, () => runNext(id, queued))
         } else {
           request.optedIn = optedIn
           request.actor = actor
+          request.batchId = batchId ?? null
         }
         const waiter: Waiter = { optedIn, resolve, reject }
         const waiters = request.waiters

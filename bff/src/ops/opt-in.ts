@@ -26,7 +26,7 @@ export interface OptInDeps extends OperationDeps {
 
 export interface OptIn {
   /** The operator's (or an API caller's) opt-in. */
-  run(instanceId: string, actor: string): Promise<IntentOutcome>
+  run(instanceId: string, actor: string, batchId?: string | null): Promise<IntentOutcome>
   /** Carries out a request already journaled (here, or by another replica for an instance this one holds). */
   carry(instanceId: string, attempt: Attempt): Promise<IntentOutcome>
   /** A reconciler try: provisions again while the opt-in is pending or no secret is in hand. */
@@ -101,10 +101,10 @@ export function createOptIn(deps: OptInDeps): OptIn {
   }
 
   return {
-    async run(id, actor) {
+    async run(id, actor, batchId) {
       const m = mustManage(state, id)
       if (m.optedIn && m.pending === null) return succeeded(state, id)
-      const attempt = await journal.begin(id, true, actor)
+      const attempt = await journal.begin(id, true, actor, batchId)
       deps.checkpoint('opt_in:intent_written', id)
       return this.carry(id, attempt)
     },

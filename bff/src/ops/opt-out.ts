@@ -33,7 +33,7 @@ export interface OptOutDeps extends OperationDeps {
 
 export interface OptOut {
   /** The operator's (or an API caller's) opt-out. */
-  run(instanceId: string, actor: string): Promise<IntentOutcome>
+  run(instanceId: string, actor: string, batchId?: string | null): Promise<IntentOutcome>
   /** Carries out a request already journaled (here, or by another replica for an instance this one holds). */
   carry(instanceId: string, attempt: Attempt): Promise<IntentOutcome>
   /** A reconciler try, or the first one after a restart: deprovisions again if still pending. */
@@ -107,10 +107,10 @@ export function createOptOut(deps: OptOutDeps): OptOut {
   }
 
   return {
-    async run(id, actor) {
+    async run(id, actor, batchId) {
       const m = mustManage(state, id)
       if (!m.optedIn && m.pending === null) return succeeded(state, id)
-      const attempt = await journal.begin(id, false, actor)
+      const attempt = await journal.begin(id, false, actor, batchId)
       deps.checkpoint('opt_out:intent_written', id)
       return this.carry(id, attempt)
     },

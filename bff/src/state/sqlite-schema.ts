@@ -45,7 +45,8 @@ export const SQLITE_SCHEMA = `
     instance_id TEXT NOT NULL,
     result TEXT NOT NULL,
     detail TEXT,
-    error_code TEXT
+    error_code TEXT,
+    batch_id TEXT
   );
   CREATE INDEX IF NOT EXISTS audit_by_instance ON audit (instance_id, id);
   CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL);
@@ -73,6 +74,7 @@ export const SQLITE_ADDED_COLUMNS = [
   { table: 'instances', column: 'pending_entry', type: 'INTEGER' },
   { table: 'audit', column: 'error_code', type: 'TEXT' },
   { table: 'instances', column: 'labels', type: "TEXT NOT NULL DEFAULT '{}'" },
+  { table: 'audit', column: 'batch_id', type: 'TEXT' },
   // Sessions from before named operators were all the operator token's.
   { table: 'sessions', column: 'role', type: "TEXT NOT NULL DEFAULT 'admin'" },
   { table: 'sessions', column: 'via', type: "TEXT NOT NULL DEFAULT 'token'" },

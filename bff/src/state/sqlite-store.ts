@@ -117,8 +117,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
       'SELECT * FROM transitions WHERE instance_id = ? ORDER BY id DESC LIMIT ?',
     ),
     addAudit: db.prepare(
-      `INSERT INTO audit (at, actor, action, instance_id, result, detail)
-       VALUES (@at, @actor, @action, @instanceId, @result, @detail)`,
+      `INSERT INTO audit (at, actor, action, instance_id, result, detail, batch_id)
+       VALUES (@at, @actor, @action, @instanceId, @result, @detail, @batchId)`,
     ),
     settleAudit: db.prepare(
       "UPDATE audit SET result = ?, detail = ?, error_code = ? WHERE id = ? AND result = 'pending'",
@@ -217,6 +217,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
         at: new Date(options.now()).toISOString(),
         ...entry,
         detail: boundedDetail(entry.detail),
+        batchId: entry.batchId ?? null,
       })
       q.trimAudit.run()
       return Number(info.lastInsertRowid)
@@ -352,6 +353,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
           instanceId: r.instance_id as string,
           result: r.result as AuditEntry['result'],
           detail: r.detail as string | null,
+          batchId: r.batch_id as string | null,
         }),
       )
     },

@@ -546,10 +546,10 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
     })
 
     describe('audit', () => {
-      it('appends and settles entries, newest first, filtered by instance', async () => {
+      it('appends and settles entries, newest first, filtered by instance, each with its batch', async () => {
         const first = await store.transaction((tx) => tx.appendAudit(entry('acme', 'one')))
         clock += 1500
-        await store.transaction((tx) => tx.appendAudit(entry('globex', 'two')))
+        await store.transaction((tx) => tx.appendAudit({ ...entry('globex', 'two'), batchId: 'batch-7' }))
         clock += 1500
         await store.transaction((tx) => tx.appendAudit({ ...entry('acme', null), action: 'opt_in', actor: 'ops' }))
         await store.transaction((tx) => tx.settleAudit(first, 'ok', 'done'))
@@ -561,6 +561,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             instanceId: 'acme',
             result: 'pending',
             detail: null,
+            batchId: null,
           },
           {
             at: new Date(START + 1500).toISOString(),
@@ -569,6 +570,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             instanceId: 'globex',
             result: 'pending',
             detail: 'two',
+            batchId: 'batch-7',
           },
           {
             at: new Date(START).toISOString(),
@@ -577,6 +579,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             instanceId: 'acme',
             result: 'ok',
             detail: 'done',
+            batchId: null,
           },
         ])
         expect((await store.audit({ limit: 10, instanceId: 'acme' })).map((e) => e.action)).toEqual([

@@ -88,6 +88,8 @@ export interface NewAuditEntry {
   instanceId: string
   result: AuditResult
   detail: string | null
+  /** The bulk request it is part of. */
+  batchId?: string | null
 }
 
 /** The writes that may share a transaction. */

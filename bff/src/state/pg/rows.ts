@@ -78,6 +78,7 @@ export interface AuditRow {
   result: AuditEntry['result']
   detail: string | null
   error_code: string | null
+  batch_id: string | null
 }
 
 export const toAuditEntry = (r: AuditRow): AuditEntry => ({
@@ -87,6 +88,7 @@ export const toAuditEntry = (r: AuditRow): AuditEntry => ({
   instanceId: r.instance_id,
   result: r.result,
   detail: r.detail,
+  batchId: r.batch_id,
 })
 
 /**

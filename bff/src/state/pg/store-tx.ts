@@ -68,9 +68,10 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
       // Kept to the newest AUDIT_CAP; rows another transaction holds are left for a later trim.
       const [row] = await q<{ id: number }[]>`
         WITH added AS (
-          INSERT INTO audit (at, actor, action, instance_id, result, detail)
+          INSERT INTO audit (at, actor, action, instance_id, result, detail, batch_id)
           VALUES (${new Date(now()).toISOString()}, ${withoutNul(entry.actor)}, ${entry.action},
-            ${withoutNul(entry.instanceId)}, ${entry.result}, ${withoutNul(boundedDetail(entry.detail))})
+            ${withoutNul(entry.instanceId)}, ${entry.result}, ${withoutNul(boundedDetail(entry.detail))},
+            ${withoutNul(entry.batchId ?? null)})
           RETURNING id
         ), trimmed AS (
           DELETE FROM audit WHERE id IN (
