@@ -32,3 +32,35 @@ test('switching to Arabic turns the page right-to-left and translates badges; Ja
   await expect(card.rows.first().getByTestId('status-badge')).toHaveText(ja.status.connected)
   await page.getByRole('combobox', { name: ja.header.language }).selectOption('en')
 })
+
+test('at phone width no card overflows in Russian, and Arabic timeline arrows point the way the line reads', async ({
+  consolePage,
+  page,
+}) => {
+  await page.setViewportSize({ width: 360, height: 800 })
+  await consolePage.open()
+  const card = consolePage.card('Acme support', 'demo-acme')
+  await card.expectAll('connected')
+  const language = page.getByRole('combobox', { name: 'Language' })
+
+  const ru = locale('ru')
+  await language.selectOption('ru')
+  await expect(card.root.getByRole('button', { name: new RegExp(ru.card.showDetails) })).toBeVisible()
+  const overflowing = await page
+    .locator('article')
+    .evaluateAll((articles) =>
+      articles.filter((a) => a.scrollWidth > a.clientWidth).map((a) => a.getAttribute('data-instance-card')),
+    )
+  expect(overflowing).toEqual([])
+
+  const ar = locale('ar')
+  await page.getByRole('combobox', { name: ru.header.language }).selectOption('ar')
+  await card.root.getByRole('button', { name: new RegExp(ar.card.showDetails) }).click()
+  const arrow = card.root.getByTestId('transition-arrow').first()
+  await expect(arrow).toBeVisible()
+  // Mirrored: the arrow points left, from the earlier state (on the right) to the later one.
+  const scaleX = () => arrow.evaluate((el) => Number.parseFloat(getComputedStyle(el).scale.split(' ')[0] ?? '1'))
+  expect(await scaleX()).toBeLessThan(0)
+  await page.getByRole('combobox', { name: ar.header.language }).selectOption('en')
+  await expect(async () => expect(await scaleX()).not.toBeLessThan(0)).toPass()
+})

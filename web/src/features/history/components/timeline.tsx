@@ -2,6 +2,7 @@
  * An instance's recent platform transitions, newest first, kept fresh by the event stream.
  * @module
  */
+import { ArrowRight } from 'lucide-react'
 import { useTranslation } from 'react-i18next'
 import { StatusBadge } from '../../../components/status-badge'
 import { dateTime } from '../../../lib/format'
@@ -27,7 +28,8 @@ export function Timeline({ instanceId, labels }: { instanceId: string; labels: R
           {tr.from !== null && (
             <>
               <StatusBadge state={tr.from} />
-              <span aria-hidden="true">→</span>
+              {/* Points the way the line reads: mirrored right-to-left. */}
+              <ArrowRight aria-hidden="true" data-testid="transition-arrow" className="size-3.5 rtl:-scale-x-100" />
             </>
           )}
           <StatusBadge state={tr.to} />

@@ -13,7 +13,8 @@ import type { ActionNeeded } from '../model/fleet'
 
 const SHOWN = 5
 
-export function ActionBanner({ items }: { items: ActionNeeded[] }) {
+/** `onShow`: brings that instance's card into view and moves focus to it. */
+export function ActionBanner({ items, onShow }: { items: ActionNeeded[]; onShow: (instanceId: string) => void }) {
   const { t } = useTranslation()
   if (items.length === 0) return null
   return (
@@ -23,10 +24,16 @@ export function ActionBanner({ items }: { items: ActionNeeded[] }) {
         <ul className="mt-1 list-disc ps-5 text-sm">
           {items.slice(0, SHOWN).map(({ instance, platform, kind }) => (
             <li key={`${instance.id}/${platform.platform}`}>
-              {t(kind === 'fatal' ? 'banner.fatal' : 'banner.attention', {
-                instance: instance.displayName,
-                platform: platform.label ?? platform.platform,
-              })}
+              <button
+                type="button"
+                className="text-start underline underline-offset-2 hover:no-underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+                onClick={() => onShow(instance.id)}
+              >
+                {t(kind === 'fatal' ? 'banner.fatal' : 'banner.attention', {
+                  instance: instance.displayName,
+                  platform: platform.label ?? platform.platform,
+                })}
+              </button>
             </li>
           ))}
           {items.length > SHOWN && <li>{t('banner.more', { count: items.length - SHOWN })}</li>}

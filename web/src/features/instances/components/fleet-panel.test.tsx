@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react'
+import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { RELAY_ALLOWED } from '../../../lib/relay-access'
@@ -106,6 +106,15 @@ describe('FleetPanel', () => {
     expect(screen.queryByRole('article')).toBeNull()
   })
 
+  it("takes the operator from a banner entry to that instance's card, even when a search hides it", async () => {
+    const { user, cards } = renderPanel()
+    await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), 'acme')
+    expect(cards()).toEqual(['Acme support'])
+    await user.click(screen.getByRole('button', { name: 'Globex support · Discord: failed' }))
+    expect(cards()).toHaveLength(fleet.length)
+    await waitFor(() => expect(screen.getByRole('article', { name: 'Globex support' })).toHaveFocus())
+  })
+
   it('raises a banner for failed and long-retrying platforms, never for disabled ones', () => {
     renderPanel()
     const banner = screen.getByTestId('action-banner')
@@ -125,13 +134,22 @@ describe('FleetPanel', () => {
     expect(screen.getByTestId('stale-banner')).toHaveTextContent('Live updates are interrupted')
   })
 
+  it("names each card's details button for its instance, so no two share a name", () => {
+    renderPanel()
+    const names = screen.getAllByRole('button', { name: /^Show details/ }).map((b) => b.textContent)
+    expect(new Set(names).size).toBe(fleet.length)
+  })
+
   it('opens an instance to show its detail', async () => {
     const { user } = renderPanel()
     const card = screen.getAllByRole('article')[3] as HTMLElement
-    const toggle = within(card).getByRole('button', { name: 'Show details' })
+    const toggle = within(card).getByRole('button', { name: 'Show details (Acme support)' })
     expect(toggle).toHaveAttribute('aria-expanded', 'false')
     await user.click(toggle)
-    expect(within(card).getByRole('button', { name: 'Hide details' })).toHaveAttribute('aria-expanded', 'true')
+    expect(within(card).getByRole('button', { name: 'Hide details (Acme support)' })).toHaveAttribute(
+      'aria-expanded',
+      'true',
+    )
     expect(within(card).getByText('detail of acme')).toBeInTheDocument()
   })
 

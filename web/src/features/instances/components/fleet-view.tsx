@@ -18,7 +18,7 @@ import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
 import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
 import { ActionBanner, StaleBanner } from './banners'
-import { InstanceList } from './instance-list'
+import { InstanceList, type ScrollTarget } from './instance-list'
 import { PlatformsCard } from './platforms-card'
 import { StateSummary } from './state-summary'
 
@@ -84,6 +84,19 @@ export function FleetPanel({
   )
   const needed = useMemo(() => actionNeeded(instances), [instances])
 
+  const [scrollTo, setScrollTo] = useState<ScrollTarget | null>(null)
+  /** A banner entry: its instance's card, found even when the filter or search hides it. */
+  const show = useCallback(
+    (id: string) => {
+      if (!shown.some((i) => i.id === id)) {
+        setFilter(null)
+        setSearch('')
+      }
+      setScrollTo((current) => ({ id, seq: (current?.seq ?? 0) + 1 }))
+    },
+    [shown],
+  )
+
   const toggle = useCallback((id: string) => {
     setExpanded((current) => {
       const next = new Set(current)
@@ -97,7 +110,7 @@ export function FleetPanel({
     <div className="flex flex-col gap-4">
       <h2 className="sr-only">{t('fleet.heading')}</h2>
       {stale && <StaleBanner lastEventAt={lastEventAt} />}
-      <ActionBanner items={needed} />
+      <ActionBanner items={needed} onShow={show} />
       <StateSummary counts={counts} filter={filter} onFilter={setFilter} />
       <div className="flex flex-wrap items-end gap-3">
         <div className="flex min-w-56 flex-1 flex-col gap-1">
@@ -159,6 +172,7 @@ export function FleetPanel({
           ) : (
             <InstanceList
               instances={shown}
+              scrollTo={scrollTo}
               renderCard={(instance) => (
                 <PlatformsCard
                   instance={instance}

@@ -6,16 +6,25 @@
  */
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { useWindowVirtualizer } from '@tanstack/react-virtual'
-import { type ReactNode, useLayoutEffect, useRef, useState } from 'react'
+import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react'
 
 const GAP = 12
+
+/** An instance to bring into view; `seq` tells one request from the next for the same instance. */
+export interface ScrollTarget {
+  id: string
+  seq: number
+}
 
 export function InstanceList({
   instances,
   renderCard,
+  scrollTo = null,
 }: {
   instances: readonly ClientInstance[]
   renderCard: (instance: ClientInstance) => ReactNode
+  /** Brings this instance's card into view and focuses it (its `[data-instance-card]` element). */
+  scrollTo?: ScrollTarget | null
 }) {
   const listRef = useRef<HTMLUListElement>(null)
   const [offset, setOffset] = useState(0)
@@ -30,6 +39,20 @@ export function InstanceList({
     getItemKey: (index) => instances[index]?.id ?? index,
     initialRect: { width: 1024, height: 900 },
   })
+  const handled = useRef(0)
+  useEffect(() => {
+    if (scrollTo === null || handled.current === scrollTo.seq) return
+    const index = instances.findIndex((i) => i.id === scrollTo.id)
+    // Not listed yet (a filter that hid it is being cleared): the next list will have it.
+    if (index === -1) return
+    handled.current = scrollTo.seq
+    virtualizer.scrollToIndex(index, { align: 'start' })
+    // The card renders once the list has scrolled to it. Not cancelled when the list changes (live
+    // updates come all the time); a list that is gone by then finds nothing to focus.
+    requestAnimationFrame(() => {
+      listRef.current?.querySelector<HTMLElement>(`[data-instance-card="${CSS.escape(scrollTo.id)}"]`)?.focus()
+    })
+  }, [scrollTo, instances, virtualizer])
   const items = virtualizer.getVirtualItems()
   return (
     <ul ref={listRef} className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>

@@ -43,7 +43,12 @@ export const PlatformsCard = memo(function PlatformsCard({
     : t('card.connectedOf', { connected, count: instance.platforms.length })
 
   return (
-    <article aria-labelledby={titleId} className="overflow-hidden rounded-lg border border-border bg-card shadow-xs">
+    <article
+      aria-labelledby={titleId}
+      data-instance-card={instance.id}
+      tabIndex={-1}
+      className="overflow-hidden rounded-lg border border-border bg-card shadow-xs focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
+    >
       <header className="flex flex-wrap items-start justify-between gap-3 p-4">
         <div className="min-w-0">
           <h3 id={titleId} className={cn('truncate text-base font-semibold', allDisabled && 'text-muted-foreground')}>
@@ -56,7 +61,7 @@ export const PlatformsCard = memo(function PlatformsCard({
           <LabelChips labels={instance.labels} />
           <p className="mt-1 text-sm text-muted-foreground">{summary}</p>
         </div>
-        <div className="flex items-start gap-2">
+        <div className="flex flex-wrap items-start justify-end gap-2">
           <RelaySwitch
             name={instance.displayName}
             optedIn={instance.optedIn}
@@ -72,6 +77,8 @@ export const PlatformsCard = memo(function PlatformsCard({
             onClick={() => onToggleExpanded(instance.id)}
           >
             {expanded ? t('card.hideDetails') : t('card.showDetails')}
+            {/* Each card's button is named for its instance: a list of identical names helps no one. */}
+            <span className="sr-only"> ({instance.displayName})</span>
             <ChevronDown
               aria-hidden="true"
               className={cn('transition-transform motion-reduce:transition-none', expanded && 'rotate-180')}
