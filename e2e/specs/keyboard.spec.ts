@@ -39,8 +39,9 @@ test('opting out and in by keyboard alone: Tab, Space, Enter, Esc', async ({ pag
   await card.expectAll('disabled')
   await expect(card.relaySwitch).toBeFocused()
 
-  // Space on the switch opts back in, no question asked.
+  // Space on the switch opts back in, no question asked; focus stays on the switch throughout.
   await page.keyboard.press('Space')
   await expect(card.relaySwitch).toBeChecked()
   await card.expectAll('connected')
+  await expect(card.relaySwitch).toBeFocused()
 })

@@ -2,7 +2,9 @@ import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
   API_ERROR_CODES,
   type ApiErrorCode,
+  INTENT_ERROR_CODES,
   isApiErrorCode,
+  isKeptIntentError,
   isTranslatedApiErrorCode,
   type TranslatedApiErrorCode,
 } from './api-error-codes'
@@ -47,5 +49,10 @@ describe('API error codes', () => {
     expectTypeOf<'http_502'>().toExtend<ApiErrorCode>()
     expectTypeOf<'network'>().toExtend<TranslatedApiErrorCode>()
     expectTypeOf<'invalid_json'>().not.toExtend<TranslatedApiErrorCode>()
+  })
+
+  it('keeps every intent failure but superseded: those requests are carried out later', () => {
+    expect(INTENT_ERROR_CODES.filter((code) => !isKeptIntentError(code))).toEqual(['superseded'])
+    expect(isKeptIntentError('network')).toBe(false)
   })
 })

@@ -94,6 +94,22 @@ export const INTENT_ERROR_CODES = [
 ] as const satisfies ReadonlyArray<keyof typeof API_ERROR_CODES>
 export type IntentErrorCode = (typeof INTENT_ERROR_CODES)[number]
 
+/**
+ * The failures after which the request is kept and carried out later (docs/api.md, "Opting out
+ * and in"): the connector's part failed, or the replica holding the instance has not got to it.
+ * Only `superseded` means the request will not happen.
+ */
+export const KEPT_INTENT_ERROR_CODES = [
+  'connector_unreachable',
+  'connector_error',
+  'identity_token_missing',
+  'secret_withheld',
+  'owner_unavailable',
+] as const satisfies ReadonlyArray<IntentErrorCode>
+
+export const isKeptIntentError = (code: string): boolean =>
+  (KEPT_INTENT_ERROR_CODES as ReadonlyArray<string>).includes(code)
+
 const HTTP_STATUS_CODE = /^http_[1-5]\d\d$/
 
 export function isApiErrorCode(code: string): code is ApiErrorCode {

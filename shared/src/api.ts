@@ -24,9 +24,9 @@ export const BulkRelayBodySchema = z.strictObject({
 export type BulkRelayBody = z.infer<typeof BulkRelayBodySchema>
 
 /**
- * One instance's outcome in a bulk request: `ok` done, `pending` saved and carried out later (the
- * replica holding it did not answer in time), `failed` not done (`error` says why; a connector
- * failure keeps the intent, which is reconciled, as with a single request).
+ * One instance's outcome in a bulk request: `ok` done, `pending` kept and carried out later (the
+ * connector failed, or the replica holding it did not answer in time; `error` says which),
+ * `failed` not done (`superseded`: a later request asked for the opposite).
  */
 export const BulkRelayResultSchema = z.object({
   id: z.string(),

@@ -78,7 +78,7 @@ describe('POST /api/relay/bulk', () => {
 
 describe('bulkResult', () => {
   const instance = { id: 'acme', displayName: 'Acme', gatewayId: 'gw', optedIn: false, pending: null, platforms: [] }
-  it('reports done as ok, a saved request its holder has not carried out as pending, and the rest as failed', () => {
+  it('reports done as ok, a kept request (connector down, holder late) as pending, and a superseded one as failed', () => {
     expect(bulkResult('acme', { ok: true, instance })).toEqual({ id: 'acme', result: 'ok' })
     const error = (code: any) => ({ ok: false as const, instance, error: { code, message: `m ${code}` } })
     expect(bulkResult('acme', error('owner_unavailable'))).toEqual({
@@ -86,8 +86,9 @@ describe('bulkResult', () => {
       result: 'pending',
       error: { code: 'owner_unavailable', message: 'm owner_unavailable' },
     })
-    for (const code of ['connector_unreachable', 'superseded', 'secret_withheld']) {
-      expect(bulkResult('acme', error(code))).toMatchObject({ result: 'failed', error: { code } })
+    for (const code of ['connector_unreachable', 'connector_error', 'secret_withheld']) {
+      expect(bulkResult('acme', error(code))).toMatchObject({ result: 'pending', error: { code } })
     }
+    expect(bulkResult('acme', error('superseded'))).toMatchObject({ result: 'failed', error: { code: 'superseded' } })
   })
 })

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { BulkRelayBodySchema, type BulkRelayResponse, type BulkRelayResult } from '@relay-console/shared/api'
+import { isKeptIntentError } from '@relay-console/shared/api-error-codes'
 import { Hono } from 'hono'
 import type { Log } from '../../lib/log'
 import type { IntentOutcome } from '../../ops/instance-view'
@@ -24,9 +25,8 @@ export const BULK_CONCURRENCY = 16
 export function bulkResult(id: string, outcome: IntentOutcome): BulkRelayResult {
   if (outcome.ok) return { id, result: 'ok' }
   const { code, message } = outcome.error
-  // Saved, and carried out by the replica holding the instance when it can.
-  if (code === 'owner_unavailable') return { id, result: 'pending', error: { code, message } }
-  return { id, result: 'failed', error: { code, message } }
+  // Kept, and carried out when it can be (the connector back, the holder answering).
+  return { id, result: isKeptIntentError(code) ? 'pending' : 'failed', error: { code, message } }
 }
 
 export function bulkRoutes(state: ConsoleState, intents: RelayIntents, log: Log) {

@@ -31,6 +31,7 @@ export interface OptOutDialogProps {
 export function OptOutDialog({ open, name, request, onOpenChange, onConfirm, onClosed }: OptOutDialogProps) {
   const { t } = useTranslation()
   const working = request.kind === 'working'
+  const kept = request.kind === 'failed' && request.kept
   return (
     <AlertDialog open={open} onOpenChange={onOpenChange}>
       <AlertDialogContent
@@ -50,11 +51,19 @@ export function OptOutDialog({ open, name, request, onOpenChange, onConfirm, onC
             {t('optOut.failed', { reason: request.reason })}
           </p>
         )}
+        {/* Kept: closing does not cancel anything, and trying again is only sooner. Say so. */}
+        {kept && <p className="text-sm text-muted-foreground">{t('optOut.keptNote')}</p>}
         <AlertDialogFooter>
-          <AlertDialogCancel disabled={working}>{t('optOut.cancel')}</AlertDialogCancel>
+          <AlertDialogCancel disabled={working}>{kept ? t('optOut.close') : t('optOut.cancel')}</AlertDialogCancel>
           <AlertDialogAction onClick={onConfirm} disabled={working} aria-busy={working}>
             {working && <LoaderCircle aria-hidden="true" className="motion-safe:animate-spin" />}
-            {working ? t('optOut.working') : request.kind === 'failed' ? t('optOut.retry') : t('optOut.confirm')}
+            {working
+              ? t('optOut.working')
+              : request.kind === 'failed'
+                ? kept
+                  ? t('optOut.retryNow')
+                  : t('optOut.retry')
+                : t('optOut.confirm')}
           </AlertDialogAction>
         </AlertDialogFooter>
       </AlertDialogContent>

@@ -104,7 +104,7 @@ describe('RelaySwitch', () => {
     expect(toggle()).toHaveFocus()
   })
 
-  it('shows a failure translated, with a retry that tries again', async () => {
+  it('says a kept opt-out stays saved: Close cancels nothing, and "Try again now" only asks sooner', async () => {
     const { user, toggle, onSetRelay } = setup()
     onSetRelay.mockRejectedValueOnce(Object.assign(new Error('502'), { code: 'connector_unreachable' }))
     await user.click(toggle())
@@ -113,10 +113,24 @@ describe('RelaySwitch', () => {
     expect(alert).toHaveTextContent(
       'Could not opt out: the connector could not be reached. Your choice is saved and will be applied when it is back.',
     )
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('Closing this does not cancel it')
+    expect(screen.queryByRole('button', { name: 'Cancel' })).toBeNull()
+    expect(screen.getByRole('button', { name: 'Close' })).toBeEnabled()
     onSetRelay.mockResolvedValueOnce(undefined)
-    await user.click(screen.getByRole('button', { name: 'Try again' }))
+    await user.click(screen.getByRole('button', { name: 'Try again now' }))
     await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
     expect(onSetRelay).toHaveBeenCalledTimes(2)
+  })
+
+  it('offers Cancel and Try again when the opt-out will not happen on its own (superseded)', async () => {
+    const { user, toggle, onSetRelay } = setup()
+    onSetRelay.mockRejectedValueOnce(Object.assign(new Error('409'), { code: 'superseded' }))
+    await user.click(toggle())
+    await user.click(await screen.findByRole('button', { name: 'Opt out' }))
+    await screen.findByRole('alert')
+    expect(screen.getByRole('alertdialog')).not.toHaveTextContent('Closing this does not cancel it')
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeEnabled()
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeEnabled()
   })
 
   it('opts in at once, without a dialog', async () => {
@@ -125,6 +139,23 @@ describe('RelaySwitch', () => {
     await user.click(toggle())
     expect(screen.queryByRole('alertdialog')).toBeNull()
     expect(onSetRelay).toHaveBeenCalledWith(true)
+  })
+
+  it('keeps the switch focusable while an opt-in runs (busy, not disabled), and takes no second press', async () => {
+    const { user, toggle, onSetRelay } = setup(false)
+    const request = deferred()
+    onSetRelay.mockReturnValue(request.promise)
+    toggle().focus()
+    await user.keyboard(' ')
+    expect(onSetRelay).toHaveBeenCalledWith(true)
+    expect(toggle()).toBeEnabled()
+    expect(toggle()).toHaveAttribute('aria-disabled', 'true')
+    expect(toggle()).toHaveFocus()
+    await user.keyboard(' ')
+    expect(onSetRelay).toHaveBeenCalledTimes(1)
+    await act(async () => request.resolve())
+    expect(toggle()).not.toHaveAttribute('aria-disabled')
+    expect(toggle()).toHaveFocus()
   })
 
   it('shows a failed opt-in next to the switch with a retry', async () => {

@@ -7,13 +7,14 @@
  * nothing here pretends an instance is out before it is.
  * @module
  */
+import { isKeptIntentError } from '@relay-console/shared/api-error-codes'
 import type { PendingIntent } from '@relay-console/shared/instance'
 import { LoaderCircle } from 'lucide-react'
 import { lazy, type MouseEvent, Suspense, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { Switch } from '../../../components/ui/switch'
-import { failureReason } from '../../../lib/api-errors'
+import { errorCode, failureReason } from '../../../lib/api-errors'
 import type { RelayAccess } from '../../../lib/relay-access'
 import type { RelayRequestState } from '../model/relay-request'
 
@@ -45,7 +46,7 @@ export function RelaySwitch({ name, optedIn, pending, access, onSetRelay }: Rela
       await onSetRelay(true)
       setOptIn({ kind: 'idle' })
     } catch (error) {
-      setOptIn({ kind: 'failed', reason: failureReason(error, t) })
+      setOptIn({ kind: 'failed', reason: failureReason(error, t), kept: isKeptIntentError(errorCode(error)) })
     }
   }
 
@@ -57,7 +58,7 @@ export function RelaySwitch({ name, optedIn, pending, access, onSetRelay }: Rela
       setOptOut({ kind: 'idle' })
       setDialogOpen(false)
     } catch (error) {
-      setOptOut({ kind: 'failed', reason: failureReason(error, t) })
+      setOptOut({ kind: 'failed', reason: failureReason(error, t), kept: isKeptIntentError(errorCode(error)) })
     }
   }
 
@@ -86,8 +87,12 @@ export function RelaySwitch({ name, optedIn, pending, access, onSetRelay }: Rela
           checked={optedIn}
           aria-label={t('card.relayFor', { name })}
           aria-describedby={access.kind === 'denied' ? reasonId : optIn.kind === 'failed' ? errorId : undefined}
-          disabled={optIn.kind === 'working' || access.kind !== 'allowed'}
+          disabled={access.kind !== 'allowed'}
+          // Busy, not disabled, while the opt-in runs: a disabled button drops focus to the page,
+          // and a keyboard operator would lose their place.
+          aria-disabled={optIn.kind === 'working' || undefined}
           onCheckedChange={(next) => {
+            if (optIn.kind === 'working') return
             if (next) void requestOptIn()
             else {
               setOptOut({ kind: 'idle' })

@@ -4,4 +4,8 @@
  * without importing each other.
  * @module
  */
-export type RelayRequestState = { kind: 'idle' } | { kind: 'working' } | { kind: 'failed'; reason: string }
+export type RelayRequestState =
+  | { kind: 'idle' }
+  | { kind: 'working' }
+  /** `kept`: the console keeps the request and carries it out later; asking again is optional. */
+  | { kind: 'failed'; reason: string; kept: boolean }
