@@ -67,7 +67,7 @@ describe('opting out', () => {
     const started = Date.now()
     const res = await api(running.url, 'PUT', '/api/instances/acme/relay', { optedIn: false })
     expect(res.status).toBe(200)
-    expect(res.json).toMatchObject({ id: 'acme', optedIn: false })
+    expect(res.json).toMatchObject({ id: 'acme', optedIn: false, disabledBy: { source: 'operator', actor: 'admin' } })
     const disabled = await events.waitFor(
       (e) => e.event === 'instance' && e.data.id === 'acme' && allStates(e.data, 'disabled'),
       2000,
@@ -214,6 +214,8 @@ describe('a revocation the connector starts on its own', () => {
       instanceId: 'acme',
       result: 'ok',
     })
+    // The instance says where its Disabled came from: not an operator's choice.
+    expect((await instanceOf(running, 'acme')).disabledBy).toEqual({ source: 'connector', actor: 'connector' })
   })
 })
 

@@ -47,5 +47,7 @@ test('opting out: Cancel springs back; Opt out reaches a calm Disabled through t
   await page.reload()
   await expect(consolePage.liveIndicator).toHaveAttribute('data-live', 'true')
   await card.expectAll('disabled')
+  await expect(card.root.getByTestId('disabled-source')).toHaveAttribute('data-source', 'operator')
+  await expect(card.root.getByTestId('disabled-source')).toHaveText('Opted out by admin')
   expect((await connector.instance(target.gatewayId)).upgrades.total).toBe(dials)
 })

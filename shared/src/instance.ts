@@ -24,6 +24,21 @@ export const LabelsSchema = z.record(
 )
 export type Labels = z.infer<typeof LabelsSchema>
 
+/** Why an instance is opted out: an operator chose it, the connector revoked it, or a maintenance window. */
+export const DISABLED_SOURCES = ['operator', 'connector', 'maintenance'] as const
+export const DisabledBySchema = z.object({
+  source: z.enum(DISABLED_SOURCES),
+  /** The operator's name, `connector`, or `maintenance:{name}`. */
+  actor: z.string(),
+})
+export type DisabledBy = z.infer<typeof DisabledBySchema>
+
+/** Who opts an instance out, by the audit actor that asked. */
+export const disabledByActor = (actor: string): DisabledBy => ({
+  source: actor === 'connector' ? 'connector' : actor.startsWith('maintenance:') ? 'maintenance' : 'operator',
+  actor,
+})
+
 export const InstanceSchema = z.object({
   id: z.string().min(1),
   displayName: z.string(),
@@ -34,6 +49,8 @@ export const InstanceSchema = z.object({
   platforms: z.array(PlatformStatusSchema),
   /** From the config; the console always sends them (`{}` for none). */
   labels: LabelsSchema.optional(),
+  /** While opted out: who opted it out (null when opted in, or when not known: opted out before it was kept). */
+  disabledBy: DisabledBySchema.nullable().optional(),
 })
 export type Instance = z.infer<typeof InstanceSchema>
 

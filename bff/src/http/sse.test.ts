@@ -105,6 +105,7 @@ describe('eventRoutes', () => {
           gatewayId: 'gw-acme',
           platforms: [{ platform: 'discord', botId: '1' }],
           labels: {},
+          disabledBy: null,
           optedIn: true,
           pending: null,
           secret: null,

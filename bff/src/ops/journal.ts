@@ -12,6 +12,7 @@
  */
 import type { AuditAction, AuditResult } from '@relay-console/shared/api'
 import type { IntentErrorCode } from '@relay-console/shared/api-error-codes'
+import { disabledByActor } from '@relay-console/shared/instance'
 import type { ChangeFeed } from '../state/change-feed'
 import type { StateStore, StoreTx } from '../state/store'
 
@@ -98,7 +99,9 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
         const created = await entry(tx, action, instanceId, actor, 'pending', null, batchId ?? null)
         // A request still pending is overruled by this one (a settled entry stays as it is).
         if (replaced !== null) await tx.settleAudit(replaced, 'failed', SUPERSEDED, 'superseded')
-        const { rev } = await tx.setIntent(instanceId, optedIn, optedIn ? 'opting_in' : 'opting_out', created)
+        const pending = optedIn ? 'opting_in' : 'opting_out'
+        const by = optedIn ? null : disabledByActor(actor)
+        const { rev } = await tx.setIntent(instanceId, optedIn, pending, created, by)
         return { value: { entry: created, request: created }, rev }
       })
     },
@@ -142,7 +145,8 @@ export function createJournal(store: StateStore, feed: Pick<ChangeFeed, 'reach'>
     revokedByConnector: (instanceId, detail) =>
       write(async (tx) => {
         await entry(tx, 'revoked_by_connector', instanceId, 'connector', 'ok', detail)
-        return { value: undefined, rev: (await tx.setIntent(instanceId, false, null)).rev }
+        const by = disabledByActor('connector')
+        return { value: undefined, rev: (await tx.setIntent(instanceId, false, null, null, by)).rev }
       }),
     settleInterrupted: () => store.settleInterrupted(INTERRUPTED_DETAIL),
   }

@@ -15,6 +15,7 @@ const stored = (id: string, patch: Partial<StoredInstance> = {}): StoredInstance
   gatewayId: `gw-${id}`,
   platforms: [{ platform: 'discord', botId: '1' }],
   labels: {},
+  disabledBy: null,
   optedIn: true,
   pending: null,
   secret: null,
@@ -31,6 +32,7 @@ const instanceOf = (s: StoredInstance, patch: Partial<Instance> = {}): Instance 
   pending: s.pending,
   platforms: s.statuses,
   labels: s.labels,
+  disabledBy: s.disabledBy,
   ...patch,
 })
 

@@ -10,13 +10,14 @@
  * @module
  */
 import type { InstancesResponse, Transition } from '@relay-console/shared/api'
-import type { Instance, Labels, PlatformIdentity } from '@relay-console/shared/instance'
+import type { DisabledBy, Instance, Labels, PlatformIdentity } from '@relay-console/shared/instance'
 import type { Log } from '../lib/log'
 import type { LoggedChange, StoredInstance } from './store'
 
 export interface ManagedInstance extends Instance {
   identities: PlatformIdentity[]
   labels: Labels
+  disabledBy: DisabledBy | null
 }
 
 /** One change of one instance, as every listener receives it. */
@@ -59,6 +60,7 @@ export class ConsoleState {
         identities: s.platforms,
         platforms: s.statuses,
         labels: s.labels,
+        disabledBy: s.disabledBy,
       })
     }
   }
@@ -104,6 +106,7 @@ export class ConsoleState {
       managed.pending = s.pending
       managed.platforms = s.statuses
       managed.labels = s.labels
+      managed.disabledBy = s.disabledBy
     }
   }
 
@@ -128,6 +131,7 @@ export class ConsoleState {
       managed.pending = instance.pending
       managed.platforms = instance.platforms
       managed.labels = instance.labels ?? managed.labels
+      managed.disabledBy = instance.disabledBy ?? null
       this.#emit({ rev: change.rev, instance: publicView(managed), transitions: change.transitions })
     }
   }
@@ -155,5 +159,6 @@ function publicView(m: ManagedInstance): Instance {
     pending: m.pending,
     platforms: m.platforms,
     labels: m.labels,
+    disabledBy: m.disabledBy,
   }
 }

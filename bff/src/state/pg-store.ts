@@ -144,7 +144,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       if (kept.length === 0) return []
       const ids = [...new Set(kept.map((u) => u.id))]
       const rows = await q<StatusRow[]>`
-        SELECT id, display_name, gateway_id, opted_in, pending, statuses, labels FROM instances
+        SELECT id, display_name, gateway_id, opted_in, pending, statuses, labels, disabled_by FROM instances
         WHERE id IN (SELECT json_array_elements_text(${JSON.stringify(ids)}::text::json))`
       const planned = planStatusChanges(counter.rev, new Map(rows.map((r) => [r.id, r])), kept)
       const last = planned.at(-1)

@@ -16,7 +16,8 @@ export const SQLITE_SCHEMA = `
     config_secret_digest TEXT,
     statuses TEXT NOT NULL DEFAULT '[]',
     pending_entry INTEGER,
-    labels TEXT NOT NULL DEFAULT '{}'
+    labels TEXT NOT NULL DEFAULT '{}',
+    disabled_by TEXT
   );
   CREATE TABLE IF NOT EXISTS changes (
     rev INTEGER PRIMARY KEY,
@@ -75,6 +76,7 @@ export const SQLITE_ADDED_COLUMNS = [
   { table: 'audit', column: 'error_code', type: 'TEXT' },
   { table: 'instances', column: 'labels', type: "TEXT NOT NULL DEFAULT '{}'" },
   { table: 'audit', column: 'batch_id', type: 'TEXT' },
+  { table: 'instances', column: 'disabled_by', type: 'TEXT' },
   // Sessions from before named operators were all the operator token's.
   { table: 'sessions', column: 'role', type: "TEXT NOT NULL DEFAULT 'admin'" },
   { table: 'sessions', column: 'via', type: "TEXT NOT NULL DEFAULT 'token'" },

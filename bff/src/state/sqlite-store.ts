@@ -32,6 +32,7 @@ interface InstanceRow {
   statuses: string
   pending_entry: number | null
   labels: string
+  disabled_by: string | null
 }
 
 const toRecord = (row: InstanceRow): StoredInstance => ({
@@ -41,6 +42,7 @@ const toRecord = (row: InstanceRow): StoredInstance => ({
   platforms: JSON.parse(row.platforms),
   labels: JSON.parse(row.labels),
   optedIn: row.opted_in === 1,
+  disabledBy: row.disabled_by === null ? null : JSON.parse(row.disabled_by),
   pending: row.pending as PendingIntent | null,
   secret: row.secret,
   configSecretDigest: row.config_secret_digest,
@@ -56,6 +58,7 @@ const publicView = (row: InstanceRow): Instance => ({
   pending: row.pending as PendingIntent | null,
   platforms: JSON.parse(row.statuses),
   labels: JSON.parse(row.labels),
+  disabledBy: row.disabled_by === null ? null : JSON.parse(row.disabled_by),
 })
 
 export interface SqliteStoreOptions {
@@ -95,6 +98,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
        platforms = excluded.platforms, labels = excluded.labels`,
     ),
     intent: db.prepare('UPDATE instances SET opted_in = ?, pending = ?, pending_entry = ? WHERE id = ?'),
+    disabledBy: db.prepare('UPDATE instances SET disabled_by = ? WHERE id = ?'),
     secret: db.prepare(
       'UPDATE instances SET secret = ?, config_secret_digest = COALESCE(?, config_secret_digest) WHERE id = ?',
     ),
@@ -204,8 +208,10 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
   }
 
   const tx: StoreTx = {
-    async setIntent(id, optedIn, pending, entryId) {
+    async setIntent(id, optedIn, pending, entryId, by) {
       q.intent.run(optedIn ? 1 : 0, pending, pending === null ? null : (entryId ?? null), id)
+      if (optedIn) q.disabledBy.run(null, id)
+      else if (by !== undefined) q.disabledBy.run(by === null ? null : JSON.stringify(by), id)
       return logChange(mustRow(id), () => [])
     },
     async settleIntent(id, optedIn, entryId) {

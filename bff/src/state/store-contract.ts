@@ -113,6 +113,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             secret: null,
             configSecretDigest: null,
             statuses: [],
+            disabledBy: null,
           },
           {
             ...ACME,
@@ -122,6 +123,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             secret: null,
             configSecretDigest: null,
             statuses: [],
+            disabledBy: null,
           },
         ])
         expect(rev).toBe(await store.currentRev())
@@ -146,6 +148,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             secret: null,
             configSecretDigest: null,
             statuses: [],
+            disabledBy: null,
           },
         ])
         const again = await store.define([GLOBEX, renamed])
@@ -215,6 +218,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
             pending: 'opting_out',
             platforms: [status('discord', 'connected')],
             labels: ACME.labels,
+            disabledBy: null,
           },
           transitions: [],
         })
@@ -222,6 +226,25 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
         expect(await store.changesAfter(before, 10)).toEqual([change])
         const { instances } = await store.define([ACME])
         expect(instances[0]).toMatchObject({ optedIn: false, pending: 'opting_out' })
+      })
+
+      it('keeps who opted an instance out while it is out, and forgets it when it is opted in', async () => {
+        await store.define([ACME])
+        const alice = { source: 'operator' as const, actor: 'alice' }
+        const out = await store.transaction((tx) => tx.setIntent('acme', false, 'opting_out', null, alice))
+        expect(out.instance.disabledBy).toEqual(alice)
+        // Settling (or any write that does not say who) keeps the name.
+        const settled = await store.transaction((tx) => tx.setIntent('acme', false, null))
+        expect(settled.instance.disabledBy).toEqual(alice)
+        const connector = { source: 'connector' as const, actor: 'connector' }
+        expect(
+          (await store.transaction((tx) => tx.setIntent('acme', false, null, null, connector))).instance.disabledBy,
+        ).toEqual(connector)
+        expect((await store.define([ACME])).instances[0]?.disabledBy).toEqual(connector)
+        expect(
+          (await store.transaction((tx) => tx.setIntent('acme', true, 'opting_in', null, alice))).instance.disabledBy,
+        ).toBeNull()
+        expect((await store.instance('acme'))?.disabledBy).toBeNull()
       })
 
       it('refuses an intent for an unknown instance and logs nothing', async () => {
@@ -376,6 +399,7 @@ export function storeContract(name: string, open: OpenContractStore, options: Co
               pending: null,
               platforms: [status('discord', 'connecting'), retrying],
               labels: ACME.labels,
+              disabledBy: null,
             },
             transitions: [
               {

@@ -19,7 +19,7 @@
  * @module
  */
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
-import type { Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
+import type { DisabledBy, Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { Role } from '@relay-console/shared/roles'
 
@@ -40,6 +40,8 @@ export interface StoredInstance {
   platforms: PlatformIdentity[]
   labels: Labels
   optedIn: boolean
+  /** While opted out: who opted it out (null when opted in, or not known). */
+  disabledBy: DisabledBy | null
   pending: PendingIntent | null
   /** The secret in use: from the config, or issued by the connector at provisioning. */
   secret: string | null
@@ -98,7 +100,14 @@ export interface StoreTx {
    * Writes an instance's intent and logs the change; the instance must exist. `entryId` names the
    * audit entry of the operation a pending intent asks for (kept while it is pending).
    */
-  setIntent(id: string, optedIn: boolean, pending: PendingIntent | null, entryId?: number | null): Promise<LoggedChange>
+  setIntent(
+    id: string,
+    optedIn: boolean,
+    pending: PendingIntent | null,
+    entryId?: number | null,
+    /** Who opts it out (kept while it is out); opting in clears it; absent keeps what is there. */
+    by?: DisabledBy | null,
+  ): Promise<LoggedChange>
   /**
    * Settles the intent an operation asked for, if it is still the one `entryId` asked for (a later
    * request, from any process, may have replaced it: then nothing is written, and null answered).

@@ -4,7 +4,7 @@
  * @module
  */
 import type { AuditEntry, Transition } from '@relay-console/shared/api'
-import type { Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
+import type { DisabledBy, Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { StoredInstance } from '../store'
 
@@ -20,6 +20,7 @@ export interface InstanceRow {
   statuses: PlatformStatus[]
   pending_entry: number | null
   labels: Labels
+  disabled_by: DisabledBy | null
 }
 
 /** The columns of an instance its public view and its statuses' changes are made of. */
@@ -32,6 +33,7 @@ export const toStored = (row: InstanceRow): StoredInstance => ({
   platforms: row.platforms,
   labels: row.labels,
   optedIn: row.opted_in,
+  disabledBy: row.disabled_by,
   pending: row.pending,
   secret: row.secret,
   configSecretDigest: row.config_secret_digest,
@@ -48,6 +50,7 @@ export const publicView = (row: StatusRow): Instance => ({
   pending: row.pending,
   platforms: row.statuses,
   labels: row.labels,
+  disabledBy: row.disabled_by,
 })
 
 export interface TransitionRow {

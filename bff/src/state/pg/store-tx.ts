@@ -44,13 +44,17 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
       return loggedRev
     },
 
-    async setIntent(id, optedIn, pending, entryId) {
+    async setIntent(id, optedIn, pending, entryId, by) {
       await holdCounter()
       const pendingEntry = pending === null ? null : (entryId ?? null)
+      // Opting in clears who opted it out; an opt-out names them, or keeps the name already there.
+      const keep = !optedIn && by === undefined
+      const disabledBy = optedIn || by === undefined || by === null ? null : JSON.stringify(withoutNul(by))
       const [row] = await q<StatusRow[]>`
-        UPDATE instances SET opted_in = ${optedIn}, pending = ${pending}, pending_entry = ${pendingEntry}
+        UPDATE instances SET opted_in = ${optedIn}, pending = ${pending}, pending_entry = ${pendingEntry},
+          disabled_by = CASE WHEN ${keep} THEN disabled_by ELSE ${disabledBy}::text::json END
         WHERE id = ${id}
-        RETURNING id, display_name, gateway_id, opted_in, pending, statuses, labels`
+        RETURNING id, display_name, gateway_id, opted_in, pending, statuses, labels, disabled_by`
       if (row === undefined) throw new Error(`unknown instance ${id}`)
       return logIntent(row)
     },
@@ -60,7 +64,7 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
       const [row] = await q<StatusRow[]>`
         UPDATE instances SET opted_in = ${optedIn}, pending = NULL, pending_entry = NULL
         WHERE id = ${id} AND pending_entry = ${entryId}
-        RETURNING id, display_name, gateway_id, opted_in, pending, statuses, labels`
+        RETURNING id, display_name, gateway_id, opted_in, pending, statuses, labels, disabled_by`
       return row === undefined ? null : logIntent(row)
     },
 

@@ -1,3 +1,4 @@
+import type { ClientInstance } from '@relay-console/shared/instance'
 import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
@@ -169,6 +170,26 @@ describe('FleetPanel', () => {
     })
     expect(screen.getByText('1 of 2 platforms connected')).toBeInTheDocument()
     expect(screen.getByText('Opted out of the relay')).toBeInTheDocument()
+  })
+
+  it('says where a Disabled came from: an operator by name, the connector, or maintenance', () => {
+    const off = (id: string, disabledBy: ClientInstance['disabledBy']) =>
+      instance(id, { optedIn: false, platforms: [STATUS_BY_STATE.disabled], disabledBy })
+    renderPanel({
+      instances: [
+        off('acme', { source: 'operator', actor: 'alice' }),
+        off('globex', { source: 'connector', actor: 'connector' }),
+        off('initech', { source: 'maintenance', actor: 'maintenance:db-upgrade' }),
+      ],
+    })
+    const sources = screen.getAllByTestId('disabled-source').map((el) => [el.dataset.source, el.textContent])
+    expect(sources.sort()).toEqual([
+      ['connector', 'Revoked by the connector, outside this console'],
+      ['maintenance', 'In maintenance'],
+      ['operator', 'Opted out by alice'],
+    ])
+    // Every badge stays the neutral Disabled.
+    for (const badge of screen.getAllByTestId('status-badge')) expect(badge).toHaveAttribute('data-variant', 'outline')
   })
 
   it('shows markup from a connector or a config as text, never as elements', () => {

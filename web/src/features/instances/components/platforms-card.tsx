@@ -3,7 +3,9 @@
  * platform, and (expanded) whatever detail the page puts under it.
  * @module
  */
+import { assertNever } from '@relay-console/shared/assert-never'
 import type { ClientInstance } from '@relay-console/shared/instance'
+import type { TFunction } from 'i18next'
 import { ChevronDown } from 'lucide-react'
 import { memo, type ReactNode, useId } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -39,8 +41,9 @@ export const PlatformsCard = memo(function PlatformsCard({
   const connected = instance.platforms.filter((p) => p.state === 'connected').length
   const allDisabled = instance.platforms.length > 0 && instance.platforms.every((p) => p.state === 'disabled')
   const summary = allDisabled
-    ? t('card.optedOut')
+    ? disabledSummary(instance, t)
     : t('card.connectedOf', { connected, count: instance.platforms.length })
+  const source = allDisabled ? (instance.disabledBy?.source ?? null) : null
 
   return (
     <article
@@ -59,7 +62,12 @@ export const PlatformsCard = memo(function PlatformsCard({
             <span className="tabular-nums">{instance.gatewayId}</span>
           </p>
           <LabelChips labels={instance.labels} />
-          <p className="mt-1 text-sm text-muted-foreground">{summary}</p>
+          <p
+            className="mt-1 text-sm text-muted-foreground"
+            {...(source === null ? {} : { 'data-testid': 'disabled-source', 'data-source': source })}
+          >
+            {summary}
+          </p>
         </div>
         <div className="flex flex-wrap items-start justify-end gap-2">
           <RelaySwitch
@@ -118,4 +126,24 @@ function LabelChips({ labels }: { labels: Readonly<Record<string, string>> | und
       ))}
     </ul>
   )
+}
+
+/**
+ * Where an all-Disabled card's state came from: an operator's choice (by name), the connector
+ * (its secret refused or revoked outside this console: worth a look), or a maintenance window.
+ * The badge stays the neutral Disabled either way.
+ */
+function disabledSummary(instance: ClientInstance, t: TFunction): string {
+  const by = instance.disabledBy ?? null
+  if (by === null) return t('card.optedOut')
+  switch (by.source) {
+    case 'operator':
+      return t('card.optedOutBy', { actor: by.actor })
+    case 'connector':
+      return t('card.revokedByConnector')
+    case 'maintenance':
+      return t('card.inMaintenance')
+    default:
+      return assertNever(by.source)
+  }
 }
