@@ -57,3 +57,26 @@ test('a console restart shows Reconnecting and the stale banner, then both recov
   await expect(out.relaySwitch).not.toBeChecked()
   await acme.expectAll('connected')
 })
+
+test('a connector outage across the fleet is one line, "Connector unreachable", and the header stops saying all is well', async ({
+  page,
+  privateStack,
+}) => {
+  const instances = ['demo-acme', 'demo-globex', 'e2e-keyboard'].map(sharedInstance)
+  const stack = await privateStack({ instances })
+  const console_ = new ConsolePage(page)
+  await page.goto(stack.loginLink())
+  for (const i of instances) await console_.card(i.displayName, i.id).expectAll('connected')
+  const incident = page.getByTestId('fleet-incident')
+  await expect(incident).toBeHidden()
+  await expect(console_.liveIndicator).toHaveText(/^Live/)
+
+  await stack.stopConnector()
+  await expect(incident).toContainText(/Connector unreachable since .+ — 3 instances affected/, { timeout: 15_000 })
+  await expect(console_.liveIndicator).toContainText('Live — fleet incident')
+  await expect(console_.liveIndicator).toHaveAttribute('data-live', 'true')
+
+  await stack.startConnector()
+  await expect(incident).toBeHidden({ timeout: 15_000 })
+  await expect(console_.liveIndicator).not.toContainText('fleet incident')
+})

@@ -40,3 +40,8 @@ export function shortDuration(ms: number, language: string): string {
 export function dateTime(atMs: number, language: string): string {
   return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' }).format(atMs)
 }
+
+/** A time of day, "11:10": when something began, today. */
+export function clockTime(atMs: number, language: string): string {
+  return new Intl.DateTimeFormat(language, { timeStyle: 'short' }).format(atMs)
+}

@@ -1,15 +1,18 @@
 /**
- * Page-level banners: platforms that need an operator (failed, or retrying for hours) — never
- * for Disabled, which an operator chose — and the stale-view warning when live updates stop.
+ * Page-level banners: a fleet-level incident (most sockets failing alike), platforms that need an
+ * operator (failed, or retrying for hours) — never for Disabled, which an operator chose — and the
+ * stale-view warning when live updates stop.
  * @module
  */
-import { CloudOff, type LucideIcon, TriangleAlert } from 'lucide-react'
+import { CloudOff, type LucideIcon, TriangleAlert, Unplug } from 'lucide-react'
 import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useNow } from '../../../hooks/use-now'
 import { cn } from '../../../lib/cn'
-import { relativeTime } from '../../../lib/format'
+import { clockTime, relativeTime } from '../../../lib/format'
 import type { ActionNeeded } from '../model/fleet'
+import type { FleetIncident } from '../model/incident'
+import { errorText } from '../model/messages'
 
 const SHOWN = 5
 
@@ -39,6 +42,22 @@ export function ActionBanner({ items, onShow }: { items: ActionNeeded[]; onShow:
           {items.length > SHOWN && <li>{t('banner.more', { count: items.length - SHOWN })}</li>}
         </ul>
       </div>
+    </Banner>
+  )
+}
+
+/** Most of the fleet failing alike: one line for it, instead of a wall of identical amber cards. */
+export function IncidentBanner({ incident }: { incident: FleetIncident }) {
+  const { t, i18n } = useTranslation()
+  const count = incident.affected
+  const time = clockTime(incident.since, i18n.language)
+  return (
+    <Banner testId="fleet-incident" tone="warning" Icon={Unplug}>
+      <p className="font-semibold" data-error-code={incident.errorCode}>
+        {incident.errorCode === 'relay_dial_failed'
+          ? t('incident.connectorUnreachable', { count, time })
+          : t('incident.failingAlike', { count, time, reason: errorText(incident.errorCode, t) })}
+      </p>
     </Banner>
   )
 }

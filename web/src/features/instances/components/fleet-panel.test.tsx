@@ -1,5 +1,5 @@
 import type { ClientInstance } from '@relay-console/shared/instance'
-import { render, screen, waitFor, within } from '@testing-library/react'
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { RELAY_ALLOWED } from '../../../lib/relay-access'
@@ -128,6 +128,23 @@ describe('FleetPanel', () => {
   it('raises no banner for a fleet that is only disabled and connected', () => {
     renderPanel({ instances: [instance('a'), instance('b', { platforms: [STATUS_BY_STATE.disabled] })] })
     expect(screen.queryByTestId('action-banner')).toBeNull()
+  })
+
+  it('says so in one line when most of the fleet cannot reach the connector, and not otherwise', () => {
+    const since = '2026-11-29T11:10:00.000Z'
+    const unreachable = (id: string) =>
+      instance(id, {
+        platforms: [platformStatus({ state: 'retrying', errorCode: 'relay_dial_failed', retryingSince: since })],
+      })
+    renderPanel({
+      instances: [unreachable('a'), unreachable('b'), unreachable('c'), instance('d')],
+    })
+    const banner = screen.getByTestId('fleet-incident')
+    const time = new Intl.DateTimeFormat('en', { timeStyle: 'short' }).format(Date.parse(since))
+    expect(banner).toHaveTextContent(`Connector unreachable since ${time} — 3 instances affected`)
+    cleanup()
+    renderPanel()
+    expect(screen.queryByTestId('fleet-incident')).toBeNull()
   })
 
   it('warns that the view may be stale while live updates are down', () => {

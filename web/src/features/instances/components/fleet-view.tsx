@@ -17,7 +17,8 @@ import type { RelayAccess } from '../../../lib/relay-access'
 import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
 import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
-import { ActionBanner, StaleBanner } from './banners'
+import { fleetIncident } from '../model/incident'
+import { ActionBanner, IncidentBanner, StaleBanner } from './banners'
 import { InstanceList, type ScrollTarget } from './instance-list'
 import { PlatformsCard } from './platforms-card'
 import { StateSummary } from './state-summary'
@@ -83,6 +84,7 @@ export function FleetPanel({
     [instances, filter, deferredSearch, sort, i18n.language, ranks],
   )
   const needed = useMemo(() => actionNeeded(instances), [instances])
+  const incident = useMemo(() => fleetIncident(instances), [instances])
 
   const [scrollTo, setScrollTo] = useState<ScrollTarget | null>(null)
   /** A banner entry: its instance's card, found even when the filter or search hides it. */
@@ -110,6 +112,7 @@ export function FleetPanel({
     <div className="flex flex-col gap-4">
       <h2 className="sr-only">{t('fleet.heading')}</h2>
       {stale && <StaleBanner lastEventAt={lastEventAt} />}
+      {incident !== null && <IncidentBanner incident={incident} />}
       <ActionBanner items={needed} onShow={show} />
       <StateSummary counts={counts} filter={filter} onFilter={setFilter} />
       <div className="flex flex-wrap items-end gap-3">

@@ -1,19 +1,32 @@
 /**
- * "Live" or "Reconnecting…", with when the last update came.
+ * "Live" or "Reconnecting…", with when the last update came. Live with most of the fleet failing
+ * alike reads "Live — fleet incident", amber: the stream works, the fleet does not.
  * @module
  */
+import { useMemo } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useNow } from '../../../hooks/use-now'
 import { cn } from '../../../lib/cn'
 import { relativeTime } from '../../../lib/format'
+import { useInstances } from '../api/use-instances'
+import { fleetIncident } from '../model/incident'
 import { useLiveState } from './live-provider'
 
 export function LiveIndicator() {
   const { t, i18n } = useTranslation()
   const live = useLiveState()
   const now = useNow()
+  const instances = useInstances().data?.instances
+  const incident = useMemo(() => (instances === undefined ? null : fleetIncident(instances)), [instances])
   const isLive = live.status === 'live'
-  const label = isLive ? t('live.live') : live.status === 'connecting' ? t('live.connecting') : t('live.reconnecting')
+  const calm = isLive && incident === null
+  const label = isLive
+    ? incident === null
+      ? t('live.live')
+      : t('live.liveIncident')
+    : live.status === 'connecting'
+      ? t('live.connecting')
+      : t('live.reconnecting')
   const last =
     live.lastEventAt === null
       ? t('live.noEventYet')
@@ -28,7 +41,11 @@ export function LiveIndicator() {
     >
       <span
         aria-hidden="true"
-        className={cn('size-2.5 rounded-full', isLive ? 'bg-success-dot' : 'bg-warning-dot motion-safe:animate-pulse')}
+        className={cn(
+          'size-2.5 rounded-full',
+          calm ? 'bg-success-dot' : 'bg-warning-dot',
+          !isLive && 'motion-safe:animate-pulse',
+        )}
       />
       <span className="font-medium">{label}</span>
       <span className="hidden text-xs text-muted-foreground md:inline">{last}</span>

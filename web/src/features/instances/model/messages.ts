@@ -9,12 +9,13 @@ import type { TFunction } from 'i18next'
 import { shortDuration } from '../../../lib/format'
 
 export function statusMessage(status: ClientPlatformStatus, t: TFunction): string | null {
-  if (status.errorCode === null) return null
-  const key = `errors.${status.errorCode}` as const
-  return (
-    t(key as 'errors.unknown', { defaultValue: '', code: status.errorCode }) ||
-    t('errors.unknown', { code: status.errorCode })
-  )
+  return status.errorCode === null ? null : errorText(status.errorCode, t)
+}
+
+/** An error code's words; a code this version does not know reads as `errors.unknown`, with the code. */
+export function errorText(code: string, t: TFunction): string {
+  const key = `errors.${code}` as const
+  return t(key as 'errors.unknown', { defaultValue: '', code }) || t('errors.unknown', { code })
 }
 
 export function retryLine(status: ClientPlatformStatus, nowMs: number, t: TFunction, language: string): string | null {
