@@ -95,6 +95,42 @@ describe('FleetPanel', () => {
     expect(cards()).toEqual(['Globex support'])
   })
 
+  it('goes to the search box on "/", but not while the operator types elsewhere', async () => {
+    const { user } = renderPanel()
+    const search = screen.getByRole('searchbox', { name: 'Search instances' })
+    expect(search).toHaveAttribute('aria-keyshortcuts', '/')
+    await user.keyboard('/')
+    expect(search).toHaveFocus()
+    expect(search).toHaveValue('')
+    await user.type(search, 'a/b')
+    expect(search).toHaveValue('a/b')
+  })
+
+  it('exports what it shows, filtered and sorted, as CSV and as JSON', async () => {
+    const made: Array<{ text: string; type: string }> = []
+    const create = vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+      void (blob as Blob).text().then((text) => made.push({ text, type: (blob as Blob).type }))
+      return 'blob:export'
+    })
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {})
+    try {
+      const { user } = renderPanel()
+      await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), 'globex')
+      await user.click(screen.getByRole('button', { name: 'Export CSV' }))
+      await user.click(screen.getByRole('button', { name: 'Export JSON' }))
+      await waitFor(() => expect(made).toHaveLength(2))
+      const csv = made.find((m) => m.type === 'text/csv')?.text.split('\r\n') ?? []
+      expect(csv).toHaveLength(2)
+      expect(csv[1]).toMatch(/^globex,Globex support,gw-globex,/)
+      const json = JSON.parse(made.find((m) => m.type === 'application/json')?.text ?? '[]')
+      expect(json.map((i: { id: string }) => i.id)).toEqual(['globex'])
+      expect(click).toHaveBeenCalledTimes(2)
+    } finally {
+      create.mockRestore()
+      click.mockRestore()
+    }
+  })
+
   it('sorts by name on request', async () => {
     const { user, cards } = renderPanel()
     await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'name')

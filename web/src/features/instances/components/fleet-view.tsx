@@ -4,8 +4,8 @@
  * @module
  */
 import type { ClientInstance } from '@relay-console/shared/instance'
-import { Search } from 'lucide-react'
-import { type ReactNode, useCallback, useDeferredValue, useId, useMemo, useState } from 'react'
+import { Download, Search } from 'lucide-react'
+import { type ReactNode, useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { Input } from '../../../components/ui/input'
@@ -13,9 +13,11 @@ import { Label } from '../../../components/ui/label'
 import { Select } from '../../../components/ui/select'
 import { useRelayAccess } from '../../../hooks/use-session'
 import { failureReason } from '../../../lib/api-errors'
+import { downloadText, exportName } from '../../../lib/download'
 import type { RelayAccess } from '../../../lib/relay-access'
 import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
+import { instancesCsv, instancesJson } from '../model/export'
 import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
 import { fleetIncident } from '../model/incident'
 import { ActionBanner, IncidentBanner, StaleBanner } from './banners'
@@ -87,6 +89,20 @@ export function FleetPanel({
   const incident = useMemo(() => fleetIncident(instances), [instances])
 
   const [scrollTo, setScrollTo] = useState<ScrollTarget | null>(null)
+  const searchRef = useRef<HTMLInputElement>(null)
+  // "/" goes to the search box, as on most sites with one; not while typing somewhere else.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== '/' || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return
+      const target = event.target as HTMLElement | null
+      if (target?.closest('input, textarea, select, [contenteditable="true"], [role="dialog"], [role="alertdialog"]'))
+        return
+      event.preventDefault()
+      searchRef.current?.focus()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [])
   /** A banner entry: its instance's card, found even when the filter or search hides it. */
   const show = useCallback(
     (id: string) => {
@@ -125,6 +141,8 @@ export function FleetPanel({
             />
             <Input
               id={searchId}
+              ref={searchRef}
+              aria-keyshortcuts="/"
               type="search"
               value={search}
               onChange={(event) => setSearch(event.target.value)}
@@ -145,6 +163,26 @@ export function FleetPanel({
             <option value="name">{t('fleet.sortName')}</option>
             <option value="recent">{t('fleet.sortRecent')}</option>
           </Select>
+        </div>
+        <div className="flex gap-2">
+          <Button
+            variant="outline"
+            size="sm"
+            className="h-9"
+            onClick={() => downloadText(`${exportName(new Date())}.csv`, 'text/csv', instancesCsv(shown))}
+          >
+            <Download aria-hidden="true" />
+            {t('fleet.exportCsv')}
+          </Button>
+          <Button
+            variant="outline"
+            size="sm"
+            className="h-9"
+            onClick={() => downloadText(`${exportName(new Date())}.json`, 'application/json', instancesJson(shown))}
+          >
+            <Download aria-hidden="true" />
+            {t('fleet.exportJson')}
+          </Button>
         </div>
       </div>
       {loadError !== null && loadError !== undefined ? (
