@@ -16,3 +16,34 @@ test('the fleet renders with every platform connected and a Live indicator', asy
   }
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Relay Console')
 })
+
+test('the view lives in the URL: a reload or a link shows the same, /instances/:id opens one, back and forward work', async ({
+  consolePage,
+  page,
+}) => {
+  await consolePage.open()
+  const search = page.getByRole('searchbox', { name: 'Search instances' })
+  const sort = page.getByRole('combobox', { name: 'Sort' })
+  await search.fill('globex')
+  await expect(page).toHaveURL(/\/\?q=globex$/)
+  await sort.selectOption('name')
+  await expect(page).toHaveURL(/\/\?q=globex&sort=name$/)
+
+  await page.reload()
+  await expect(search).toHaveValue('globex')
+  await expect(sort).toHaveValue('name')
+  await expect(page.getByRole('article')).toHaveCount(1)
+
+  await page.goBack()
+  await expect(page).toHaveURL(/\/\?q=globex$/)
+  await expect(sort).toHaveValue('problems')
+
+  await page.goto('/instances/demo-acme')
+  const details = page.getByTestId('instance-details')
+  await expect(details).toHaveAttribute('data-instance', 'demo-acme')
+  await expect(page.getByRole('article', { name: 'Acme support' })).toBeFocused()
+  await page.getByRole('button', { name: 'Hide details (Acme support)' }).click()
+  await expect(page).toHaveURL(/\/$/)
+  await page.getByRole('button', { name: 'Show details (Globex helpdesk)' }).click()
+  await expect(page).toHaveURL(/\/instances\/demo-globex$/)
+})

@@ -35,6 +35,17 @@ function usePath(): [string, (to: string) => void] {
   return [path, navigate]
 }
 
+/** `/instances/:id`: the instance whose details a link opens. */
+function openIdIn(path: string): string | null {
+  const match = /^\/instances\/([^/]+)$/.exec(path)
+  if (match?.[1] === undefined) return null
+  try {
+    return decodeURIComponent(match[1])
+  } catch {
+    return null
+  }
+}
+
 /** `/login?sso=<reason>`: why the last single sign-on did not complete. */
 function ssoFailureIn(search: string): SsoFailure | null {
   const reason = new URLSearchParams(search).get('sso')
@@ -92,6 +103,10 @@ export function App() {
           </Suspense>
         ) : (
           <FleetView
+            openId={openIdIn(path)}
+            onOpenChange={(id) =>
+              navigate(`${id === null ? '/' : `/instances/${encodeURIComponent(id)}`}${window.location.search}`)
+            }
             renderDetail={(instance) => (
               <Suspense fallback={<p className="text-sm text-muted-foreground">{t('detail.loading')}</p>}>
                 <InstanceDetail instance={instance} />

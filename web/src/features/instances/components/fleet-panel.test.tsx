@@ -131,6 +131,31 @@ describe('FleetPanel', () => {
     }
   })
 
+  it('starts from the view a link names, and reports each change: a new entry for filter and sort, not for typing', async () => {
+    const onQueryChange = vi.fn()
+    const { user, cards } = renderPanel({ initialQuery: { q: 'support', state: null, sort: 'name' }, onQueryChange })
+    expect(screen.getByRole('searchbox', { name: 'Search instances' })).toHaveValue('support')
+    expect(screen.getByRole('combobox', { name: 'Sort' })).toHaveValue('name')
+    expect(cards()).toEqual(['Acme support', 'Globex support', 'Initech support', 'Umbrella support'])
+    expect(onQueryChange).not.toHaveBeenCalled()
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'recent')
+    expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support', state: null, sort: 'recent' }, 'push')
+    await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), ' glob')
+    await waitFor(() =>
+      expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support glob', state: null, sort: 'recent' }, 'replace'),
+    )
+  })
+
+  it('opens the instance a link names, and says when the operator opens or closes one', async () => {
+    const onOpenChange = vi.fn()
+    const { user } = renderPanel({ openId: 'globex', onOpenChange })
+    expect(screen.getByTestId('instance-details')).toHaveAttribute('data-instance', 'globex')
+    await user.click(screen.getByRole('button', { name: 'Hide details (Globex support)' }))
+    expect(onOpenChange).toHaveBeenLastCalledWith(null)
+    await user.click(screen.getByRole('button', { name: 'Show details (Acme support)' }))
+    expect(onOpenChange).toHaveBeenLastCalledWith('acme')
+  })
+
   it('sorts by name on request', async () => {
     const { user, cards } = renderPanel()
     await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'name')

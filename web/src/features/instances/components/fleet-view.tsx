@@ -19,14 +19,45 @@ import { useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
 import { instancesCsv, instancesJson } from '../model/export'
 import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
+import { DEFAULT_FLEET_QUERY, type FleetQuery, parseFleetQuery, withFleetQuery } from '../model/fleet-query'
 import { fleetIncident } from '../model/incident'
 import { ActionBanner, IncidentBanner, StaleBanner } from './banners'
 import { InstanceList, type ScrollTarget } from './instance-list'
 import { PlatformsCard } from './platforms-card'
 import { StateSummary } from './state-summary'
 
-/** The fleet page wired to the API and the live stream. */
-export function FleetView({ renderDetail }: { renderDetail: (instance: ClientInstance) => ReactNode }) {
+/**
+ * The fleet page wired to the API, the live stream and the URL: the view's search, filter and sort
+ * live in the query string (typing replaces the history entry, a filter or sort adds one), and back
+ * or forward brings the view they name.
+ */
+export function FleetView({
+  renderDetail,
+  openId,
+  onOpenChange,
+}: {
+  renderDetail: (instance: ClientInstance) => ReactNode
+  /** The instance whose details the URL opens (`/instances/:id`). */
+  openId: string | null
+  onOpenChange: (id: string | null) => void
+}) {
+  const [urlQuery, setUrlQuery] = useState(() => parseFleetQuery(window.location.search))
+  const [generation, setGeneration] = useState(0)
+  useEffect(() => {
+    // Back or forward: the view the URL now names, from scratch.
+    const onPop = () => {
+      setUrlQuery(parseFleetQuery(window.location.search))
+      setGeneration((g) => g + 1)
+    }
+    window.addEventListener('popstate', onPop)
+    return () => window.removeEventListener('popstate', onPop)
+  }, [])
+  const onQueryChange = useCallback((next: FleetQuery, how: 'push' | 'replace') => {
+    const search = withFleetQuery(window.location.search, next)
+    const url = `${window.location.pathname}${search}${window.location.hash}`
+    if (how === 'push') window.history.pushState(null, '', url)
+    else window.history.replaceState(null, '', url)
+  }, [])
   const query = useInstances()
   const live = useLiveState()
   const { mutateAsync } = useSetRelay()
@@ -41,6 +72,11 @@ export function FleetView({ renderDetail }: { renderDetail: (instance: ClientIns
       onSetRelay={onSetRelay}
       relayAccess={relayAccess}
       renderDetail={renderDetail}
+      key={generation}
+      initialQuery={urlQuery}
+      onQueryChange={onQueryChange}
+      openId={openId}
+      onOpenChange={onOpenChange}
     />
   )
 }
@@ -54,6 +90,14 @@ export interface FleetPanelProps {
   onSetRelay: (id: string, optedIn: boolean) => Promise<unknown>
   relayAccess: RelayAccess
   renderDetail: (instance: ClientInstance) => ReactNode
+  /** Where the view starts (search, filter, sort); the defaults when absent. */
+  initialQuery?: FleetQuery
+  /** The view changed: `push` for a filter or sort, `replace` while typing. */
+  onQueryChange?: (query: FleetQuery, how: 'push' | 'replace') => void
+  /** An instance to open and bring into view (a deep link). */
+  openId?: string | null
+  /** The operator opened an instance's details, or closed the one opened last (null). */
+  onOpenChange?: (id: string | null) => void
 }
 
 /** The fleet page itself: data in, events out. */
@@ -65,12 +109,16 @@ export function FleetPanel({
   onSetRelay,
   relayAccess,
   renderDetail,
+  initialQuery = DEFAULT_FLEET_QUERY,
+  onQueryChange,
+  openId = null,
+  onOpenChange,
 }: FleetPanelProps) {
   const { t, i18n } = useTranslation()
-  const [filter, setFilter] = useState<StateFilter>(null)
-  const [search, setSearch] = useState('')
-  const [sort, setSort] = useState<SortOrder>('problems')
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set())
+  const [filter, setFilter] = useState<StateFilter>(initialQuery.state)
+  const [search, setSearch] = useState(initialQuery.q)
+  const [sort, setSort] = useState<SortOrder>(initialQuery.sort)
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(openId === null ? [] : [openId]))
   const deferredSearch = useDeferredValue(search)
   const searchId = useId()
   const sortId = useId()
@@ -88,7 +136,24 @@ export function FleetPanel({
   const needed = useMemo(() => actionNeeded(instances), [instances])
   const incident = useMemo(() => fleetIncident(instances), [instances])
 
-  const [scrollTo, setScrollTo] = useState<ScrollTarget | null>(null)
+  const [scrollTo, setScrollTo] = useState<ScrollTarget | null>(() => (openId === null ? null : { id: openId, seq: 1 }))
+  // The view as last reported: a filter or sort change is a new history entry, typing is not.
+  const reported = useRef<FleetQuery>(initialQuery)
+  useEffect(() => {
+    const next: FleetQuery = { q: deferredSearch, state: filter, sort }
+    const last = reported.current
+    if (next.q === last.q && next.state === last.state && next.sort === last.sort) return
+    reported.current = next
+    onQueryChange?.(next, next.state !== last.state || next.sort !== last.sort ? 'push' : 'replace')
+  }, [deferredSearch, filter, sort, onQueryChange])
+  // A deep link, or back/forward to one: that instance open, and in view.
+  const lastOpen = useRef(openId)
+  useEffect(() => {
+    if (openId === null || openId === lastOpen.current) return
+    lastOpen.current = openId
+    setExpanded((current) => new Set([...current, openId]))
+    setScrollTo((current) => ({ id: openId, seq: (current?.seq ?? 0) + 1 }))
+  }, [openId])
   const searchRef = useRef<HTMLInputElement>(null)
   // "/" goes to the search box, as on most sites with one; not while typing somewhere else.
   useEffect(() => {
@@ -115,14 +180,25 @@ export function FleetPanel({
     [shown],
   )
 
-  const toggle = useCallback((id: string) => {
-    setExpanded((current) => {
-      const next = new Set(current)
-      if (next.has(id)) next.delete(id)
-      else next.add(id)
-      return next
-    })
-  }, [])
+  const toggle = useCallback(
+    (id: string) => {
+      const opening = !expanded.has(id)
+      setExpanded((current) => {
+        const next = new Set(current)
+        if (next.has(id)) next.delete(id)
+        else next.add(id)
+        return next
+      })
+      if (opening) {
+        lastOpen.current = id
+        onOpenChange?.(id)
+      } else if (id === lastOpen.current) {
+        lastOpen.current = null
+        onOpenChange?.(null)
+      }
+    },
+    [expanded, onOpenChange],
+  )
 
   return (
     <div className="flex flex-col gap-4">

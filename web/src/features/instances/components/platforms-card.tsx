@@ -103,7 +103,12 @@ export const PlatformsCard = memo(function PlatformsCard({
         ))}
       </ul>
       {expanded && (
-        <div id={detailId} className="border-t border-border bg-muted/30 p-4">
+        <div
+          id={detailId}
+          data-testid="instance-details"
+          data-instance={instance.id}
+          className="border-t border-border bg-muted/30 p-4"
+        >
           {detail}
         </div>
       )}

@@ -1,0 +1,43 @@
+/**
+ * The fleet view's search, state filter and sort as URL query keys (`q`, `state`, `sort`), so a
+ * reload or a shared link shows the same view. Defaults are left out of the URL; a value this
+ * version does not know reads as the default. Other keys of the URL are kept as they are.
+ * @module
+ */
+import { isPlatformState } from '@relay-console/shared/platform-state'
+import type { SortOrder, StateFilter } from './fleet'
+
+export interface FleetQuery {
+  q: string
+  state: StateFilter
+  sort: SortOrder
+}
+
+export const DEFAULT_FLEET_QUERY: FleetQuery = { q: '', state: null, sort: 'problems' }
+
+const SORTS: readonly SortOrder[] = ['problems', 'name', 'recent']
+
+export function parseFleetQuery(search: string): FleetQuery {
+  const params = new URLSearchParams(search)
+  const state = params.get('state')
+  const sort = params.get('sort')
+  return {
+    q: params.get('q') ?? '',
+    state: state === 'attention' || isPlatformState(state) ? state : null,
+    sort: SORTS.find((s) => s === sort) ?? DEFAULT_FLEET_QUERY.sort,
+  }
+}
+
+/** `search` (a URL's query string) with the fleet's keys set to `query`: `?q=acme&state=fatal`, or ''. */
+export function withFleetQuery(search: string, query: FleetQuery): string {
+  const params = new URLSearchParams(search)
+  const set = (key: string, value: string, fallback: string) => {
+    if (value === fallback) params.delete(key)
+    else params.set(key, value)
+  }
+  set('q', query.q, '')
+  set('state', query.state ?? '', '')
+  set('sort', query.sort, DEFAULT_FLEET_QUERY.sort)
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
+}
