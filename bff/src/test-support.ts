@@ -95,12 +95,12 @@ export async function testConsole(
  * One reference connector and one console shared by a whole test file: started before its first
  * test, stopped after its last. Read `.console` inside tests.
  */
-export function consoleForThisFile(): { readonly console: RunningConsole } {
+export function consoleForThisFile(overrides: Partial<RuntimeConfig> = {}): { readonly console: RunningConsole } {
   let connector: RunningConnector | null = null
   let running: RunningConsole | null = null
   beforeAll(async () => {
     connector = await testConnector()
-    running = await testConsole(testConfig(connector.url))
+    running = await testConsole(testConfig(connector.url, overrides))
   })
   afterAll(async () => {
     await running?.stop()

@@ -1,8 +1,6 @@
-import type { RunningConnector } from '@relay-console/connector'
 import { ROLES, type Role } from '@relay-console/shared/roles'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningConsole } from '../service'
-import { OPERATOR_TOKEN, testConfig, testConnector, testConsole } from '../test-support'
+import { describe, expect, it } from 'vitest'
+import { consoleForThisFile, OPERATOR_TOKEN } from '../test-support'
 import { requiredAccess } from './access'
 
 /** One operator per role; the operator token is the admin named `admin`. */
@@ -31,23 +29,11 @@ const EXPECTED: Record<string, Role> = {
   'GET /api/cluster': 'viewer',
 }
 
-let connector: RunningConnector
-let running: RunningConsole
-
-beforeAll(async () => {
-  connector = await testConnector()
-  running = await testConsole(
-    testConfig(connector.url, {
-      operators: [
-        { name: 'vera', role: 'viewer', token: TOKENS.viewer, field: 'operators[0].tokenEnv' },
-        { name: 'otto', role: 'operator', token: TOKENS.operator, field: 'operators[1].tokenEnv' },
-      ],
-    }),
-  )
-})
-afterAll(async () => {
-  await running?.stop()
-  await connector?.stop()
+const shared = consoleForThisFile({
+  operators: [
+    { name: 'vera', role: 'viewer', token: TOKENS.viewer, field: 'operators[0].tokenEnv' },
+    { name: 'otto', role: 'operator', token: TOKENS.operator, field: 'operators[1].tokenEnv' },
+  ],
 })
 
 type Method = 'session' | 'bearer'
@@ -55,7 +41,7 @@ type Method = 'session' | 'bearer'
 /** Credentials of `role` by `method`: a fresh session each time, so signing out in one check touches no other. */
 async function credentials(role: Role, method: Method): Promise<Record<string, string>> {
   if (method === 'bearer') return { authorization: `Bearer ${TOKENS[role]}` }
-  const res = await fetch(`${running.url}/api/session`, {
+  const res = await fetch(`${shared.console.url}/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ token: TOKENS[role] }),
@@ -75,7 +61,7 @@ async function statusOf(method: string, path: string, headers: Record<string, st
   const abort = new AbortController()
   const body = BODIES[`${method} ${path}`]
   const res = await fetch(
-    `${running.url}${path.replace(':id/relay', 'acme/relay').replace(':id/history', 'acme/history').replace(':id', 'f'.repeat(64))}`,
+    `${shared.console.url}${path.replace(':id/relay', 'acme/relay').replace(':id/history', 'acme/history').replace(':id', 'f'.repeat(64))}`,
     {
       method,
       headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -89,7 +75,7 @@ async function statusOf(method: string, path: string, headers: Record<string, st
 
 describe('roles on every route', () => {
   it('knows the role of every /api route the router has', () => {
-    const routes = running.app.routes
+    const routes = shared.console.app.routes
       .filter((r) => r.path.startsWith('/api/') && r.method !== 'ALL')
       .filter((r) => !(r.path === '/api/session' && r.method === 'POST'))
       .map((r) => `${r.method} ${r.path}`)
@@ -118,9 +104,9 @@ describe('roles on every route', () => {
 
   it("answers 403 forbidden, saying what the role can't do, and changes nothing", async () => {
     const before = await (
-      await fetch(`${running.url}/api/audit`, { headers: await credentials('viewer', 'bearer') })
+      await fetch(`${shared.console.url}/api/audit`, { headers: await credentials('viewer', 'bearer') })
     ).json()
-    const res = await fetch(`${running.url}/api/instances/acme/relay`, {
+    const res = await fetch(`${shared.console.url}/api/instances/acme/relay`, {
       method: 'PUT',
       headers: { ...(await credentials('viewer', 'session')), 'content-type': 'application/json' },
       body: JSON.stringify({ optedIn: false }),
@@ -128,11 +114,11 @@ describe('roles on every route', () => {
     expect(res.status).toBe(403)
     expect(await res.json()).toEqual({ error: { code: 'forbidden', message: "Viewers can't change the relay" } })
     const after = await (
-      await fetch(`${running.url}/api/audit`, { headers: await credentials('viewer', 'bearer') })
+      await fetch(`${shared.console.url}/api/audit`, { headers: await credentials('viewer', 'bearer') })
     ).json()
     expect(after).toEqual(before)
     const instances = (await (
-      await fetch(`${running.url}/api/instances`, { headers: await credentials('viewer', 'bearer') })
+      await fetch(`${shared.console.url}/api/instances`, { headers: await credentials('viewer', 'bearer') })
     ).json()) as { instances: Array<{ id: string }> }
     expect(instances.instances.find((i) => i.id === 'acme')).toMatchObject({
       optedIn: true,

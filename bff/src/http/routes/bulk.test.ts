@@ -1,26 +1,14 @@
-import type { RunningConnector } from '@relay-console/connector'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunningConsole } from '../../service'
-import { api, testConfig, testConnector, testConsole } from '../../test-support'
+import { describe, expect, it } from 'vitest'
+import { api, consoleForThisFile } from '../../test-support'
 import { bulkResult } from './bulk'
 
-let connector: RunningConnector
-let running: RunningConsole
+const shared = consoleForThisFile()
 
-beforeAll(async () => {
-  connector = await testConnector()
-  running = await testConsole(testConfig(connector.url))
-})
-afterAll(async () => {
-  await running?.stop()
-  await connector?.stop()
-})
-
-const audit = async () => (await api(running.url, 'GET', '/api/audit?limit=1000')).json.entries as any[]
+const audit = async () => (await api(shared.console.url, 'GET', '/api/audit?limit=1000')).json.entries as any[]
 
 describe('POST /api/relay/bulk', () => {
   it('opts every instance named out in one request: one audit entry each, carrying the batch id', async () => {
-    const res = await api(running.url, 'POST', '/api/relay/bulk', { ids: ['acme', 'globex'], optedIn: false })
+    const res = await api(shared.console.url, 'POST', '/api/relay/bulk', { ids: ['acme', 'globex'], optedIn: false })
     expect(res.status).toBe(200)
     expect(res.json.batchId).toMatch(/^[0-9a-f-]{36}$/)
     expect(res.json.results).toEqual([
@@ -32,13 +20,13 @@ describe('POST /api/relay/bulk', () => {
       ['acme', 'opt_out', 'admin', 'ok'],
       ['globex', 'opt_out', 'admin', 'ok'],
     ])
-    const { instances } = (await api(running.url, 'GET', '/api/instances')).json
+    const { instances } = (await api(shared.console.url, 'GET', '/api/instances')).json
     expect(instances.map((i: any) => [i.id, i.optedIn, i.pending])).toEqual([
       ['acme', false, null],
       ['globex', false, null],
     ])
 
-    const back = await api(running.url, 'POST', '/api/relay/bulk', { ids: ['globex', 'acme'], optedIn: true })
+    const back = await api(shared.console.url, 'POST', '/api/relay/bulk', { ids: ['globex', 'acme'], optedIn: true })
     expect(back.json.results.map((r: any) => [r.id, r.result])).toEqual([
       ['globex', 'ok'],
       ['acme', 'ok'],
@@ -48,7 +36,7 @@ describe('POST /api/relay/bulk', () => {
 
   it('changes nothing when one id is unknown or named twice, and says which', async () => {
     const before = await audit()
-    const unknown = await api(running.url, 'POST', '/api/relay/bulk', {
+    const unknown = await api(shared.console.url, 'POST', '/api/relay/bulk', {
       ids: ['acme', 'nope', 'zilch'],
       optedIn: false,
     })
@@ -57,11 +45,13 @@ describe('POST /api/relay/bulk', () => {
       code: 'unknown_instance',
       message: 'no instance with id nope, zilch; nothing was changed',
     })
-    const twice = await api(running.url, 'POST', '/api/relay/bulk', { ids: ['acme', 'acme'], optedIn: false })
+    const twice = await api(shared.console.url, 'POST', '/api/relay/bulk', { ids: ['acme', 'acme'], optedIn: false })
     expect(twice.status).toBe(400)
     expect(twice.json.error.message).toBe('ids lists acme twice; nothing was changed')
     expect(await audit()).toEqual(before)
-    expect((await api(running.url, 'GET', '/api/instances')).json.instances.every((i: any) => i.optedIn)).toBe(true)
+    expect((await api(shared.console.url, 'GET', '/api/instances')).json.instances.every((i: any) => i.optedIn)).toBe(
+      true,
+    )
   })
 
   it.each([
@@ -70,7 +60,7 @@ describe('POST /api/relay/bulk', () => {
     ['no optedIn', { ids: ['acme'] }],
     ['an unknown field', { ids: ['acme'], optedIn: false, force: true }],
   ])('refuses a body with %s (400, nothing changed)', async (_name, body) => {
-    const res = await api(running.url, 'POST', '/api/relay/bulk', body)
+    const res = await api(shared.console.url, 'POST', '/api/relay/bulk', body)
     expect(res.status).toBe(400)
     expect(res.json.error.code).toBe('invalid_body')
   })
