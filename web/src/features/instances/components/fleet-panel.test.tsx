@@ -66,6 +66,16 @@ describe('FleetPanel', () => {
     expect(cards()).toHaveLength(4)
   })
 
+  it('filters by several states at once, showing instances in any of them', async () => {
+    const { user, cards } = renderPanel()
+    await user.click(screen.getByRole('button', { name: 'Show only Disabled (1)' }))
+    await user.click(screen.getByRole('button', { name: /^Show only Failed/ }))
+    expect(cards().sort()).toEqual(['Globex support', 'Initech support'])
+    await user.click(screen.getByRole('button', { name: 'Show only Disabled (1)' }))
+    expect(cards()).toEqual(['Globex support'])
+    expect(screen.getByRole('button', { name: 'Show only Disabled (1)' })).toHaveAttribute('aria-pressed', 'false')
+  })
+
   it('searches by name and gateway id, and says when nothing matches', async () => {
     const { user, cards } = renderPanel()
     await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), 'gw-ini')
@@ -133,16 +143,16 @@ describe('FleetPanel', () => {
 
   it('starts from the view a link names, and reports each change: a new entry for filter and sort, not for typing', async () => {
     const onQueryChange = vi.fn()
-    const { user, cards } = renderPanel({ initialQuery: { q: 'support', state: null, sort: 'name' }, onQueryChange })
+    const { user, cards } = renderPanel({ initialQuery: { q: 'support', state: [], sort: 'name' }, onQueryChange })
     expect(screen.getByRole('searchbox', { name: 'Search instances' })).toHaveValue('support')
     expect(screen.getByRole('combobox', { name: 'Sort' })).toHaveValue('name')
     expect(cards()).toEqual(['Acme support', 'Globex support', 'Initech support', 'Umbrella support'])
     expect(onQueryChange).not.toHaveBeenCalled()
     await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'recent')
-    expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support', state: null, sort: 'recent' }, 'push')
+    expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support', state: [], sort: 'recent' }, 'push')
     await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), ' glob')
     await waitFor(() =>
-      expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support glob', state: null, sort: 'recent' }, 'replace'),
+      expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support glob', state: [], sort: 'recent' }, 'replace'),
     )
   })
 

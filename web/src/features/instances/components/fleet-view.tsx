@@ -142,9 +142,10 @@ export function FleetPanel({
   useEffect(() => {
     const next: FleetQuery = { q: deferredSearch, state: filter, sort }
     const last = reported.current
-    if (next.q === last.q && next.state === last.state && next.sort === last.sort) return
+    const sameState = next.state.join(',') === last.state.join(',')
+    if (next.q === last.q && sameState && next.sort === last.sort) return
     reported.current = next
-    onQueryChange?.(next, next.state !== last.state || next.sort !== last.sort ? 'push' : 'replace')
+    onQueryChange?.(next, !sameState || next.sort !== last.sort ? 'push' : 'replace')
   }, [deferredSearch, filter, sort, onQueryChange])
   // A deep link, or back/forward to one: that instance open, and in view.
   const lastOpen = useRef(openId)
@@ -172,7 +173,7 @@ export function FleetPanel({
   const show = useCallback(
     (id: string) => {
       if (!shown.some((i) => i.id === id)) {
-        setFilter(null)
+        setFilter([])
         setSearch('')
       }
       setScrollTo((current) => ({ id, seq: (current?.seq ?? 0) + 1 }))
@@ -279,7 +280,7 @@ export function FleetPanel({
               <Button
                 variant="outline"
                 onClick={() => {
-                  setFilter(null)
+                  setFilter([])
                   setSearch('')
                 }}
               >

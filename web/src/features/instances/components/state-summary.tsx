@@ -1,5 +1,6 @@
 /**
- * Counts of platforms per state across the fleet; each count filters the list when pressed.
+ * Counts of platforms per state across the fleet; each count filters the list when pressed, and
+ * several pressed show instances in any of those states.
  * @module
  */
 import type { PlatformState } from '@relay-console/shared/platform-state'
@@ -8,7 +9,7 @@ import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { STATUS_VIEW } from '../../../components/status-view'
 import { cn } from '../../../lib/cn'
-import type { FleetCounts, StateFilter } from '../model/fleet'
+import type { FleetCounts, StateFilter, StateKey } from '../model/fleet'
 
 const ORDER: PlatformState[] = ['fatal', 'retrying', 'connecting', 'connected', 'disabled']
 
@@ -29,17 +30,18 @@ export function StateSummary({
   onFilter: (filter: StateFilter) => void
 }) {
   const { t } = useTranslation()
-  const item = (key: StateFilter, label: string, count: number, icon: ReactNode, tone: string) => (
-    <li key={key ?? 'all'}>
+  // Each tile adds its state to the filter or takes it out: several at once show any of them.
+  const item = (key: StateKey, label: string, count: number, icon: ReactNode, tone: string) => (
+    <li key={key}>
       <button
         type="button"
-        aria-pressed={filter === key}
+        aria-pressed={filter.includes(key)}
         aria-label={t('fleet.showOnly', { state: label, count })}
-        onClick={() => onFilter(filter === key ? null : key)}
+        onClick={() => onFilter(filter.includes(key) ? filter.filter((k) => k !== key) : [...filter, key])}
         className={cn(
           'flex min-w-28 flex-col items-start gap-1 rounded-md border border-border bg-card px-3 py-2 text-start transition-colors hover:bg-muted',
           'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring',
-          filter === key && 'border-ring ring-1 ring-ring',
+          filter.includes(key) && 'border-ring ring-1 ring-ring',
         )}
       >
         <span className={cn('inline-flex items-center gap-1 text-xs font-medium', tone)}>
@@ -71,10 +73,10 @@ export function StateSummary({
           'text-warning',
         )}
       </ul>
-      {filter !== null && (
+      {filter.length > 0 && (
         <button
           type="button"
-          onClick={() => onFilter(null)}
+          onClick={() => onFilter([])}
           className="rounded-md px-2 py-1 text-sm underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-ring"
         >
           {t('fleet.showAll')}

@@ -5,18 +5,19 @@ describe('fleet query in the URL', () => {
   it('reads search, state and sort, and the defaults for what is missing or unknown', () => {
     expect(parseFleetQuery('?q=tenant%3Aacme+eu&state=fatal&sort=name')).toEqual({
       q: 'tenant:acme eu',
-      state: 'fatal',
+      state: ['fatal'],
       sort: 'name',
     })
-    expect(parseFleetQuery('?state=attention')).toMatchObject({ state: 'attention' })
+    expect(parseFleetQuery('?state=attention')).toMatchObject({ state: ['attention'] })
+    expect(parseFleetQuery('?state=fatal,retrying,bogus,fatal')).toMatchObject({ state: ['fatal', 'retrying'] })
     expect(parseFleetQuery('')).toEqual(DEFAULT_FLEET_QUERY)
     expect(parseFleetQuery('?state=exploded&sort=random')).toEqual(DEFAULT_FLEET_QUERY)
   })
 
   it('writes only what differs from the defaults, keeping other keys, and round-trips', () => {
-    const query = { q: 'tenant:acme eu', state: 'retrying' as const, sort: 'recent' as const }
+    const query = { q: 'tenant:acme eu', state: ['retrying', 'fatal'] as const, sort: 'recent' as const }
     const search = withFleetQuery('?view=table', query)
-    expect(search).toBe('?view=table&q=tenant%3Aacme+eu&state=retrying&sort=recent')
+    expect(search).toBe('?view=table&q=tenant%3Aacme+eu&state=retrying%2Cfatal&sort=recent')
     expect(parseFleetQuery(search)).toEqual(query)
     expect(withFleetQuery('?q=x&sort=name', DEFAULT_FLEET_QUERY)).toBe('')
   })

@@ -1,11 +1,12 @@
 /**
- * The fleet view's search, state filter and sort as URL query keys (`q`, `state`, `sort`), so a
+ * The fleet view's search, state filters and sort as URL query keys (`q`, `state` — several,
+ * comma-separated — and `sort`), so a
  * reload or a shared link shows the same view. Defaults are left out of the URL; a value this
  * version does not know reads as the default. Other keys of the URL are kept as they are.
  * @module
  */
 import { isPlatformState } from '@relay-console/shared/platform-state'
-import type { SortOrder, StateFilter } from './fleet'
+import type { SortOrder, StateFilter, StateKey } from './fleet'
 
 export interface FleetQuery {
   q: string
@@ -13,17 +14,18 @@ export interface FleetQuery {
   sort: SortOrder
 }
 
-export const DEFAULT_FLEET_QUERY: FleetQuery = { q: '', state: null, sort: 'problems' }
+export const DEFAULT_FLEET_QUERY: FleetQuery = { q: '', state: [], sort: 'problems' }
 
 const SORTS: readonly SortOrder[] = ['problems', 'name', 'recent']
 
 export function parseFleetQuery(search: string): FleetQuery {
   const params = new URLSearchParams(search)
-  const state = params.get('state')
+  const states = (params.get('state') ?? '').split(',')
   const sort = params.get('sort')
   return {
     q: params.get('q') ?? '',
-    state: state === 'attention' || isPlatformState(state) ? state : null,
+    // Several, comma-separated; unknown ones and repeats are left out.
+    state: [...new Set(states.filter((s): s is StateKey => s === 'attention' || isPlatformState(s)))],
     sort: SORTS.find((s) => s === sort) ?? DEFAULT_FLEET_QUERY.sort,
   }
 }
@@ -36,7 +38,7 @@ export function withFleetQuery(search: string, query: FleetQuery): string {
     else params.set(key, value)
   }
   set('q', query.q, '')
-  set('state', query.state ?? '', '')
+  set('state', query.state.join(','), '')
   set('sort', query.sort, DEFAULT_FLEET_QUERY.sort)
   const text = params.toString()
   return text === '' ? '' : `?${text}`

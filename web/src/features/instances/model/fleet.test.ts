@@ -32,29 +32,30 @@ describe('fleet model', () => {
   })
 
   it('sorts problems first by default, then by name', () => {
-    const ids = selectInstances(fleet, { filter: null, query: '', sort: 'problems', locale: 'en' }).map((i) => i.id)
+    const ids = selectInstances(fleet, { filter: [], query: '', sort: 'problems', locale: 'en' }).map((i) => i.id)
     expect(ids).toEqual(['broken', 'flaky', 'future', 'off', 'calm'])
   })
 
   it('sorts by name with the locale collator', () => {
-    const ids = selectInstances(fleet, { filter: null, query: '', sort: 'name', locale: 'en' }).map((i) => i.id)
+    const ids = selectInstances(fleet, { filter: [], query: '', sort: 'name', locale: 'en' }).map((i) => i.id)
     expect(ids).toEqual(['broken', 'calm', 'flaky', 'future', 'off'])
   })
 
-  it('filters by state and attention, and searches name and gateway id', () => {
+  it('filters by state and attention, several at once (any of them), and searches name and gateway id', () => {
     const pick = (filter: Parameters<typeof selectInstances>[1]['filter'], query = '') =>
       selectInstances(fleet, { filter, query, sort: 'name', locale: 'en' }).map((i) => i.id)
-    expect(pick('connected')).toEqual(['broken', 'calm'])
-    expect(pick('disabled')).toEqual(['off'])
-    expect(pick(null, 'GW-FL')).toEqual(['flaky'])
-    expect(pick(null, 'cal')).toEqual(['calm'])
-    expect(pick('fatal', 'calm')).toEqual([])
+    expect(pick(['connected'])).toEqual(['broken', 'calm'])
+    expect(pick(['disabled'])).toEqual(['off'])
+    expect(pick(['disabled', 'fatal'])).toEqual(['broken', 'off'])
+    expect(pick([], 'GW-FL')).toEqual(['flaky'])
+    expect(pick([], 'cal')).toEqual(['calm'])
+    expect(pick(['fatal'], 'calm')).toEqual([])
     const attention = [
       instance('a', ['retrying']),
       { ...instance('b', []), platforms: [platform('retrying', { needsAttention: true })] },
     ]
     expect(
-      selectInstances(attention, { filter: 'attention', query: '', sort: 'name', locale: 'en' }).map((i) => i.id),
+      selectInstances(attention, { filter: ['attention'], query: '', sort: 'name', locale: 'en' }).map((i) => i.id),
     ).toEqual(['b'])
   })
 

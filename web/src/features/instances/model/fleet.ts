@@ -6,7 +6,10 @@
 import type { ClientInstance, ClientPlatformStatus } from '@relay-console/shared/instance'
 import { PLATFORM_STATES, type PlatformState } from '@relay-console/shared/platform-state'
 
-export type StateFilter = PlatformState | 'attention' | null
+/** A state tile: a platform state, or "needs attention". */
+export type StateKey = PlatformState | 'attention'
+/** The state tiles pressed: an instance shows when it matches any of them; none pressed shows all. */
+export type StateFilter = readonly StateKey[]
 export type SortOrder = 'problems' | 'name' | 'recent'
 
 export interface FleetCounts {
@@ -47,9 +50,12 @@ const lastChange = (instance: ClientInstance) =>
   Math.max(0, ...instance.platforms.map((p) => Date.parse(p.updatedAt) || 0))
 
 export function matchesFilter(instance: ClientInstance, filter: StateFilter): boolean {
-  if (filter === null) return true
-  if (filter === 'attention') return instance.platforms.some((p) => p.needsAttention)
-  return instance.platforms.some((p) => p.state === filter)
+  if (filter.length === 0) return true
+  return filter.some((key) =>
+    key === 'attention'
+      ? instance.platforms.some((p) => p.needsAttention)
+      : instance.platforms.some((p) => p.state === key),
+  )
 }
 
 /**
