@@ -90,6 +90,7 @@ export type LoginOptions = z.infer<typeof LoginOptionsSchema>
 
 /** Why a single sign-on did not complete: `/login?sso=<reason>`. */
 export const SSO_FAILURES = ['unavailable', 'no_role', 'failed'] as const
+export type SsoFailure = (typeof SSO_FAILURES)[number]
 
 /** One open session, as `GET /api/sessions` lists it (admins). `id` names it for `DELETE /api/sessions/:id`. */
 export const SessionListEntrySchema = z.object({

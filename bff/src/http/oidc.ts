@@ -11,7 +11,7 @@
  * ({@link operatorFromClaims}).
  * @module
  */
-import type { SSO_FAILURES } from '@relay-console/shared/api'
+import type { SsoFailure } from '@relay-console/shared/api'
 import type { Clock, TimerHandle } from '@relay-console/shared/clock'
 import type { Operator } from '@relay-console/shared/roles'
 import * as client from 'openid-client'
@@ -35,9 +35,6 @@ const PendingSchema = z.object({
   verifier: z.string(),
   redirectUri: z.string(),
 })
-
-/** Why a sign-in did not complete; the login page says so (`/login?sso=<reason>`). */
-export type SsoFailure = (typeof SSO_FAILURES)[number]
 
 export type SsoOutcome = { kind: 'operator'; operator: Operator } | { kind: 'failed'; reason: SsoFailure }
 

@@ -30,9 +30,9 @@ import type { StateStore } from '../state/store'
 import { type CheckpointHook, NO_CHECKPOINT } from './checkpoints'
 import { createHeldElsewhere } from './held-elsewhere'
 import { heldOnly } from './held-fleet'
-import { type IntentOutcome, specOf } from './instance-view'
+import { specOf } from './instance-view'
 import { createJournal, INTERRUPTED_DETAIL } from './journal'
-import { createLatestRequest } from './latest-request'
+import { createLatestRequest, type LatestRequest } from './latest-request'
 import { createOptIn } from './opt-in'
 import { createOptOut } from './opt-out'
 import { createReconciler } from './reconciler'
@@ -84,13 +84,7 @@ export interface RelayIntents {
    * (`signal` aborts) before its request starts is dropped, and a request nobody waits for any more
    * is never started. `batchId` names the bulk request it is part of, on its audit entry.
    */
-  set(
-    id: string,
-    optedIn: boolean,
-    actor: string,
-    signal?: AbortSignal,
-    batchId?: string | null,
-  ): Promise<IntentOutcome>
+  set: LatestRequest['set']
   /** The fleet saw an instance's revocation latch close. */
   onRevoked(id: string, reason: string): void
   stop(): Promise<void>

@@ -3,13 +3,12 @@
  * anywhere sends the operator to sign in; signing out (here or everywhere) comes back there too.
  * @module
  */
-import { SSO_FAILURES } from '@relay-console/shared/api'
+import { SSO_FAILURES, type SsoFailure } from '@relay-console/shared/api'
 import { useQueryClient } from '@tanstack/react-query'
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { AccountMenu } from '../features/auth/components/account-menu'
 import { LoginPage } from '../features/auth/components/login-page'
-import type { SsoFailure } from '../features/auth/components/sso-entry'
 import { FleetView } from '../features/instances/components/fleet-view'
 import { LiveIndicator } from '../features/instances/live/live-indicator'
 import { LiveProvider } from '../features/instances/live/live-provider'

@@ -3,6 +3,7 @@
  * link printed at start (which lands here only when it was already used).
  * @module
  */
+import type { SsoFailure } from '@relay-console/shared/api'
 import { KeyRound, LoaderCircle } from 'lucide-react'
 import { type FormEvent, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -12,7 +13,7 @@ import { Label } from '../../../components/ui/label'
 import { errorCode } from '../../../lib/api-errors'
 import { useLogin } from '../api/use-login'
 import { useLoginOptions } from '../api/use-login-options'
-import { SsoEntry, type SsoFailure } from './sso-entry'
+import { SsoEntry } from './sso-entry'
 
 export function LoginPage({
   onLoggedIn,

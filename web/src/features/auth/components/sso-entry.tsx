@@ -4,12 +4,10 @@
  * and why the last attempt did not complete, when it did not.
  * @module
  */
-import type { LoginOptions, SSO_FAILURES } from '@relay-console/shared/api'
+import type { LoginOptions, SsoFailure } from '@relay-console/shared/api'
 import { LogIn } from 'lucide-react'
 import { useTranslation } from 'react-i18next'
 import { buttonVariants } from '../../../components/ui/button'
-
-export type SsoFailure = (typeof SSO_FAILURES)[number]
 
 export function SsoEntry({ sso, failure }: { sso: LoginOptions['sso']; failure: SsoFailure | null }) {
   const { t } = useTranslation()

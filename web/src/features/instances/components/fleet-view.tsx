@@ -242,24 +242,18 @@ export function FleetPanel({
           </Select>
         </div>
         <div className="flex gap-2">
-          <Button
-            variant="outline"
-            size="sm"
-            className="h-9"
-            onClick={() => downloadText(`${exportName(new Date())}.csv`, 'text/csv', instancesCsv(shown))}
-          >
-            <Download aria-hidden="true" />
-            {t('fleet.exportCsv')}
-          </Button>
-          <Button
-            variant="outline"
-            size="sm"
-            className="h-9"
-            onClick={() => downloadText(`${exportName(new Date())}.json`, 'application/json', instancesJson(shown))}
-          >
-            <Download aria-hidden="true" />
-            {t('fleet.exportJson')}
-          </Button>
+          {EXPORTS.map(({ extension, type, labelKey, write }) => (
+            <Button
+              key={extension}
+              variant="outline"
+              size="sm"
+              className="h-9"
+              onClick={() => downloadText(`${exportName(new Date())}.${extension}`, type, write(shown))}
+            >
+              <Download aria-hidden="true" />
+              {t(labelKey)}
+            </Button>
+          ))}
         </div>
       </div>
       {loadError !== null && loadError !== undefined ? (
@@ -310,6 +304,12 @@ export function FleetPanel({
 }
 
 const EMPTY: readonly ClientInstance[] = []
+
+/** The export buttons: what each file is, and how it is written. */
+const EXPORTS = [
+  { extension: 'csv', type: 'text/csv', labelKey: 'fleet.exportCsv', write: instancesCsv },
+  { extension: 'json', type: 'application/json', labelKey: 'fleet.exportJson', write: instancesJson },
+] as const
 
 function EmptyState({ title, hint, children }: { title: string; hint: string; children?: ReactNode }) {
   return (
