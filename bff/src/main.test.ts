@@ -105,6 +105,26 @@ describe('npm start -- --config FILE', () => {
     expect(allowed.out()).toMatch(/"level":40.*listen\.host.*reachable from the network without TLS/)
   })
 
+  it('says what to do when the port is taken, and takes the port from PORT too', async () => {
+    const dir = tempDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const file = join(dir, 'console.json')
+    writeFileSync(
+      file,
+      JSON.stringify({ listen: { port: 0 }, stateDir: join(dir, 'state'), connector: { url: 'ws://127.0.0.1:1' } }),
+    )
+    const first = await consoleProcess(file)
+    const port = Number(new URL(first.url).port)
+    const taken = run(['--config', file], { RELAY_CONSOLE_TOKEN: OPERATOR_TOKEN, PORT: String(port) })
+    cleanups.push(() => stop(taken.child))
+    expect(await taken.exited).toBe(2)
+    expect(taken.err()).toContain(`127.0.0.1:${port} is already in use`)
+    expect(taken.err()).toContain(`--port ${port + 1}`)
+    const badPort = run(['--config', file], { RELAY_CONSOLE_TOKEN: OPERATOR_TOKEN, PORT: 'http' })
+    expect(await badPort.exited).toBe(2)
+    expect(badPort.err()).toContain('PORT: must be a port number')
+  })
+
   it('resumes an opt-out interrupted by a crash, and never reconnects the instance', async () => {
     const dir = tempDir()
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))

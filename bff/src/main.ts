@@ -16,7 +16,7 @@ import { startConsole } from './service'
 const USAGE = `Usage: npm start [-- --config FILE] [--port N]
   --config FILE   manage the instances FILE names (also: RELAY_CONSOLE_CONFIG=FILE)
                   without it, the console runs its embedded demo connector and instances
-  --port N        listen on port N (overrides listen.port: one more replica of a cluster)
+  --port N        listen on port N (also: PORT=N; overrides listen.port: one more replica of a cluster)
 Environment: RELAY_CONSOLE_TOKEN (operator token, at least 32 characters; generated when unset), LOG_LEVEL (info),
              RELAY_CONSOLE_ALLOWED_HOSTS (extra Host values, comma-separated),
              RELAY_CONSOLE_DATABASE_URL (PostgreSQL: run as one replica of a cluster; wins over database.url)`
@@ -60,10 +60,12 @@ async function main(): Promise<void> {
     config = demo.config
     stopDemo = demo.stop
   }
-  if (values.port !== undefined) {
-    const port = Number(values.port)
-    if (!/^\d+$/.test(values.port) || port > 65_535) {
-      console.error(`relay-console: --port: must be a port number (0 to 65535), not ${JSON.stringify(values.port)}`)
+  const portText = values.port ?? (process.env.PORT === '' ? undefined : process.env.PORT)
+  if (portText !== undefined) {
+    const port = Number(portText)
+    if (!/^\d+$/.test(portText) || port > 65_535) {
+      const field = values.port !== undefined ? '--port' : 'PORT'
+      console.error(`relay-console: ${field}: must be a port number (0 to 65535), not ${JSON.stringify(portText)}`)
       process.exit(2)
     }
     config = { ...config, listen: { ...config.listen, port } }
@@ -80,7 +82,18 @@ async function main(): Promise<void> {
   }
   // 256 random bits: 43 characters, well over the minimum.
   const operatorToken = envToken !== undefined && envToken !== '' ? envToken : randomBytes(32).toString('base64url')
-  const running = await startConsole({ config, operatorToken, logger, webRoot: WEB_ROOT })
+  let running: Awaited<ReturnType<typeof startConsole>>
+  try {
+    running = await startConsole({ config, operatorToken, logger, webRoot: WEB_ROOT })
+  } catch (error) {
+    await stopDemo()
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    const { host, port } = config.listen
+    console.error(
+      `relay-console: ${host}:${port} is already in use (another console, or another program). Stop it, or choose another port: npm start -- --port ${port + 1} (or PORT=${port + 1} npm start).`,
+    )
+    process.exit(2)
+  }
 
   const lines = [
     '',
