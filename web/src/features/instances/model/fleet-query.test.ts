@@ -7,7 +7,15 @@ describe('fleet query in the URL', () => {
       q: 'tenant:acme eu',
       state: ['fatal'],
       sort: 'name',
+      group: '',
+      view: null,
     })
+    expect(parseFleetQuery('?view=table&group=region&sort=-fatal')).toMatchObject({
+      view: 'table',
+      group: 'region',
+      sort: '-fatal',
+    })
+    expect(parseFleetQuery('?view=grid&sort=-bogus')).toEqual(DEFAULT_FLEET_QUERY)
     expect(parseFleetQuery('?state=attention')).toMatchObject({ state: ['attention'] })
     expect(parseFleetQuery('?state=fatal,retrying,bogus,fatal')).toMatchObject({ state: ['fatal', 'retrying'] })
     expect(parseFleetQuery('')).toEqual(DEFAULT_FLEET_QUERY)
@@ -15,9 +23,15 @@ describe('fleet query in the URL', () => {
   })
 
   it('writes only what differs from the defaults, keeping other keys, and round-trips', () => {
-    const query = { q: 'tenant:acme eu', state: ['retrying', 'fatal'] as const, sort: 'recent' as const }
-    const search = withFleetQuery('?view=table', query)
-    expect(search).toBe('?view=table&q=tenant%3Aacme+eu&state=retrying%2Cfatal&sort=recent')
+    const query = {
+      q: 'tenant:acme eu',
+      state: ['retrying', 'fatal'] as const,
+      sort: 'recent' as const,
+      group: 'region',
+      view: 'table' as const,
+    }
+    const search = withFleetQuery('?lang=fr', query)
+    expect(search).toBe('?lang=fr&q=tenant%3Aacme+eu&state=retrying%2Cfatal&sort=recent&group=region&view=table')
     expect(parseFleetQuery(search)).toEqual(query)
     expect(withFleetQuery('?q=x&sort=name', DEFAULT_FLEET_QUERY)).toBe('')
   })

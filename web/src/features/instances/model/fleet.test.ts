@@ -1,7 +1,18 @@
 import type { ClientInstance, ClientPlatformStatus } from '@relay-console/shared/instance'
 import { describe, expect, it } from 'vitest'
 import { platformStatus } from '../../../test-fixtures'
-import { actionNeeded, countFleet, matchesSearch, selectInstances } from './fleet'
+import {
+  actionNeeded,
+  countFleet,
+  fleetRows,
+  groupInstances,
+  groupKey,
+  keepInPlace,
+  labelKeys,
+  matchesSearch,
+  selectInstances,
+  worstState,
+} from './fleet'
 
 const platform = (state: string, extra: Partial<ClientPlatformStatus> = {}) =>
   platformStatus({ platform: `p-${state}`, state, ...extra })
@@ -24,11 +35,82 @@ describe('fleet model', () => {
     instance('future', ['hibernating']),
   ]
 
-  it('counts platforms per state, unknown ones apart', () => {
+  it('counts instances and platforms per state (an instance once per state), unknown ones apart', () => {
     const counts = countFleet(fleet)
-    expect(counts.byState).toEqual({ connecting: 0, connected: 3, retrying: 1, fatal: 1, disabled: 1 })
+    expect(counts.byState).toEqual({
+      connecting: { instances: 0, platforms: 0 },
+      connected: { instances: 2, platforms: 3 },
+      retrying: { instances: 1, platforms: 1 },
+      fatal: { instances: 1, platforms: 1 },
+      disabled: { instances: 1, platforms: 1 },
+    })
     expect(counts.unknown).toBe(1)
     expect(counts.instances).toBe(5)
+    // What a tile counts is what pressing it shows.
+    expect(selectInstances(fleet, { filter: ['connected'], query: '', sort: 'name', locale: 'en' })).toHaveLength(
+      counts.byState.connected.instances,
+    )
+  })
+
+  it('names the worst state of an instance: fatal > retrying > connecting > disabled > connected', () => {
+    expect(worstState(instance('a', ['connected', 'disabled']))).toBe('disabled')
+    expect(worstState(instance('a', ['disabled', 'connecting']))).toBe('connecting')
+    expect(worstState(instance('a', ['retrying', 'fatal']))).toBe('fatal')
+    expect(worstState(instance('a', ['connected']))).toBe('connected')
+    expect(worstState(instance('a', []))).toBeNull()
+  })
+
+  it('sorts by any column, either way, ties in name order', () => {
+    const sorted = (sort: Parameters<typeof selectInstances>[1]['sort']) =>
+      selectInstances(fleet, { filter: [], query: '', sort, locale: 'en' }).map((i) => i.id)
+    expect(sorted('connected')).toEqual(['calm', 'broken', 'flaky', 'future', 'off'])
+    expect(sorted('-connected')).toEqual(['flaky', 'future', 'off', 'broken', 'calm'])
+    expect(sorted('-name')).toEqual(['off', 'future', 'flaky', 'calm', 'broken'])
+    expect(sorted('-problems')).toEqual(['calm', 'off', 'future', 'flaky', 'broken'])
+    expect(sorted('gateway')).toEqual(['broken', 'calm', 'flaky', 'future', 'off'])
+    const labelled = [
+      instance('x', ['connected'], { labels: { region: 'us' } }),
+      instance('y', ['connected']),
+      instance('z', ['connected'], { labels: { region: 'eu' } }),
+    ]
+    const byLabels = (sort: 'labels' | '-labels') =>
+      selectInstances(labelled, { filter: [], query: '', sort, locale: 'en' }).map((i) => i.id)
+    expect(byLabels('labels')).toEqual(['z', 'x', 'y'])
+    expect(byLabels('-labels')).toEqual(['x', 'z', 'y'])
+  })
+
+  it('groups by a label in value order, those without it last, with instances per worst state', () => {
+    const labelled = [
+      instance('a', ['fatal', 'connected'], { labels: { region: 'us' } }),
+      instance('b', ['connected']),
+      instance('c', ['connected'], { labels: { region: 'eu', env: 'prod' } }),
+      instance('d', ['disabled'], { labels: { region: 'us' } }),
+    ]
+    const groups = groupInstances(labelled, 'region', 'en')
+    expect(groups.map((g) => [g.value, g.instances.map((i) => i.id)])).toEqual([
+      ['eu', ['c']],
+      ['us', ['a', 'd']],
+      [null, ['b']],
+    ])
+    expect(groups[1]?.byWorst).toMatchObject({ fatal: 1, disabled: 1, connected: 0 })
+    expect(labelKeys(labelled)).toEqual(['env', 'region'])
+    const lines = (collapsed: string[]) =>
+      fleetRows(labelled, 'region', new Set(collapsed), 'en').map((r) =>
+        r.kind === 'group' ? `#${r.group.value}${r.collapsed ? '+' : ''}` : r.instance.id,
+      )
+    expect(lines([])).toEqual(['#eu', 'c', '#us', 'a', 'd', '#null', 'b'])
+    expect(lines([groupKey('us'), groupKey(null)])).toEqual(['#eu', 'c', '#us+', '#null+'])
+    expect(fleetRows(labelled, '', new Set(), 'en').map((r) => r.kind)).toEqual(Array(4).fill('instance'))
+  })
+
+  it('keeps an instance the operator acted on where it was until they move on', () => {
+    const list = ['a', 'b', 'c', 'd'].map((id) => instance(id, ['connected']))
+    const ids = (l: readonly ClientInstance[]) => l.map((i) => i.id)
+    expect(ids(keepInPlace(list, { id: 'a', index: 2 }))).toEqual(['b', 'c', 'a', 'd'])
+    expect(ids(keepInPlace(list, { id: 'd', index: 0 }))).toEqual(['d', 'a', 'b', 'c'])
+    expect(ids(keepInPlace(list, { id: 'd', index: 9 }))).toEqual(['a', 'b', 'c', 'd'])
+    expect(keepInPlace(list, { id: 'gone', index: 0 })).toBe(list)
+    expect(keepInPlace(list, null)).toBe(list)
   })
 
   it('sorts problems first by default, then by name', () => {

@@ -3,6 +3,8 @@
  * platforms that need an operator's action. No React, no network.
  * @module
  */
+
+import { assertNever } from '@relay-console/shared/assert-never'
 import type { ClientInstance, ClientPlatformStatus } from '@relay-console/shared/instance'
 import { PLATFORM_STATES, type PlatformState } from '@relay-console/shared/platform-state'
 
@@ -10,28 +12,93 @@ import { PLATFORM_STATES, type PlatformState } from '@relay-console/shared/platf
 export type StateKey = PlatformState | 'attention'
 /** The state tiles pressed: an instance shows when it matches any of them; none pressed shows all. */
 export type StateFilter = readonly StateKey[]
-export type SortOrder = 'problems' | 'name' | 'recent'
+/**
+ * What the fleet can be sorted by: the card view's three orders and the table's columns. Each has
+ * a natural direction (problems: worst first; recent and the state counts: most first; text: A to
+ * Z); a leading `-` reverses it. Ties are always in name order.
+ */
+export const SORT_COLUMNS = [
+  'problems',
+  'name',
+  'recent',
+  'gateway',
+  'labels',
+  'fatal',
+  'retrying',
+  'connecting',
+  'connected',
+  'disabled',
+] as const
+export type SortColumn = (typeof SORT_COLUMNS)[number]
+export type SortOrder = SortColumn | `-${SortColumn}`
+
+export function sortColumn(sort: SortOrder): { column: SortColumn; reversed: boolean } {
+  return sort.startsWith('-')
+    ? { column: sort.slice(1) as SortColumn, reversed: true }
+    : { column: sort as SortColumn, reversed: false }
+}
+
+export function isSortOrder(value: string): value is SortOrder {
+  return (SORT_COLUMNS as readonly string[]).includes(value.startsWith('-') ? value.slice(1) : value)
+}
+
+/**
+ * A tile counts both: instances with at least one platform in its state (what pressing it shows)
+ * and the platforms themselves.
+ */
+export interface StateCount {
+  instances: number
+  platforms: number
+}
 
 export interface FleetCounts {
-  byState: Record<PlatformState, number>
+  byState: Record<PlatformState, StateCount>
   /** Platforms in a state this version does not know. */
   unknown: number
-  attention: number
+  attention: StateCount
   instances: number
 }
 
 export function countFleet(instances: readonly ClientInstance[]): FleetCounts {
-  const byState = Object.fromEntries(PLATFORM_STATES.map((s) => [s, 0])) as Record<PlatformState, number>
+  const byState = Object.fromEntries(PLATFORM_STATES.map((s) => [s, { instances: 0, platforms: 0 }])) as Record<
+    PlatformState,
+    StateCount
+  >
   let unknown = 0
-  let attention = 0
+  const attention: StateCount = { instances: 0, platforms: 0 }
+  const seen = new Set<string>()
   for (const instance of instances) {
+    seen.clear()
     for (const p of instance.platforms) {
-      if (p.state in byState) byState[p.state as PlatformState] += 1
-      else unknown += 1
-      if (p.needsAttention) attention += 1
+      const count = byState[p.state as PlatformState]
+      if (count === undefined) unknown += 1
+      else {
+        count.platforms += 1
+        if (!seen.has(p.state)) count.instances += 1
+        seen.add(p.state)
+      }
+      if (p.needsAttention) {
+        attention.platforms += 1
+        if (!seen.has('attention')) attention.instances += 1
+        seen.add('attention')
+      }
     }
   }
   return { byState, unknown, attention, instances: instances.length }
+}
+
+/** The worst state among an instance's platforms, in the order fatal > retrying > connecting > disabled > connected. */
+export const WORST_ORDER: readonly PlatformState[] = ['fatal', 'retrying', 'connecting', 'disabled', 'connected']
+
+export function worstState(instance: ClientInstance): PlatformState | null {
+  for (const state of WORST_ORDER) if (instance.platforms.some((p) => p.state === state)) return state
+  return null
+}
+
+export function platformsIn(instance: ClientInstance, state: PlatformState): number {
+  let n = 0
+  for (const p of instance.platforms) if (p.state === state) n += 1
+  return n
 }
 
 /** Lower is worse. Disabled is calm: an operator chose it. */
@@ -46,7 +113,7 @@ export function instanceSeverity(instance: ClientInstance): number {
   return Math.min(6, ...instance.platforms.map(platformSeverity))
 }
 
-const lastChange = (instance: ClientInstance) =>
+export const lastChange = (instance: ClientInstance) =>
   Math.max(0, ...instance.platforms.map((p) => Date.parse(p.updatedAt) || 0))
 
 export function matchesFilter(instance: ClientInstance, filter: StateFilter): boolean {
@@ -102,26 +169,126 @@ export function nameRanks(instances: readonly ClientInstance[], locale: string):
   return new Map(sorted.map((i, rank) => [i.id, rank]))
 }
 
+/** The instance's labels as one text, `key:value` in key order: how the labels column sorts. */
+export function labelText(instance: ClientInstance): string {
+  return Object.entries(instance.labels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}:${v}`)
+    .join(' ')
+}
+
 export function selectInstances(
   instances: readonly ClientInstance[],
   options: { filter: StateFilter; query: string; sort: SortOrder; locale: string; ranks?: Map<string, number> },
 ): ClientInstance[] {
-  const ranks = options.ranks ?? nameRanks(instances, options.locale)
-  const rank = (i: ClientInstance) => ranks.get(i.id) ?? Number.MAX_SAFE_INTEGER
   const selected = instances.filter((i) => matchesFilter(i, options.filter) && matchesSearch(i, options.query))
+  return sortInstances(selected, options.sort, options.ranks ?? nameRanks(instances, options.locale), options.locale)
+}
+
+/** Sorts `list` in place by `sort`, ties in name order (`ranks`, from nameRanks). */
+export function sortInstances(
+  list: ClientInstance[],
+  sort: SortOrder,
+  ranks: Map<string, number>,
+  locale: string,
+): ClientInstance[] {
+  const rank = (i: ClientInstance) => ranks.get(i.id) ?? Number.MAX_SAFE_INTEGER
   const byName = (a: ClientInstance, b: ClientInstance) => rank(a) - rank(b)
-  switch (options.sort) {
+  const { column, reversed } = sortColumn(sort)
+  const direction = reversed ? -1 : 1
+  const by =
+    <T>(key: (i: ClientInstance) => T, compare: (a: T, b: T) => number) =>
+    (a: ClientInstance, b: ClientInstance) =>
+      direction * compare(key(a), key(b)) || byName(a, b)
+  const collator = new Intl.Collator(locale, { sensitivity: 'base', numeric: true })
+  const mostFirst = (a: number, b: number) => b - a
+  switch (column) {
     case 'name':
-      return selected.sort(byName)
+      return list.sort((a, b) => direction * byName(a, b))
     case 'recent':
-      return selected.sort((a, b) => lastChange(b) - lastChange(a) || byName(a, b))
+      return list.sort(by(lastChange, mostFirst))
+    case 'gateway':
+      return list.sort(by((i) => i.gatewayId, collator.compare))
+    case 'labels':
+      // Instances without labels come last either way.
+      return list.sort((a, b) => {
+        const [x, y] = [labelText(a), labelText(b)]
+        if ((x === '') !== (y === '')) return x === '' ? 1 : -1
+        return direction * collator.compare(x, y) || byName(a, b)
+      })
+    case 'fatal':
+    case 'retrying':
+    case 'connecting':
+    case 'connected':
+    case 'disabled':
+      return list.sort(by((i) => platformsIn(i, column), mostFirst))
     case 'problems': {
       // Severity takes seven values: bucket by it, in name order. Linear, however large the fleet.
       const buckets: ClientInstance[][] = Array.from({ length: 7 }, () => [])
-      for (const i of selected.sort(byName)) buckets[instanceSeverity(i)]?.push(i)
+      for (const i of list.sort(byName)) buckets[instanceSeverity(i)]?.push(i)
+      if (reversed) buckets.reverse()
       return buckets.flat()
     }
+    default:
+      return assertNever(column)
   }
+}
+
+/** Instances sharing one value of the grouping label, with how many are in each worst state. */
+export interface FleetGroup {
+  /** The label's value; null for the instances without that label (listed last). */
+  value: string | null
+  instances: ClientInstance[]
+  byWorst: Record<PlatformState, number>
+}
+
+/** `shown` grouped by the label `key`, in value order; each group keeps the order it had in `shown`. */
+export function groupInstances(shown: readonly ClientInstance[], key: string, locale: string): FleetGroup[] {
+  const groups = new Map<string | null, FleetGroup>()
+  for (const instance of shown) {
+    const value = instance.labels?.[key] ?? null
+    let group = groups.get(value)
+    if (group === undefined) {
+      group = {
+        value,
+        instances: [],
+        byWorst: Object.fromEntries(PLATFORM_STATES.map((s) => [s, 0])) as Record<PlatformState, number>,
+      }
+      groups.set(value, group)
+    }
+    group.instances.push(instance)
+    const worst = worstState(instance)
+    if (worst !== null) group.byWorst[worst] += 1
+  }
+  const collator = new Intl.Collator(locale, { sensitivity: 'base', numeric: true })
+  return [...groups.values()].sort((a, b) =>
+    a.value === null ? 1 : b.value === null ? -1 : collator.compare(a.value, b.value),
+  )
+}
+
+/** The label keys the fleet uses, in order: what it can be grouped by. */
+export function labelKeys(instances: readonly ClientInstance[]): string[] {
+  const keys = new Set<string>()
+  for (const i of instances) for (const key of Object.keys(i.labels ?? {})) keys.add(key)
+  return [...keys].sort()
+}
+
+/**
+ * `list` with the instance `held.id` kept at `held.index`: an instance the operator just acted on
+ * stays under their keyboard until they move on, instead of jumping to where the sort puts it now.
+ */
+export function keepInPlace(
+  list: readonly ClientInstance[],
+  held: { id: string; index: number } | null,
+): readonly ClientInstance[] {
+  if (held === null) return list
+  const at = list.findIndex((i) => i.id === held.id)
+  const index = Math.min(held.index, list.length - 1)
+  if (at === -1 || at === index) return list
+  const next = [...list]
+  const [instance] = next.splice(at, 1)
+  if (instance !== undefined) next.splice(index, 0, instance)
+  return next
 }
 
 export interface ActionNeeded {
@@ -141,4 +308,30 @@ export function actionNeeded(instances: readonly ClientInstance[]): ActionNeeded
     }
   }
   return out
+}
+
+/** One line of the list or table: a group's heading, or an instance. */
+export type FleetRow =
+  | { kind: 'group'; key: string; group: FleetGroup; collapsed: boolean }
+  | { kind: 'instance'; instance: ClientInstance }
+
+/** The key a group is collapsed by; the group without the label has its own. */
+export const groupKey = (value: string | null) => (value === null ? '\u0000none' : `=${value}`)
+
+/** `shown` as lines: as they are without a grouping label, else each group's heading then its instances (unless collapsed). */
+export function fleetRows(
+  shown: readonly ClientInstance[],
+  group: string,
+  collapsed: ReadonlySet<string>,
+  locale: string,
+): FleetRow[] {
+  if (group === '') return shown.map((instance) => ({ kind: 'instance', instance }))
+  const rows: FleetRow[] = []
+  for (const g of groupInstances(shown, group, locale)) {
+    const key = groupKey(g.value)
+    const isCollapsed = collapsed.has(key)
+    rows.push({ kind: 'group', key, group: g, collapsed: isCollapsed })
+    if (!isCollapsed) for (const instance of g.instances) rows.push({ kind: 'instance', instance })
+  }
+  return rows
 }
