@@ -1,5 +1,5 @@
 /**
- * One platform of an instance: label and emoji from its descriptor, the status badge, the message
+ * One platform of an instance: its bundled icon and the label from its descriptor, the status badge, the message
  * (muted, amber or red by state — never red for Disabled), the retry line, the needs-attention
  * flag, and when it last changed.
  * @module
@@ -7,6 +7,7 @@
 import type { ClientPlatformStatus } from '@relay-console/shared/instance'
 import { TriangleAlert } from 'lucide-react'
 import { useTranslation } from 'react-i18next'
+import { PlatformIcon } from '../../../components/platform-icon'
 import { StatusBadge } from '../../../components/status-badge'
 import { type MessageTone, viewFor } from '../../../components/status-view'
 import { useNow } from '../../../hooks/use-now'
@@ -44,11 +45,7 @@ export function PlatformRow({ instanceId, status }: { instanceId: string; status
       )}
     >
       <div className="flex min-w-0 items-center gap-2">
-        {status.emoji !== null && (
-          <span aria-hidden="true" data-testid="platform-emoji">
-            {status.emoji}
-          </span>
-        )}
+        <PlatformIcon platform={status.platform} emoji={status.emoji} className="text-muted-foreground" />
         <span className={cn('truncate font-medium', status.state === 'disabled' && 'text-muted-foreground')}>
           {status.label ?? status.platform}
         </span>
