@@ -34,6 +34,7 @@ export interface InstanceDef {
   displayName: string
   gatewayId: string
   platforms: Array<{ platform: string; botId: string }>
+  labels?: Record<string, string>
 }
 
 const def = (id: string, displayName: string, platforms: string[]): InstanceDef => ({

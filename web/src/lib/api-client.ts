@@ -11,6 +11,7 @@ import './zod-jitless'
 import {
   ApiErrorSchema,
   AuditResponseSchema,
+  BulkRelayResponseSchema,
   ClientInstancesResponseSchema,
   ClusterResponseSchema,
   HistoryResponseSchema,
@@ -99,6 +100,9 @@ export const api = {
   getInstances: () => request('GET', '/api/instances', ClientInstancesResponseSchema),
   setRelay: (id: string, optedIn: boolean) =>
     request('PUT', `/api/instances/${encodeURIComponent(id)}/relay`, ClientInstanceSchema, { optedIn }),
+  /** Opts many instances out or in with one request; each gets its outcome. */
+  bulkRelay: (ids: readonly string[], optedIn: boolean) =>
+    request('POST', '/api/relay/bulk', BulkRelayResponseSchema, { ids, optedIn }),
   getHistory: (id: string) => request('GET', `/api/instances/${encodeURIComponent(id)}/history`, HistoryResponseSchema),
   getAudit: (instanceId: string) =>
     request('GET', `/api/audit?instanceId=${encodeURIComponent(instanceId)}&limit=50`, AuditResponseSchema),

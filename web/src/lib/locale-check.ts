@@ -8,7 +8,7 @@
 type Json = { [key: string]: string | Json }
 
 const PLURAL = /_(zero|one|two|few|many|other)$/
-const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g
+const PLACEHOLDER = /\{\{\s*([\w.]+)\s*(?:,[^}]*)?\}\}/g
 
 export function flatten(json: Json, prefix = ''): Map<string, string> {
   const out = new Map<string, string>()

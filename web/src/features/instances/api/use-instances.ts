@@ -41,3 +41,10 @@ export function useSetRelay() {
     },
   })
 }
+
+/** Many instances at once (`POST /api/relay/bulk`); their states arrive on the event stream. */
+export function useBulkRelay() {
+  return useMutation({
+    mutationFn: ({ ids, optedIn }: { ids: readonly string[]; optedIn: boolean }) => api.bulkRelay(ids, optedIn),
+  })
+}

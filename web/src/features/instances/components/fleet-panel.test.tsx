@@ -1,7 +1,7 @@
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { RELAY_ALLOWED } from '../../../lib/relay-access'
 import { instance, platformStatus, STATUS_BY_STATE } from '../../../test-fixtures'
 import { FleetPanel, type FleetPanelProps } from './fleet-view'
@@ -13,6 +13,9 @@ const fleet = [
   instance('umbrella', { platforms: [{ ...STATUS_BY_STATE.retrying, needsAttention: true }] }),
 ]
 
+// The view chosen last is remembered by the browser: each test starts from none.
+beforeEach(() => window.localStorage.clear())
+
 function renderPanel(props: Partial<FleetPanelProps> = {}) {
   const user = userEvent.setup()
   render(
@@ -22,6 +25,7 @@ function renderPanel(props: Partial<FleetPanelProps> = {}) {
       stale={false}
       lastEventAt={null}
       onSetRelay={vi.fn()}
+      onBulk={vi.fn()}
       relayAccess={RELAY_ALLOWED}
       renderDetail={(i) => <p>detail of {i.id}</p>}
       {...props}
@@ -42,12 +46,15 @@ describe('FleetPanel', () => {
     }
   })
 
-  it('counts platforms per state at the top', () => {
+  it('counts instances per state at the top, and the platforms with them', () => {
     renderPanel()
-    expect(screen.getByRole('button', { name: 'Show only Connected (2)' })).toBeInTheDocument()
-    expect(screen.getByRole('button', { name: 'Show only Failed (1)' })).toBeInTheDocument()
-    expect(screen.getByRole('button', { name: 'Show only Disabled (1)' })).toBeInTheDocument()
-    expect(screen.getByRole('button', { name: 'Show only Needs attention (1)' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Show only Connected: 1 instance, 2 platforms' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Show only Failed: 1 instance, 1 platform' })).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Show only Disabled: 1 instance, 1 platform' })).toBeInTheDocument()
+    expect(
+      screen.getByRole('button', { name: 'Show only Needs attention: 1 instance, 1 platform' }),
+    ).toBeInTheDocument()
+    expect(screen.getByRole('region', { name: 'Instances by state' })).toBeInTheDocument()
   })
 
   it('lists problems first by default', () => {
@@ -57,7 +64,7 @@ describe('FleetPanel', () => {
 
   it('filters by a state when its count is pressed, and shows all again', async () => {
     const { user, cards } = renderPanel()
-    const disabled = screen.getByRole('button', { name: 'Show only Disabled (1)' })
+    const disabled = screen.getByRole('button', { name: /^Show only Disabled:/ })
     await user.click(disabled)
     expect(disabled).toHaveAttribute('aria-pressed', 'true')
     expect(cards()).toEqual(['Initech support'])
@@ -68,12 +75,12 @@ describe('FleetPanel', () => {
 
   it('filters by several states at once, showing instances in any of them', async () => {
     const { user, cards } = renderPanel()
-    await user.click(screen.getByRole('button', { name: 'Show only Disabled (1)' }))
+    await user.click(screen.getByRole('button', { name: /^Show only Disabled:/ }))
     await user.click(screen.getByRole('button', { name: /^Show only Failed/ }))
     expect(cards().sort()).toEqual(['Globex support', 'Initech support'])
-    await user.click(screen.getByRole('button', { name: 'Show only Disabled (1)' }))
+    await user.click(screen.getByRole('button', { name: /^Show only Disabled:/ }))
     expect(cards()).toEqual(['Globex support'])
-    expect(screen.getByRole('button', { name: 'Show only Disabled (1)' })).toHaveAttribute('aria-pressed', 'false')
+    expect(screen.getByRole('button', { name: /^Show only Disabled:/ })).toHaveAttribute('aria-pressed', 'false')
   })
 
   it('searches by name and gateway id, and says when nothing matches', async () => {
@@ -143,16 +150,25 @@ describe('FleetPanel', () => {
 
   it('starts from the view a link names, and reports each change: a new entry for filter and sort, not for typing', async () => {
     const onQueryChange = vi.fn()
-    const { user, cards } = renderPanel({ initialQuery: { q: 'support', state: [], sort: 'name' }, onQueryChange })
+    const { user, cards } = renderPanel({
+      initialQuery: { q: 'support', state: [], sort: 'name', group: '', view: null },
+      onQueryChange,
+    })
     expect(screen.getByRole('searchbox', { name: 'Search instances' })).toHaveValue('support')
     expect(screen.getByRole('combobox', { name: 'Sort' })).toHaveValue('name')
     expect(cards()).toEqual(['Acme support', 'Globex support', 'Initech support', 'Umbrella support'])
     expect(onQueryChange).not.toHaveBeenCalled()
     await user.selectOptions(screen.getByRole('combobox', { name: 'Sort' }), 'recent')
-    expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support', state: [], sort: 'recent' }, 'push')
+    expect(onQueryChange).toHaveBeenLastCalledWith(
+      { q: 'support', state: [], sort: 'recent', group: '', view: null },
+      'push',
+    )
     await user.type(screen.getByRole('searchbox', { name: 'Search instances' }), ' glob')
     await waitFor(() =>
-      expect(onQueryChange).toHaveBeenLastCalledWith({ q: 'support glob', state: [], sort: 'recent' }, 'replace'),
+      expect(onQueryChange).toHaveBeenLastCalledWith(
+        { q: 'support glob', state: [], sort: 'recent', group: '', view: null },
+        'replace',
+      ),
     )
   })
 
@@ -295,6 +311,7 @@ describe('FleetPanel', () => {
         stale={false}
         lastEventAt={null}
         onSetRelay={vi.fn()}
+        onBulk={vi.fn()}
         relayAccess={RELAY_ALLOWED}
         renderDetail={() => null}
       />,
@@ -304,3 +321,185 @@ describe('FleetPanel', () => {
     expect((window as { pwned?: number }).pwned).toBeUndefined()
   })
 })
+
+describe('FleetPanel as a table', () => {
+  const tableOf = (props: Partial<FleetPanelProps> = {}) =>
+    renderPanel({ initialQuery: { q: '', state: [], sort: 'problems', group: '', view: 'table' }, ...props })
+  const rowIds = () => screen.getAllByTestId('instance-row').map((r) => r.dataset.instance)
+
+  it('shows one row per instance with its worst state, sorted as the cards, and sorts by a column header', async () => {
+    const onQueryChange = vi.fn()
+    const { user } = tableOf({ onQueryChange })
+    await screen.findAllByTestId('instance-row')
+    expect(screen.queryByRole('article')).toBeNull()
+    expect(screen.getByRole('button', { name: 'Table' })).toHaveAttribute('aria-pressed', 'true')
+    expect(rowIds()).toEqual(['globex', 'umbrella', 'initech', 'acme'])
+    expect(screen.getAllByTestId('instance-row').map((r) => r.dataset.state)).toEqual([
+      'fatal',
+      'retrying',
+      'disabled',
+      'connected',
+    ])
+    await user.click(screen.getByRole('button', { name: 'Name' }))
+    expect(rowIds()).toEqual(['acme', 'globex', 'initech', 'umbrella'])
+    expect(screen.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'ascending')
+    await user.click(screen.getByRole('button', { name: 'Name' }))
+    expect(rowIds()).toEqual(['umbrella', 'initech', 'globex', 'acme'])
+    expect(onQueryChange).toHaveBeenLastCalledWith(expect.objectContaining({ sort: '-name' }), 'push')
+  })
+
+  it('moves between rows with j/k and the arrows, and opens the details on Enter', async () => {
+    const onOpenChange = vi.fn()
+    const { user } = tableOf({ onOpenChange })
+    const rows = await screen.findAllByTestId('instance-row')
+    rows[0]?.focus()
+    await user.keyboard('j')
+    await waitFor(() => expect(rows[1]).toHaveFocus())
+    await user.keyboard('{ArrowDown}')
+    await waitFor(() => expect(rows[2]).toHaveFocus())
+    await user.keyboard('k')
+    await waitFor(() => expect(rows[1]).toHaveFocus())
+    await user.keyboard('{Enter}')
+    const dialog = await screen.findByRole('dialog', { name: 'Umbrella support' })
+    expect(within(dialog).getByTestId('instance-details')).toHaveAttribute('data-instance', 'umbrella')
+    expect(within(dialog).getByText('detail of umbrella')).toBeInTheDocument()
+    expect(onOpenChange).toHaveBeenLastCalledWith('umbrella')
+    await user.keyboard('{Escape}')
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(onOpenChange).toHaveBeenLastCalledWith(null)
+  })
+
+  it('groups by a label with counts per worst state, and folds a group away', async () => {
+    const labelled = [
+      instance('acme', { labels: { region: 'eu' } }),
+      instance('globex', { labels: { region: 'eu' }, platforms: [STATUS_BY_STATE.fatal] }),
+      instance('initech', { labels: { region: 'us' } }),
+      instance('hooli'),
+    ]
+    const { user } = tableOf({
+      instances: labelled,
+      initialQuery: { q: '', state: [], sort: 'name', group: 'region', view: 'table' },
+    })
+    const headings = await screen.findAllByTestId('group-heading')
+    expect(headings.map((h) => h.textContent)).toEqual([
+      'region: eu2 instancesFailed 1Connected 1',
+      'region: us1 instanceConnected 1',
+      'No region label1 instanceConnected 1',
+    ])
+    expect(rowIds()).toEqual(['acme', 'globex', 'initech', 'hooli'])
+    await user.click(headings[0] as HTMLElement)
+    expect(headings[0]).toHaveAttribute('aria-expanded', 'false')
+    expect(rowIds()).toEqual(['initech', 'hooli'])
+  })
+})
+
+describe('bulk actions', () => {
+  it('selects, confirms with the count and a sample, shows progress, then the result with failures and a retry', async () => {
+    let finish: (value: unknown) => void = () => {}
+    const onBulk = vi.fn(
+      () =>
+        new Promise((resolve) => {
+          finish = resolve
+        }),
+    )
+    const { user } = renderPanel({ onBulk: onBulk as FleetPanelProps['onBulk'] })
+    expect(screen.getByRole('button', { name: 'Opt out selected' })).toBeDisabled()
+    await user.click(screen.getByRole('checkbox', { name: 'Select Acme support' }))
+    await user.click(screen.getByRole('checkbox', { name: 'Select Globex support' }))
+    expect(screen.getByText('2 selected')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Opt out selected' }))
+    const confirm = await screen.findByRole('alertdialog', { name: 'Opt out 2 instances?' })
+    expect(
+      within(within(confirm).getByRole('list', { name: 'Among them' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['Acme support', 'Globex support'])
+    await user.click(within(confirm).getByRole('button', { name: 'Opt out 2 instances' }))
+    expect(onBulk).toHaveBeenCalledWith(['acme', 'globex'], false)
+    expect(screen.getByRole('progressbar', { name: 'Opting out 2 instances…' })).toHaveAttribute('aria-valuenow', '0')
+    finish({
+      batchId: 'b1',
+      results: [
+        { id: 'acme', result: 'ok' },
+        { id: 'globex', result: 'failed', error: { code: 'superseded', message: 'A later request asked otherwise' } },
+      ],
+    })
+    const done = await screen.findByRole('alertdialog', { name: 'Opted out 1 of 2' })
+    expect(within(done).getByText('1 failed')).toBeInTheDocument()
+    expect(within(done).getByRole('list', { name: 'Failures' })).toHaveTextContent(
+      'Globex support: A later request asked otherwise',
+    )
+    await user.click(within(done).getByRole('button', { name: 'Retry the failed one' }))
+    expect(onBulk).toHaveBeenLastCalledWith(['globex'], false)
+    finish({ batchId: 'b2', results: [{ id: 'globex', result: 'failed', error: { code: 'x', message: 'Still no' } }] })
+    await user.click(await screen.findByRole('button', { name: 'Close' }))
+    // The failed one stays selected, for another go.
+    expect(screen.getByRole('checkbox', { name: 'Select Globex support' })).toBeChecked()
+    expect(screen.getByRole('checkbox', { name: 'Select Acme support' })).not.toBeChecked()
+  })
+
+  it('selects everything the filter shows', async () => {
+    const onBulk = vi.fn(async () => ({ batchId: 'b', results: [] }))
+    const { user } = renderPanel({ onBulk })
+    await user.click(screen.getByRole('button', { name: /^Show only Failed:/ }))
+    await user.click(screen.getByRole('button', { name: /^Show only Disabled:/ }))
+    const shown = screen.getAllByRole('article').map((a) => a.dataset.instanceCard)
+    expect(shown.length).toBeGreaterThan(1)
+    expect(shown.length).toBeLessThan(fleet.length)
+    await user.click(screen.getByRole('button', { name: `Select all ${shown.length} shown` }))
+    await user.click(screen.getByRole('button', { name: 'Opt in selected' }))
+    await user.click(await screen.findByRole('button', { name: `Opt in ${shown.length} instances` }))
+    expect(onBulk).toHaveBeenCalledWith(expect.arrayContaining(shown), true)
+    expect((onBulk.mock.calls[0] as unknown as [string[]])[0]).toHaveLength(shown.length)
+  })
+
+  it('offers a viewer nothing to select', () => {
+    renderPanel({ relayAccess: { kind: 'denied', reason: "Viewers can't change the relay" } })
+    expect(screen.queryByRole('checkbox')).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Opt out selected' })).toBeNull()
+  })
+})
+
+describe('keeping the place', () => {
+  it('keeps an opted-out card where it was under "Problems first" until focus leaves it', async () => {
+    const calm = [instance('acme'), instance('bravo'), instance('charlie')]
+    const onSetRelay = vi.fn(async () => ({}))
+    const { user, cards, rerender } = renderPanelWithRerender({ instances: calm, onSetRelay })
+    expect(cards()).toEqual(['Acme support', 'Bravo support', 'Charlie support'])
+    const toggle = screen.getByRole('switch', { name: 'Relay for Charlie support' })
+    await user.click(toggle)
+    const dialog = await screen.findByRole('alertdialog', { name: 'Opt Charlie support out of the relay?' })
+    await user.click(within(dialog).getByRole('button', { name: 'Opt out' }))
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull())
+    // The opt-out lands: Charlie is Disabled now, which sorts above the connected ones.
+    rerender([
+      calm[0],
+      calm[1],
+      instance('charlie', { optedIn: false, platforms: [STATUS_BY_STATE.disabled] }),
+    ] as ClientInstance[])
+    expect(cards()).toEqual(['Acme support', 'Bravo support', 'Charlie support'])
+    await waitFor(() => expect(screen.getByRole('switch', { name: 'Relay for Charlie support' })).toHaveFocus())
+    await user.click(screen.getByRole('searchbox', { name: 'Search instances' }))
+    expect(cards()).toEqual(['Charlie support', 'Acme support', 'Bravo support'])
+  })
+})
+
+function renderPanelWithRerender(props: Partial<FleetPanelProps>) {
+  const user = userEvent.setup()
+  const element = (instances: readonly ClientInstance[]) => (
+    <FleetPanel
+      loadError={null}
+      stale={false}
+      lastEventAt={null}
+      onSetRelay={vi.fn()}
+      onBulk={vi.fn()}
+      relayAccess={RELAY_ALLOWED}
+      renderDetail={() => null}
+      {...props}
+      instances={instances}
+    />
+  )
+  const view = render(element(props.instances ?? fleet))
+  const cards = () => screen.getAllByRole('article').map((a) => within(a).getByRole('heading').textContent)
+  return { user, cards, rerender: (instances: readonly ClientInstance[]) => view.rerender(element(instances)) }
+}

@@ -1,11 +1,25 @@
 /**
- * The fleet page: summary counts (which filter), search and sort, the banners that need an
- * operator, and the list of PlatformsCards — or an empty state that says why it is empty.
+ * The fleet page: summary counts (which filter), search, sort, grouping and the cards/table switch,
+ * the banners that need an operator, bulk actions, and the fleet as cards or as a table — or an
+ * empty state that says why it is empty.
  * @module
  */
+import type { BulkRelayResponse } from '@relay-console/shared/api'
 import type { ClientInstance } from '@relay-console/shared/instance'
-import { Download, Search } from 'lucide-react'
-import { type ReactNode, useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react'
+import { Download, LayoutGrid, Rows3, Search } from 'lucide-react'
+import {
+  lazy,
+  memo,
+  type ReactNode,
+  Suspense,
+  useCallback,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { Input } from '../../../components/ui/input'
@@ -13,15 +27,40 @@ import { Label } from '../../../components/ui/label'
 import { Select } from '../../../components/ui/select'
 import { useRelayAccess } from '../../../hooks/use-session'
 import { failureReason } from '../../../lib/api-errors'
+import { cn } from '../../../lib/cn'
 import { downloadText, exportName } from '../../../lib/download'
 import type { RelayAccess } from '../../../lib/relay-access'
-import { useInstances, useSetRelay } from '../api/use-instances'
+import { useBulkRelay, useInstances, useSetRelay } from '../api/use-instances'
 import { useLiveState } from '../live/live-provider'
 import { instancesCsv, instancesJson } from '../model/export'
-import { actionNeeded, countFleet, nameRanks, type SortOrder, type StateFilter, selectInstances } from '../model/fleet'
-import { DEFAULT_FLEET_QUERY, type FleetQuery, parseFleetQuery, withFleetQuery } from '../model/fleet-query'
+import {
+  actionNeeded,
+  countFleet,
+  fleetRows,
+  groupKey,
+  keepInPlace,
+  labelKeys,
+  nameRanks,
+  type SortOrder,
+  type StateFilter,
+  selectInstances,
+} from '../model/fleet'
+import {
+  DEFAULT_FLEET_QUERY,
+  type FleetQuery,
+  type FleetViewKind,
+  parseFleetQuery,
+  withFleetQuery,
+} from '../model/fleet-query'
 import { fleetIncident } from '../model/incident'
 import { ActionBanner, IncidentBanner, StaleBanner } from './banners'
+import { BulkActions } from './bulk-actions'
+import { GroupHeading } from './group-heading'
+
+// The table (and its table library) and the details dialog load when first shown, not with the page.
+const FleetTable = lazy(() => import('./fleet-table').then((m) => ({ default: m.FleetTable })))
+const InstanceDialog = lazy(() => import('./instance-dialog').then((m) => ({ default: m.InstanceDialog })))
+
 import { InstanceList, type ScrollTarget } from './instance-list'
 import { PlatformsCard } from './platforms-card'
 import { StateSummary } from './state-summary'
@@ -62,14 +101,21 @@ export function FleetView({
   const live = useLiveState()
   const { mutateAsync } = useSetRelay()
   const onSetRelay = useCallback((id: string, optedIn: boolean) => mutateAsync({ id, optedIn }), [mutateAsync])
+  const bulk = useBulkRelay()
+  const onBulk = useCallback(
+    (ids: readonly string[], optedIn: boolean) => bulk.mutateAsync({ ids, optedIn }),
+    [bulk.mutateAsync],
+  )
   const relayAccess = useRelayAccess()
   return (
     <FleetPanel
       instances={query.data?.instances}
       loadError={query.isError && query.data === undefined ? query.error : null}
       stale={live.stale}
-      lastEventAt={live.lastEventAt}
+      // Only while stale (when it no longer moves): live, it changes with every event.
+      lastEventAt={live.stale ? live.lastEventAt : null}
       onSetRelay={onSetRelay}
+      onBulk={onBulk}
       relayAccess={relayAccess}
       renderDetail={renderDetail}
       key={generation}
@@ -88,11 +134,13 @@ export interface FleetPanelProps {
   stale: boolean
   lastEventAt: number | null
   onSetRelay: (id: string, optedIn: boolean) => Promise<unknown>
+  /** Opts many instances out or in with one request. */
+  onBulk: (ids: readonly string[], optedIn: boolean) => Promise<BulkRelayResponse>
   relayAccess: RelayAccess
   renderDetail: (instance: ClientInstance) => ReactNode
-  /** Where the view starts (search, filter, sort); the defaults when absent. */
+  /** Where the view starts (search, filter, sort, grouping, view); the defaults when absent. */
   initialQuery?: FleetQuery
-  /** The view changed: `push` for a filter or sort, `replace` while typing. */
+  /** The view changed: `push` for a filter, sort, grouping or view, `replace` while typing. */
   onQueryChange?: (query: FleetQuery, how: 'push' | 'replace') => void
   /** An instance to open and bring into view (a deep link). */
   openId?: string | null
@@ -100,13 +148,14 @@ export interface FleetPanelProps {
   onOpenChange?: (id: string | null) => void
 }
 
-/** The fleet page itself: data in, events out. */
-export function FleetPanel({
+/** The fleet page itself: data in, events out. Redrawn when its data or props change, not per event. */
+export const FleetPanel = memo(function FleetPanel({
   instances: loaded,
   loadError,
   stale,
   lastEventAt,
   onSetRelay,
+  onBulk,
   relayAccess,
   renderDetail,
   initialQuery = DEFAULT_FLEET_QUERY,
@@ -118,41 +167,65 @@ export function FleetPanel({
   const [filter, setFilter] = useState<StateFilter>(initialQuery.state)
   const [search, setSearch] = useState(initialQuery.q)
   const [sort, setSort] = useState<SortOrder>(initialQuery.sort)
+  const [group, setGroup] = useState(initialQuery.group)
+  // The view in the URL: none until a link names one or the operator chooses; then that one.
+  const [urlView, setUrlView] = useState<FleetViewKind | null>(initialQuery.view)
+  const [view, setView] = useState<FleetViewKind>(() => initialQuery.view ?? rememberedView())
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set())
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(openId === null ? [] : [openId]))
+  // The instance whose details the table view shows in a dialog.
+  const [dialogId, setDialogId] = useState<string | null>(openId)
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set())
+  // An instance the operator just acted on: it keeps its place until they move on.
+  const [held, setHeld] = useState<{ id: string; index: number } | null>(null)
   const deferredSearch = useDeferredValue(search)
   const searchId = useId()
   const sortId = useId()
+  const groupId = useId()
 
   const instances = loaded ?? EMPTY
   const counts = useMemo(() => countFleet(instances), [instances])
+  const byId = useMemo(() => new Map(instances.map((i) => [i.id, i])), [instances])
   // Name order changes only when names do; state changes re-sort in linear time.
   const names = instances.map((i) => `${i.id}\u0000${i.displayName}`).join('\u0001')
   // biome-ignore lint/correctness/useExhaustiveDependencies: `names` stands for the instances' names and ids
   const ranks = useMemo(() => nameRanks(instances, i18n.language), [names, i18n.language])
-  const shown = useMemo(
+  const sorted = useMemo(
     () => selectInstances(instances, { filter, query: deferredSearch, sort, locale: i18n.language, ranks }),
     [instances, filter, deferredSearch, sort, i18n.language, ranks],
   )
+  const shown = useMemo(() => keepInPlace(sorted, held), [sorted, held])
+  const rows = useMemo(
+    () => fleetRows(shown, group, collapsed, i18n.language),
+    [shown, group, collapsed, i18n.language],
+  )
+  const groupKeys = useMemo(() => labelKeys(instances), [instances])
   const needed = useMemo(() => actionNeeded(instances), [instances])
   const incident = useMemo(() => fleetIncident(instances), [instances])
+  const selecting = relayAccess.kind === 'allowed'
 
   const [scrollTo, setScrollTo] = useState<ScrollTarget | null>(() => (openId === null ? null : { id: openId, seq: 1 }))
-  // The view as last reported: a filter or sort change is a new history entry, typing is not.
+  // The view as last reported: a filter, sort, grouping or view change is a new history entry, typing is not.
   const reported = useRef<FleetQuery>(initialQuery)
   useEffect(() => {
-    const next: FleetQuery = { q: deferredSearch, state: filter, sort }
+    const next: FleetQuery = { q: deferredSearch, state: filter, sort, group, view: urlView }
     const last = reported.current
     const sameState = next.state.join(',') === last.state.join(',')
-    if (next.q === last.q && sameState && next.sort === last.sort) return
+    const sameRest = next.sort === last.sort && next.group === last.group && next.view === last.view
+    if (next.q === last.q && sameState && sameRest) return
     reported.current = next
-    onQueryChange?.(next, !sameState || next.sort !== last.sort ? 'push' : 'replace')
-  }, [deferredSearch, filter, sort, onQueryChange])
+    onQueryChange?.(next, sameState && sameRest ? 'replace' : 'push')
+  }, [deferredSearch, filter, sort, group, urlView, onQueryChange])
+  // A new order asked for: the held instance goes where it now belongs.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the order asked for changes
+  useEffect(() => setHeld(null), [deferredSearch, filter, sort, group, view])
   // A deep link, or back/forward to one: that instance open, and in view.
   const lastOpen = useRef(openId)
   useEffect(() => {
     if (openId === null || openId === lastOpen.current) return
     lastOpen.current = openId
     setExpanded((current) => new Set([...current, openId]))
+    setDialogId(openId)
     setScrollTo((current) => ({ id: openId, seq: (current?.seq ?? 0) + 1 }))
   }, [openId])
   const searchRef = useRef<HTMLInputElement>(null)
@@ -176,9 +249,17 @@ export function FleetPanel({
         setFilter([])
         setSearch('')
       }
+      if (group !== '') {
+        const value = byId.get(id)?.labels?.[group] ?? null
+        setCollapsed((current) => {
+          const next = new Set(current)
+          next.delete(groupKey(value))
+          return next
+        })
+      }
       setScrollTo((current) => ({ id, seq: (current?.seq ?? 0) + 1 }))
     },
-    [shown],
+    [shown, group, byId],
   )
 
   const toggle = useCallback(
@@ -200,6 +281,64 @@ export function FleetPanel({
     },
     [expanded, onOpenChange],
   )
+  // Where focus goes back to when the details dialog closes: the row (or control) it was opened from.
+  const returnFocus = useRef<HTMLElement | null>(null)
+  const openDialog = useCallback(
+    (id: string | null) => {
+      if (id !== null) returnFocus.current = document.activeElement as HTMLElement | null
+      setDialogId(id)
+      lastOpen.current = id
+      onOpenChange?.(id)
+    },
+    [onOpenChange],
+  )
+  const onSelect = useCallback((ids: readonly string[], on: boolean) => {
+    setSelected((current) => {
+      const next = new Set(current)
+      for (const id of ids) {
+        if (on) next.add(id)
+        else next.delete(id)
+      }
+      return next
+    })
+  }, [])
+  const onToggleGroup = useCallback((key: string) => {
+    setCollapsed((current) => {
+      const next = new Set(current)
+      if (next.has(key)) next.delete(key)
+      else next.add(key)
+      return next
+    })
+  }, [])
+  // Acting on an instance holds it where it is in the list (see `held`).
+  const shownRef = useRef(shown)
+  shownRef.current = shown
+  const onSetRelayHeld = useCallback(
+    (id: string, optedIn: boolean) => {
+      const index = shownRef.current.findIndex((i) => i.id === id)
+      if (index !== -1) setHeld({ id, index })
+      return onSetRelay(id, optedIn)
+    },
+    [onSetRelay],
+  )
+  // Focus leaving the held instance's card or row: the operator has moved on.
+  const listRef = useRef<HTMLDivElement>(null)
+  const heldId = held?.id ?? null
+  useEffect(() => {
+    const list = listRef.current
+    if (heldId === null || list === null) return
+    const onFocusOut = (event: FocusEvent) => {
+      if (instanceOf(event.relatedTarget as HTMLElement | null) !== heldId) setHeld(null)
+    }
+    list.addEventListener('focusout', onFocusOut)
+    return () => list.removeEventListener('focusout', onFocusOut)
+  }, [heldId])
+  const chooseView = (next: FleetViewKind) => {
+    setView(next)
+    setUrlView(next)
+    rememberView(next)
+  }
+  const dialogInstance = view === 'table' && dialogId !== null ? byId.get(dialogId) : undefined
 
   return (
     <div className="flex flex-col gap-4">
@@ -239,8 +378,42 @@ export function FleetPanel({
             <option value="problems">{t('fleet.sortProblems')}</option>
             <option value="name">{t('fleet.sortName')}</option>
             <option value="recent">{t('fleet.sortRecent')}</option>
+            {/* A table column's order (from the table, or a link) reads as what it is. */}
+            {!CARD_SORTS.includes(sort) && <option value={sort}>{t('fleet.sortColumn')}</option>}
           </Select>
         </div>
+        <div className="flex flex-col gap-1">
+          <Label htmlFor={groupId}>{t('fleet.groupBy')}</Label>
+          <Select id={groupId} value={group} onChange={(event) => setGroup(event.target.value)} className="h-9">
+            <option value="">{t('fleet.groupByNone')}</option>
+            {[...new Set([...groupKeys, ...(group === '' ? [] : [group])])].map((key) => (
+              <option key={key} value={key}>
+                {key}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <fieldset className="flex flex-col gap-1">
+          <legend className="mb-1 text-sm font-medium">{t('fleet.view')}</legend>
+          <div className="flex">
+            {VIEWS.map(({ kind, labelKey, Icon }) => (
+              <Button
+                key={kind}
+                variant="outline"
+                size="sm"
+                aria-pressed={view === kind}
+                onClick={() => chooseView(kind)}
+                className={cn(
+                  'h-9 first:rounded-e-none last:rounded-s-none',
+                  view === kind && 'bg-muted ring-1 ring-ring ring-inset',
+                )}
+              >
+                <Icon aria-hidden="true" />
+                {t(labelKey)}
+              </Button>
+            ))}
+          </div>
+        </fieldset>
         <div className="flex gap-2">
           {EXPORTS.map(({ extension, type, labelKey, write }) => (
             <Button
@@ -266,9 +439,21 @@ export function FleetPanel({
         <EmptyState title={t('fleet.empty')} hint={t('fleet.emptyHint')} />
       ) : (
         <>
-          <p className="text-sm text-muted-foreground" aria-live="polite">
-            {t('fleet.showing', { shown: shown.length, count: instances.length })}
-          </p>
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <p className="text-sm text-muted-foreground" aria-live="polite">
+              {t('fleet.showing', { shown: shown.length, count: instances.length })}
+            </p>
+            {selecting && (
+              <BulkActions
+                selected={selected}
+                shown={shown}
+                byId={byId}
+                onSelect={onSelect}
+                onClear={() => setSelected(new Set())}
+                run={onBulk}
+              />
+            )}
+          </div>
           {shown.length === 0 ? (
             <EmptyState title={t('fleet.noMatch')} hint={t('fleet.noMatchHint')}>
               <Button
@@ -282,26 +467,108 @@ export function FleetPanel({
               </Button>
             </EmptyState>
           ) : (
-            <InstanceList
-              instances={shown}
-              scrollTo={scrollTo}
-              renderCard={(instance) => (
-                <PlatformsCard
-                  instance={instance}
-                  onSetRelay={onSetRelay}
-                  relayAccess={relayAccess}
-                  expanded={expanded.has(instance.id)}
-                  onToggleExpanded={toggle}
-                  detail={expanded.has(instance.id) ? renderDetail(instance) : null}
+            <div ref={listRef}>
+              {view === 'table' ? (
+                <Suspense fallback={<p className="text-muted-foreground">{t('app.loading')}</p>}>
+                  <FleetTable
+                    rows={rows}
+                    instances={shown}
+                    sort={sort}
+                    onSort={setSort}
+                    group={group}
+                    onToggleGroup={onToggleGroup}
+                    selection={selecting ? selected : null}
+                    onSelect={onSelect}
+                    onOpen={openDialog}
+                    focusId={scrollTo}
+                  />
+                </Suspense>
+              ) : (
+                <InstanceList
+                  rows={rows}
+                  scrollTo={scrollTo}
+                  renderGroup={(row) => (
+                    <GroupHeading
+                      label={group}
+                      group={row.group}
+                      collapsed={row.collapsed}
+                      onToggle={() => onToggleGroup(row.key)}
+                    />
+                  )}
+                  renderCard={(instance) => (
+                    <PlatformsCard
+                      instance={instance}
+                      onSetRelay={onSetRelayHeld}
+                      relayAccess={relayAccess}
+                      expanded={expanded.has(instance.id)}
+                      onToggleExpanded={toggle}
+                      detail={expanded.has(instance.id) ? renderDetail(instance) : null}
+                      selected={selecting ? selected.has(instance.id) : undefined}
+                      onSelect={selecting ? onSelect : undefined}
+                    />
+                  )}
                 />
               )}
-            />
+            </div>
           )}
         </>
       )}
+      {dialogInstance !== undefined && (
+        <Suspense fallback={null}>
+          <InstanceDialog
+            instance={dialogInstance}
+            onSetRelay={onSetRelayHeld}
+            relayAccess={relayAccess}
+            detail={renderDetail(dialogInstance)}
+            onClose={() => openDialog(null)}
+            onClosed={() => {
+              // Back to where the operator was: the row (or control) it was opened from.
+              const back = returnFocus.current
+              if (back?.isConnected) back.focus()
+              else if (dialogId !== null) setScrollTo((current) => ({ id: dialogId, seq: (current?.seq ?? 0) + 1 }))
+            }}
+          />
+        </Suspense>
+      )}
     </div>
   )
+})
+
+/** The instance a card or table row stands for, from any element inside it. */
+function instanceOf(element: HTMLElement | null): string | null {
+  if (element === null) return null
+  return (
+    element.closest('[data-instance-card]')?.getAttribute('data-instance-card') ??
+    element.closest('tr[data-instance]')?.getAttribute('data-instance') ??
+    null
+  )
 }
+
+const VIEW_KEY = 'relay-console.fleet-view'
+
+/** The view this browser last chose; cards when none. */
+function rememberedView(): FleetViewKind {
+  try {
+    return window.localStorage.getItem(VIEW_KEY) === 'table' ? 'table' : 'cards'
+  } catch {
+    return 'cards'
+  }
+}
+
+function rememberView(view: FleetViewKind): void {
+  try {
+    window.localStorage.setItem(VIEW_KEY, view)
+  } catch {
+    // Storage refused (private mode, full): the choice lasts this page.
+  }
+}
+
+const CARD_SORTS: readonly SortOrder[] = ['problems', 'name', 'recent']
+
+const VIEWS = [
+  { kind: 'cards', labelKey: 'fleet.viewCards', Icon: LayoutGrid },
+  { kind: 'table', labelKey: 'fleet.viewTable', Icon: Rows3 },
+] as const
 
 const EMPTY: readonly ClientInstance[] = []
 

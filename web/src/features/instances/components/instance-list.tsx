@@ -1,12 +1,14 @@
 /**
- * The fleet as a virtualised list (TanStack Virtual, window scrolling): only the cards near the
- * viewport are in the DOM, so thousands of instances stay smooth. Cards are measured as they
+ * The fleet as a virtualised list of cards (TanStack Virtual, window scrolling), with a heading
+ * per group when grouped by a label: only the cards near the viewport are in the DOM, so
+ * thousands of instances stay smooth. Cards are measured as they
  * render, since their height depends on platforms and on an open detail.
  * @module
  */
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { useWindowVirtualizer } from '@tanstack/react-virtual'
 import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import type { FleetRow } from '../model/fleet'
 
 const GAP = 12
 
@@ -17,12 +19,14 @@ export interface ScrollTarget {
 }
 
 export function InstanceList({
-  instances,
+  rows,
   renderCard,
+  renderGroup,
   scrollTo = null,
 }: {
-  instances: readonly ClientInstance[]
+  rows: readonly FleetRow[]
   renderCard: (instance: ClientInstance) => ReactNode
+  renderGroup: (row: Extract<FleetRow, { kind: 'group' }>) => ReactNode
   /** Brings this instance's card into view and focuses it (its `[data-instance-card]` element). */
   scrollTo?: ScrollTarget | null
 }) {
@@ -32,17 +36,23 @@ export function InstanceList({
     setOffset(listRef.current?.offsetTop ?? 0)
   }, [])
   const virtualizer = useWindowVirtualizer({
-    count: instances.length,
-    estimateSize: (index) => 110 + 64 * (instances[index]?.platforms.length ?? 1) + GAP,
+    count: rows.length,
+    estimateSize: (index) => {
+      const row = rows[index]
+      return row?.kind === 'instance' ? 110 + 64 * row.instance.platforms.length + GAP : 40
+    },
     overscan: 4,
     scrollMargin: offset,
-    getItemKey: (index) => instances[index]?.id ?? index,
+    getItemKey: (index) => {
+      const row = rows[index]
+      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
+    },
     initialRect: { width: 1024, height: 900 },
   })
   const handled = useRef(0)
   useEffect(() => {
     if (scrollTo === null || handled.current === scrollTo.seq) return
-    const index = instances.findIndex((i) => i.id === scrollTo.id)
+    const index = rows.findIndex((r) => r.kind === 'instance' && r.instance.id === scrollTo.id)
     // Not listed yet (a filter that hid it is being cleared): the next list will have it.
     if (index === -1) return
     handled.current = scrollTo.seq
@@ -52,24 +62,24 @@ export function InstanceList({
     requestAnimationFrame(() => {
       listRef.current?.querySelector<HTMLElement>(`[data-instance-card="${CSS.escape(scrollTo.id)}"]`)?.focus()
     })
-  }, [scrollTo, instances, virtualizer])
+  }, [scrollTo, rows, virtualizer])
   const items = virtualizer.getVirtualItems()
   return (
     <ul ref={listRef} className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
       {items.map((item) => {
-        const instance = instances[item.index]
-        if (instance === undefined) return null
+        const row = rows[item.index]
+        if (row === undefined) return null
         return (
           <li
             key={item.key}
-            aria-setsize={instances.length}
+            aria-setsize={rows.length}
             aria-posinset={item.index + 1}
             data-index={item.index}
             ref={virtualizer.measureElement}
             className="absolute inset-x-0 top-0"
             style={{ transform: `translateY(${item.start - virtualizer.options.scrollMargin}px)`, paddingBottom: GAP }}
           >
-            {renderCard(instance)}
+            {row.kind === 'group' ? renderGroup(row) : renderCard(row.instance)}
           </li>
         )
       })}

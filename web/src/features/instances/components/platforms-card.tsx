@@ -24,6 +24,10 @@ export interface PlatformsCardProps {
   expanded: boolean
   onToggleExpanded: (id: string) => void
   detail?: ReactNode
+  /** Whether it is selected for a bulk action; undefined when this operator cannot select. */
+  selected?: boolean
+  /** Stable across renders, as onSetRelay. */
+  onSelect?: (ids: readonly string[], selected: boolean) => void
 }
 
 /** Redrawn only when its instance (replaced whole on every change), or its detail, changes. */
@@ -34,6 +38,8 @@ export const PlatformsCard = memo(function PlatformsCard({
   expanded,
   onToggleExpanded,
   detail,
+  selected,
+  onSelect,
 }: PlatformsCardProps) {
   const { t } = useTranslation()
   const titleId = useId()
@@ -53,21 +59,32 @@ export const PlatformsCard = memo(function PlatformsCard({
       className="overflow-hidden rounded-lg border border-border bg-card shadow-xs focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
     >
       <header className="flex flex-wrap items-start justify-between gap-3 p-4">
-        <div className="min-w-0">
-          <h3 id={titleId} className={cn('truncate text-base font-semibold', allDisabled && 'text-muted-foreground')}>
-            {instance.displayName}
-          </h3>
-          <p className="truncate text-xs text-muted-foreground">
-            <span className="sr-only">{t('card.gatewayId')}: </span>
-            <span className="tabular-nums">{instance.gatewayId}</span>
-          </p>
-          <LabelChips labels={instance.labels} />
-          <p
-            className="mt-1 text-sm text-muted-foreground"
-            {...(source === null ? {} : { 'data-testid': 'disabled-source', 'data-source': source })}
-          >
-            {summary}
-          </p>
+        <div className="flex min-w-0 items-start gap-3">
+          {selected !== undefined && onSelect !== undefined && (
+            <input
+              type="checkbox"
+              className="mt-1 size-4 shrink-0 accent-primary"
+              aria-label={t('bulk.select', { name: instance.displayName })}
+              checked={selected}
+              onChange={(event) => onSelect([instance.id], event.target.checked)}
+            />
+          )}
+          <div className="min-w-0">
+            <h3 id={titleId} className={cn('truncate text-base font-semibold', allDisabled && 'text-muted-foreground')}>
+              {instance.displayName}
+            </h3>
+            <p className="truncate text-xs text-muted-foreground">
+              <span className="sr-only">{t('card.gatewayId')}: </span>
+              <span className="tabular-nums">{instance.gatewayId}</span>
+            </p>
+            <LabelChips labels={instance.labels} />
+            <p
+              className="mt-1 text-sm text-muted-foreground"
+              {...(source === null ? {} : { 'data-testid': 'disabled-source', 'data-source': source })}
+            >
+              {summary}
+            </p>
+          </div>
         </div>
         <div className="flex flex-wrap items-start justify-end gap-2">
           <RelaySwitch

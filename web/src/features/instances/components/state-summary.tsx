@@ -1,6 +1,7 @@
 /**
- * Counts of platforms per state across the fleet; each count filters the list when pressed, and
- * several pressed show instances in any of those states.
+ * Per state: how many instances have a platform in it (the big number: what pressing the tile
+ * shows) and how many platforms are in it. Pressing filters the list; several pressed show
+ * instances in any of those states.
  * @module
  */
 import type { PlatformState } from '@relay-console/shared/platform-state'
@@ -9,7 +10,7 @@ import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import { STATUS_VIEW } from '../../../components/status-view'
 import { cn } from '../../../lib/cn'
-import type { FleetCounts, StateFilter, StateKey } from '../model/fleet'
+import type { FleetCounts, StateCount, StateFilter, StateKey } from '../model/fleet'
 
 const ORDER: PlatformState[] = ['fatal', 'retrying', 'connecting', 'connected', 'disabled']
 
@@ -31,12 +32,16 @@ export function StateSummary({
 }) {
   const { t } = useTranslation()
   // Each tile adds its state to the filter or takes it out: several at once show any of them.
-  const item = (key: StateKey, label: string, count: number, icon: ReactNode, tone: string) => (
+  const item = (key: StateKey, label: string, count: StateCount, icon: ReactNode, tone: string) => (
     <li key={key}>
       <button
         type="button"
         aria-pressed={filter.includes(key)}
-        aria-label={t('fleet.showOnly', { state: label, count })}
+        aria-label={t('fleet.showOnly', {
+          state: label,
+          count: count.instances,
+          platforms: t('fleet.tilePlatforms', { count: count.platforms }),
+        })}
         onClick={() => onFilter(filter.includes(key) ? filter.filter((k) => k !== key) : [...filter, key])}
         className={cn(
           'flex min-w-28 flex-col items-start gap-1 rounded-md border border-border bg-card px-3 py-2 text-start transition-colors hover:bg-muted',
@@ -48,7 +53,13 @@ export function StateSummary({
           {icon}
           {label}
         </span>
-        <span className="text-2xl font-semibold tabular-nums">{count}</span>
+        <span className="flex items-baseline gap-1.5">
+          <span className="text-2xl font-semibold tabular-nums">{count.instances}</span>
+          <span className="text-xs text-muted-foreground">{t('fleet.tileInstances', { count: count.instances })}</span>
+        </span>
+        <span className="text-xs text-muted-foreground tabular-nums">
+          {t('fleet.tilePlatforms', { count: count.platforms })}
+        </span>
       </button>
     </li>
   )
