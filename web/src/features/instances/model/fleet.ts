@@ -138,14 +138,7 @@ export function matchesSearch(instance: ClientInstance, query: string): boolean 
     .split(/\s+/)
     .filter((t) => t !== '')
   if (terms.length === 0) return true
-  const labels = Object.entries(instance.labels ?? {}).map(([k, v]) => [k.toLocaleLowerCase(), v.toLocaleLowerCase()])
-  const texts = [
-    instance.displayName,
-    instance.gatewayId,
-    instance.id,
-    ...instance.platforms.flatMap((p) => [p.platform, p.label ?? '']),
-  ].map((t) => t.toLocaleLowerCase())
-  for (const [key, value] of labels) texts.push(key as string, value as string)
+  const { labels, texts } = searchIndex(instance)
   return terms.every((term) => {
     const colon = term.indexOf(':')
     if (colon > 0 && colon < term.length - 1) {
@@ -155,6 +148,37 @@ export function matchesSearch(instance: ClientInstance, query: string): boolean 
     }
     return texts.some((text) => text.includes(term))
   })
+}
+
+interface SearchIndex {
+  labels: ReadonlyArray<readonly [string, string]>
+  texts: readonly string[]
+}
+
+/**
+ * What a search looks through, lower-cased once per instance: instances are replaced whole when
+ * they change, so the index lives as long as the instance it was made from, and a keystroke over
+ * 10,000 instances lower-cases nothing.
+ */
+const indexes = new WeakMap<ClientInstance, SearchIndex>()
+
+function searchIndex(instance: ClientInstance): SearchIndex {
+  let index = indexes.get(instance)
+  if (index === undefined) {
+    const labels = Object.entries(instance.labels ?? {}).map(
+      ([k, v]) => [k.toLocaleLowerCase(), v.toLocaleLowerCase()] as const,
+    )
+    const texts = [
+      instance.displayName,
+      instance.gatewayId,
+      instance.id,
+      ...instance.platforms.flatMap((p) => [p.platform, p.label ?? '']),
+    ].map((t) => t.toLocaleLowerCase())
+    for (const [key, value] of labels) texts.push(key, value)
+    index = { labels, texts }
+    indexes.set(instance, index)
+  }
+  return index
 }
 
 /**
