@@ -18,6 +18,16 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 600,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // Zod and the module that turns its code generation off share one chunk, so that switch is
+          // thrown before any module defines a schema, whichever chunk those land in (the page's
+          // Content-Security-Policy refuses eval: docs/api.md, "Security headers").
+          groups: [{ name: 'zod', test: /[\\/]node_modules[\\/]zod[\\/]|[\\/]zod-jitless\.ts$/ }],
+        },
+      },
+    },
   },
   server: {
     host: '127.0.0.1',
