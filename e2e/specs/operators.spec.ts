@@ -98,6 +98,12 @@ test('a viewer signs in through the provider, sees the switch read-only with the
   await expect(card.relaySwitch).toBeDisabled()
   await expect(card.relaySwitch).toBeChecked()
   await expect(card.relaySwitch).toHaveAccessibleDescription("Viewers can't change the relay")
+  // No selection and no bulk action: nothing a viewer could press that would fail.
+  await expect(page.getByRole('checkbox')).toHaveCount(0)
+  await expect(page.getByRole('button', { name: 'Opt out selected' })).toHaveCount(0)
+  await page.getByRole('button', { name: 'Table' }).click()
+  await expect(page.getByTestId('instance-row')).toHaveCount(1)
+  await expect(page.getByRole('checkbox')).toHaveCount(0)
 
   const refused = await page.evaluate(async () => {
     const res = await fetch('/api/instances/sso-acme/relay', {
