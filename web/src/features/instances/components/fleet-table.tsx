@@ -201,15 +201,22 @@ export function FleetTable({
   useLayoutEffect(() => {
     setOffset((bodyRef.current?.getBoundingClientRect().top ?? 0) + window.scrollY)
   }, [])
+  // Stable while the rows are: a new key function makes the virtualiser measure every row again.
+  const getItemKey = useCallback(
+    (index: number) => {
+      const row = rows[index]
+      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
+    },
+    [rows],
+  )
   const virtualizer = useWindowVirtualizer({
+    // Scroll updates render with React's batching, not one synchronous render per scroll event.
+    useFlushSync: false,
     count: rows.length,
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
     scrollMargin: offset,
-    getItemKey: (index) => {
-      const row = rows[index]
-      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
-    },
+    getItemKey,
     initialRect: { width: 1024, height: 900 },
   })
 

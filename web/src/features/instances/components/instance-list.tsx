@@ -7,7 +7,7 @@
  */
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { useWindowVirtualizer } from '@tanstack/react-virtual'
-import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { FleetRow } from '../model/fleet'
 
 const GAP = 12
@@ -35,6 +35,14 @@ export function InstanceList({
   useLayoutEffect(() => {
     setOffset(listRef.current?.offsetTop ?? 0)
   }, [])
+  // Stable while the rows are: a new key function makes the virtualiser measure every row again.
+  const getItemKey = useCallback(
+    (index: number) => {
+      const row = rows[index]
+      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
+    },
+    [rows],
+  )
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
     estimateSize: (index) => {
@@ -43,10 +51,7 @@ export function InstanceList({
     },
     overscan: 4,
     scrollMargin: offset,
-    getItemKey: (index) => {
-      const row = rows[index]
-      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
-    },
+    getItemKey,
     initialRect: { width: 1024, height: 900 },
   })
   const handled = useRef(0)
