@@ -228,7 +228,7 @@ export function sortInstances(
   const mostFirst = (a: number, b: number) => b - a
   switch (column) {
     case 'name':
-      return list.sort((a, b) => direction * byName(a, b))
+      return reversed ? inNameOrder(list, ranks).reverse() : inNameOrder(list, ranks)
     case 'recent':
       return list.sort(by(lastChange, mostFirst))
     case 'gateway':
@@ -249,13 +249,32 @@ export function sortInstances(
     case 'problems': {
       // Severity takes seven values: bucket by it, in name order. Linear, however large the fleet.
       const buckets: ClientInstance[][] = Array.from({ length: 7 }, () => [])
-      for (const i of list.sort(byName)) buckets[instanceSeverity(i)]?.push(i)
+      for (const i of inNameOrder(list, ranks)) buckets[instanceSeverity(i)]?.push(i)
       if (reversed) buckets.reverse()
       return buckets.flat()
     }
     default:
       return assertNever(column)
   }
+}
+
+/**
+ * `list` in name order, in linear time: each instance goes to the slot of its rank (ranks are
+ * distinct), so a live update to 10,000 instances re-orders them without sorting. Instances
+ * without a rank (not yet ranked) come last, in the order given.
+ */
+function inNameOrder(list: readonly ClientInstance[], ranks: Map<string, number>): ClientInstance[] {
+  const slots: Array<ClientInstance | undefined> = new Array(ranks.size)
+  const unranked: ClientInstance[] = []
+  for (const instance of list) {
+    const rank = ranks.get(instance.id)
+    if (rank === undefined || slots[rank] !== undefined) unranked.push(instance)
+    else slots[rank] = instance
+  }
+  const out: ClientInstance[] = []
+  for (const instance of slots) if (instance !== undefined) out.push(instance)
+  for (const instance of unranked) out.push(instance)
+  return out
 }
 
 /** Instances sharing one value of the grouping label, with how many are in each worst state. */
