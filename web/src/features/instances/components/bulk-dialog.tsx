@@ -23,17 +23,16 @@ import { type BulkPhase, reached } from '../model/bulk'
 const SAMPLE = 5
 const FAILURES_LISTED = 50
 
-export function BulkDialog({
-  phase,
-  byId,
-  onStart,
-  onClose,
-}: {
+interface BulkDialogProps {
   phase: Exclude<BulkPhase, { kind: 'closed' }>
+  /** Every instance, live: names and progress. */
   byId: ReadonlyMap<string, ClientInstance>
   onStart: (ids: readonly string[], optedIn: boolean) => void
   onClose: () => void
-}) {
+}
+
+export function BulkDialog(props: BulkDialogProps) {
+  const { phase, onClose } = props
   return (
     <AlertDialog
       open
@@ -43,23 +42,13 @@ export function BulkDialog({
       }}
     >
       <AlertDialogContent data-testid="bulk-dialog" data-phase={phase.kind}>
-        <BulkDialogBody phase={phase} byId={byId} onStart={onStart} onClose={onClose} />
+        <BulkDialogBody {...props} />
       </AlertDialogContent>
     </AlertDialog>
   )
 }
 
-function BulkDialogBody({
-  phase,
-  byId,
-  onStart,
-  onClose,
-}: {
-  phase: Exclude<BulkPhase, { kind: 'closed' }>
-  byId: ReadonlyMap<string, ClientInstance>
-  onStart: (ids: readonly string[], optedIn: boolean) => void
-  onClose: () => void
-}) {
+function BulkDialogBody({ phase, byId, onStart, onClose }: BulkDialogProps) {
   const { t } = useTranslation()
   const name = (id: string) => byId.get(id)?.displayName ?? id
   const count = phase.ids.length

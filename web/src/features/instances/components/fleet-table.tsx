@@ -30,6 +30,7 @@ import { cn } from '../../../lib/cn'
 import { dateTime, relativeTime } from '../../../lib/format'
 import {
   type FleetRow,
+  fleetRowKey,
   instanceSeverity,
   labelText,
   lastChange,
@@ -202,13 +203,7 @@ export function FleetTable({
     setOffset((bodyRef.current?.getBoundingClientRect().top ?? 0) + window.scrollY)
   }, [])
   // Stable while the rows are: a new key function makes the virtualiser measure every row again.
-  const getItemKey = useCallback(
-    (index: number) => {
-      const row = rows[index]
-      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
-    },
-    [rows],
-  )
+  const getItemKey = useCallback((index: number) => fleetRowKey(rows, index), [rows])
   const virtualizer = useWindowVirtualizer({
     // Scroll updates render with React's batching, not one synchronous render per scroll event.
     useFlushSync: false,

@@ -8,7 +8,7 @@
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { useWindowVirtualizer } from '@tanstack/react-virtual'
 import { type ReactNode, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
-import type { FleetRow } from '../model/fleet'
+import { type FleetRow, fleetRowKey } from '../model/fleet'
 
 const GAP = 12
 
@@ -36,13 +36,7 @@ export function InstanceList({
     setOffset(listRef.current?.offsetTop ?? 0)
   }, [])
   // Stable while the rows are: a new key function makes the virtualiser measure every row again.
-  const getItemKey = useCallback(
-    (index: number) => {
-      const row = rows[index]
-      return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
-    },
-    [rows],
-  )
+  const getItemKey = useCallback((index: number) => fleetRowKey(rows, index), [rows])
   const virtualizer = useWindowVirtualizer({
     count: rows.length,
     estimateSize: (index) => {

@@ -358,6 +358,12 @@ export type FleetRow =
   | { kind: 'group'; key: string; group: FleetGroup; collapsed: boolean }
   | { kind: 'instance'; instance: ClientInstance }
 
+/** A line's stable key in a virtualised list: the group's key, or the instance's id. */
+export function fleetRowKey(rows: readonly FleetRow[], index: number): string | number {
+  const row = rows[index]
+  return row === undefined ? index : row.kind === 'group' ? row.key : row.instance.id
+}
+
 /** The key a group is collapsed by; the group without the label has its own. */
 export const groupKey = (value: string | null) => (value === null ? '\u0000none' : `=${value}`)
 
