@@ -369,6 +369,16 @@ describe('FleetPanel as a table', () => {
     expect(onOpenChange).toHaveBeenLastCalledWith(null)
   })
 
+  it('does not reopen, as a dialog, an instance a link opened in the cards once the operator switches to the table', async () => {
+    const { user } = renderPanel({ openId: 'acme' })
+    expect(screen.getByTestId('instance-details')).toHaveAttribute('data-instance', 'acme')
+    await user.click(screen.getByRole('button', { name: 'Hide details (Acme support)' }))
+    await user.click(screen.getByRole('button', { name: 'Table' }))
+    await screen.findAllByTestId('instance-row')
+    expect(screen.queryByRole('dialog')).toBeNull()
+    expect(window.localStorage.getItem('relay-console.fleet-view')).toBe('table')
+  })
+
   it('groups by a label with counts per worst state, and folds a group away', async () => {
     const labelled = [
       instance('acme', { labels: { region: 'eu' } }),

@@ -337,6 +337,8 @@ export const FleetPanel = memo(function FleetPanel({
     setView(next)
     setUrlView(next)
     rememberView(next)
+    // A link's instance was shown in the other view; the table does not reopen it in a dialog.
+    setDialogId(null)
   }
   const dialogInstance = view === 'table' && dialogId !== null ? byId.get(dialogId) : undefined
 
