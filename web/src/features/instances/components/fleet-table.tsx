@@ -242,7 +242,9 @@ export function FleetTable({
 
   // The row with the keyboard: one tab stop for the whole table (a roving tabindex).
   const [active, setActive] = useState(0)
-  const activeIndex = Math.min(active, Math.max(0, rows.length - 1))
+  // Scrolled away from it, the tab stop is the first row on screen: the table never loses it.
+  const wanted = Math.min(active, Math.max(0, rows.length - 1))
+  const activeIndex = items.some((item) => item.index === wanted) ? wanted : (items[0]?.index ?? 0)
   const focusRow = useCallback(
     (index: number) => {
       const target = Math.max(0, Math.min(rows.length - 1, index))
