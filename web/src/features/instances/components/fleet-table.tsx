@@ -101,9 +101,18 @@ export function FleetTable({
     const count = (state: PlatformState): ColumnDef<ClientInstance> => ({
       id: state,
       accessorFn: (instance) => platformsIn(instance, state),
-      header: () => t(STATUS_VIEW[state].labelKey),
+      // The state's icon, named for screen readers and on hover: five words would not fit 30 rows a screen.
+      header: () => {
+        const view = STATUS_VIEW[state]
+        return (
+          <span title={t(view.labelKey)} className="inline-flex">
+            <view.Icon aria-hidden="true" className="size-3.5" />
+            <span className="sr-only">{t(view.labelKey)}</span>
+          </span>
+        )
+      },
       sortDescFirst: true,
-      meta: { className: 'w-20 shrink-0 justify-end tabular-nums max-md:hidden' },
+      meta: { className: 'w-14 shrink-0 justify-end tabular-nums max-md:hidden' },
       cell: ({ row }) => {
         const n = platformsIn(row.original, state)
         return <span className={cn(n === 0 && 'text-muted-foreground')}>{n}</span>
@@ -130,8 +139,10 @@ export function FleetTable({
         id: 'gateway',
         accessorFn: (instance) => instance.gatewayId,
         header: () => t('table.gateway'),
-        meta: { className: 'w-44 shrink-0 max-lg:hidden' },
-        cell: ({ row }) => <span className="text-muted-foreground tabular-nums">{row.original.gatewayId}</span>,
+        meta: { className: 'w-36 shrink-0 max-lg:hidden' },
+        cell: ({ row }) => (
+          <span className="truncate text-muted-foreground tabular-nums">{row.original.gatewayId}</span>
+        ),
       },
       {
         id: 'problems',
@@ -149,14 +160,14 @@ export function FleetTable({
         accessorFn: lastChange,
         header: () => t('table.lastChange'),
         sortDescFirst: true,
-        meta: { className: 'w-32 shrink-0 max-sm:hidden' },
+        meta: { className: 'w-28 shrink-0 max-sm:hidden' },
         cell: ({ row }) => <LastChange at={lastChange(row.original)} language={i18n.language} />,
       },
       {
         id: 'labels',
         accessorFn: labelText,
         header: () => t('table.labels'),
-        meta: { className: 'w-56 shrink-0 max-xl:hidden' },
+        meta: { className: 'w-48 shrink-0 max-xl:hidden' },
         cell: ({ row }) => (
           <span className="flex gap-1 overflow-hidden">
             {Object.entries(row.original.labels ?? {}).map(([k, v]) => (
