@@ -5,13 +5,13 @@
  * every failure, and "Retry failed" sends those again. Failed ones stay selected.
  * @module
  */
-import type { BulkRelayResponse } from '@relay-console/shared/api'
+import { BULK_MAX_IDS, type BulkRelayResponse, type BulkRelayResult } from '@relay-console/shared/api'
 import type { ClientInstance } from '@relay-console/shared/instance'
 import { Power, PowerOff } from 'lucide-react'
 import { lazy, Suspense, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
-import type { BulkPhase } from '../model/bulk'
+import { type BulkPhase, inBatches } from '../model/bulk'
 
 // The dialog (and Radix's focus and layer machinery) loads on the first bulk action, not with the page.
 const BulkDialog = lazy(() => import('./bulk-dialog').then((m) => ({ default: m.BulkDialog })))
@@ -42,7 +42,9 @@ export function BulkActions({
   const start = async (targets: readonly string[], optedIn: boolean) => {
     setPhase({ kind: 'running', ids: targets, optedIn })
     try {
-      const { results } = await run(targets, optedIn)
+      // More than one request takes (a filter showing over 10,000): one after the other.
+      const results: BulkRelayResult[] = []
+      for (const batch of inBatches(targets, BULK_MAX_IDS)) results.push(...(await run(batch, optedIn)).results)
       setPhase({ kind: 'done', ids: targets, optedIn, results })
       onClear()
       onSelect(

@@ -17,3 +17,10 @@ export type BulkPhase =
 export function reached(instance: ClientInstance | undefined, optedIn: boolean): boolean {
   return instance !== undefined && instance.optedIn === optedIn && instance.pending === null
 }
+
+/** `ids` in runs of at most `size` (the server takes up to 10,000 at a time), in order. */
+export function inBatches(ids: readonly string[], size: number): string[][] {
+  const batches: string[][] = []
+  for (let i = 0; i < ids.length; i += size) batches.push(ids.slice(i, i + size))
+  return batches
+}
