@@ -89,6 +89,20 @@ describe('SseClient', () => {
     for (const e of events) expect(e.receivedAt).toBeGreaterThanOrEqual(before)
   })
 
+  it('dispatches no event for a block without data (a retry pause, a comment), as a browser does', async () => {
+    const server = await eventServer()
+    const events: RawEvent[] = []
+    const accepted = server.next()
+    await client({ url: server.url, onEvent: (e) => events.push(e) }).connected
+    const { res } = await accepted
+    res.write('retry: 1000\n\n: keep-alive\n\nevent: instance\nid: 7\ndata: {"a":1,\ndata: "b":2}\n\n')
+    await until(() => events.length === 1)
+    await sleep(50)
+    expect(events.map(({ event, id, data }) => ({ event, id, data }))).toEqual([
+      { event: 'instance', id: '7', data: '{"a":1,\n"b":2}' },
+    ])
+  })
+
   it('sends no Last-Event-ID when there is none', async () => {
     const server = await eventServer()
     const accepted = server.next()

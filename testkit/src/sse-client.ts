@@ -102,13 +102,16 @@ export class SseClient {
     for (const block of blocks) {
       let event = 'message'
       let id: string | null = null
-      let data = ''
+      const data: string[] = []
       for (const line of block.split('\n')) {
         if (line.startsWith('event: ')) event = line.slice(7)
         else if (line.startsWith('id: ')) id = line.slice(4)
-        else if (line.startsWith('data: ')) data = line.slice(6)
+        else if (line.startsWith('data: ')) data.push(line.slice(6))
       }
-      onEvent({ event, id, data, receivedAt })
+      // As a browser's EventSource: a block with no data (`retry: 1000`, a `:` comment) is not an
+      // event, and several data lines are one event's lines.
+      if (data.length === 0) continue
+      onEvent({ event, id, data: data.join('\n'), receivedAt })
     }
   }
 }
