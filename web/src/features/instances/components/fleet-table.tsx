@@ -98,6 +98,11 @@ export function FleetTable({
 }: FleetTableProps) {
   const { t, i18n } = useTranslation()
   const columns = useMemo<ColumnDef<ClientInstance>[]>(() => {
+    // Translated once per language, not once per row mounted while scrolling.
+    const stateLabels = Object.fromEntries(WORST_ORDER.map((s) => [s, t(STATUS_VIEW[s].labelKey)])) as Record<
+      PlatformState,
+      string
+    >
     const count = (state: PlatformState): ColumnDef<ClientInstance> => ({
       id: state,
       accessorFn: (instance) => platformsIn(instance, state),
@@ -151,7 +156,7 @@ export function FleetTable({
         meta: { className: 'w-32 shrink-0' },
         cell: ({ row }) => {
           const state = worstState(row.original)
-          return state === null ? null : <WorstBadge state={state} label={t(STATUS_VIEW[state].labelKey)} />
+          return state === null ? null : <WorstBadge state={state} label={stateLabels[state]} />
         },
       },
       ...WORST_ORDER.map(count),
