@@ -50,6 +50,18 @@ async function consoleProcess(configFile: string) {
   return { ...proc, url }
 }
 
+/** A config file with no instances, on a free port, in a directory removed after the test. */
+function minimalConfigFile(): string {
+  const dir = tempDir()
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'console.json')
+  writeFileSync(
+    file,
+    JSON.stringify({ listen: { port: 0 }, stateDir: join(dir, 'state'), connector: { url: 'ws://127.0.0.1:1' } }),
+  )
+  return file
+}
+
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
@@ -71,13 +83,7 @@ describe('npm start -- --config FILE', () => {
   })
 
   it('refuses an operator token under 32 characters, naming the variable and the minimum', async () => {
-    const dir = tempDir()
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const file = join(dir, 'console.json')
-    writeFileSync(
-      file,
-      JSON.stringify({ listen: { port: 0 }, stateDir: join(dir, 'state'), connector: { url: 'ws://127.0.0.1:1' } }),
-    )
+    const file = minimalConfigFile()
     const proc = run(['--config', file], { RELAY_CONSOLE_TOKEN: 'x'.repeat(31) })
     cleanups.push(() => stop(proc.child))
     expect(await proc.exited).toBe(2)
@@ -106,13 +112,7 @@ describe('npm start -- --config FILE', () => {
   })
 
   it('says what to do when the port is taken, and takes the port from PORT too', async () => {
-    const dir = tempDir()
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const file = join(dir, 'console.json')
-    writeFileSync(
-      file,
-      JSON.stringify({ listen: { port: 0 }, stateDir: join(dir, 'state'), connector: { url: 'ws://127.0.0.1:1' } }),
-    )
+    const file = minimalConfigFile()
     const first = await consoleProcess(file)
     const port = Number(new URL(first.url).port)
     const taken = run(['--config', file], { RELAY_CONSOLE_TOKEN: OPERATOR_TOKEN, PORT: String(port) })

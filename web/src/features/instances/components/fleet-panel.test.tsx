@@ -18,9 +18,8 @@ beforeEach(() => window.localStorage.clear())
 
 function renderPanel(props: Partial<FleetPanelProps> = {}) {
   const user = userEvent.setup()
-  render(
+  const element = (instances: readonly ClientInstance[] | undefined) => (
     <FleetPanel
-      instances={fleet}
       loadError={null}
       stale={false}
       lastEventAt={null}
@@ -29,10 +28,14 @@ function renderPanel(props: Partial<FleetPanelProps> = {}) {
       relayAccess={RELAY_ALLOWED}
       renderDetail={(i) => <p>detail of {i.id}</p>}
       {...props}
-    />,
+      instances={instances}
+    />
   )
+  const view = render(element('instances' in props ? props.instances : fleet))
   const cards = () => screen.getAllByRole('article').map((a) => within(a).getByRole('heading').textContent)
-  return { user, cards }
+  /** The same panel with the fleet as it is now (a live update). */
+  const rerender = (instances: readonly ClientInstance[]) => view.rerender(element(instances))
+  return { user, cards, rerender }
 }
 
 describe('FleetPanel', () => {
@@ -474,7 +477,7 @@ describe('keeping the place', () => {
   it('keeps an opted-out card where it was under "Problems first" until focus leaves it', async () => {
     const calm = [instance('acme'), instance('bravo'), instance('charlie')]
     const onSetRelay = vi.fn(async () => ({}))
-    const { user, cards, rerender } = renderPanelWithRerender({ instances: calm, onSetRelay })
+    const { user, cards, rerender } = renderPanel({ instances: calm, onSetRelay })
     expect(cards()).toEqual(['Acme support', 'Bravo support', 'Charlie support'])
     const toggle = screen.getByRole('switch', { name: 'Relay for Charlie support' })
     await user.click(toggle)
@@ -493,23 +496,3 @@ describe('keeping the place', () => {
     expect(cards()).toEqual(['Charlie support', 'Acme support', 'Bravo support'])
   })
 })
-
-function renderPanelWithRerender(props: Partial<FleetPanelProps>) {
-  const user = userEvent.setup()
-  const element = (instances: readonly ClientInstance[]) => (
-    <FleetPanel
-      loadError={null}
-      stale={false}
-      lastEventAt={null}
-      onSetRelay={vi.fn()}
-      onBulk={vi.fn()}
-      relayAccess={RELAY_ALLOWED}
-      renderDetail={() => null}
-      {...props}
-      instances={instances}
-    />
-  )
-  const view = render(element(props.instances ?? fleet))
-  const cards = () => screen.getAllByRole('article').map((a) => within(a).getByRole('heading').textContent)
-  return { user, cards, rerender: (instances: readonly ClientInstance[]) => view.rerender(element(instances)) }
-}
