@@ -220,11 +220,13 @@ export function sortInstances(
   const byName = (a: ClientInstance, b: ClientInstance) => rank(a) - rank(b)
   const { column, reversed } = sortColumn(sort)
   const direction = reversed ? -1 : 1
-  const by =
-    <T>(key: (i: ClientInstance) => T, compare: (a: T, b: T) => number) =>
-    (a: ClientInstance, b: ClientInstance) =>
-      direction * compare(key(a), key(b)) || byName(a, b)
-  const collator = new Intl.Collator(locale, { sensitivity: 'base', numeric: true })
+  // Each instance's key worked out once, not once per comparison (this runs on live updates).
+  const by = <T>(key: (i: ClientInstance) => T, compare: (a: T, b: T) => number) => {
+    const keys = new Map(list.map((i) => [i, key(i)]))
+    return (a: ClientInstance, b: ClientInstance) =>
+      direction * compare(keys.get(a) as T, keys.get(b) as T) || byName(a, b)
+  }
+  const text = () => new Intl.Collator(locale, { sensitivity: 'base', numeric: true }).compare
   const mostFirst = (a: number, b: number) => b - a
   switch (column) {
     case 'name':
@@ -232,14 +234,14 @@ export function sortInstances(
     case 'recent':
       return list.sort(by(lastChange, mostFirst))
     case 'gateway':
-      return list.sort(by((i) => i.gatewayId, collator.compare))
-    case 'labels':
+      return list.sort(by((i) => i.gatewayId, text()))
+    case 'labels': {
       // Instances without labels come last either way.
-      return list.sort((a, b) => {
-        const [x, y] = [labelText(a), labelText(b)]
-        if ((x === '') !== (y === '')) return x === '' ? 1 : -1
-        return direction * collator.compare(x, y) || byName(a, b)
-      })
+      const compare = text()
+      return list.sort(
+        by(labelText, (x, y) => ((x === '') !== (y === '') ? direction * (x === '' ? 1 : -1) : compare(x, y))),
+      )
+    }
     case 'fatal':
     case 'retrying':
     case 'connecting':
