@@ -14,7 +14,7 @@ import type { Log } from './lib/log'
 import { connect } from './state/pg/connect'
 import { openPostgresStore } from './state/pg-store'
 import { openSqliteStore } from './state/sqlite-store'
-import type { StateStore } from './state/store'
+import type { OutboxPolicy, StateStore } from './state/store'
 
 export interface BackendOptions {
   stateDir: string
@@ -23,6 +23,8 @@ export interface BackendOptions {
   cluster: ClusterOptions
   now: () => number
   log: Log
+  /** Which webhooks take which events (docs/notifications.md). */
+  outbox?: OutboxPolicy
 }
 
 export interface OwnershipParams {
@@ -45,7 +47,7 @@ export interface Backend {
 export async function openBackend(options: BackendOptions): Promise<Backend> {
   const { log, now } = options
   if (options.databaseUrl === null) {
-    const store = openSqliteStore({ stateDir: options.stateDir, now })
+    const store = openSqliteStore({ stateDir: options.stateDir, now, outbox: options.outbox })
     return {
       kind: 'sqlite',
       store,
@@ -54,7 +56,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
       close: () => store.close(),
     }
   }
-  const store = await openPostgresStore({ url: options.databaseUrl, now, log })
+  const store = await openPostgresStore({ url: options.databaseUrl, now, log, outbox: options.outbox })
   // Leases have a small pool of their own: a beat must not queue behind a batch of statuses.
   const leaseDb = connect({ url: options.databaseUrl, poolSize: 2, log })
   return {

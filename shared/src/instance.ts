@@ -30,6 +30,8 @@ export const DisabledBySchema = z.object({
   source: z.enum(DISABLED_SOURCES),
   /** The operator's name, `connector`, or `maintenance:{name}`. */
   actor: z.string(),
+  /** A maintenance window's end: when it opts the instance back in. */
+  until: z.iso.datetime({ offset: true }).optional(),
 })
 export type DisabledBy = z.infer<typeof DisabledBySchema>
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { NotificationEventType } from '@relay-console/shared/fleet-ops'
 import type { Role } from '@relay-console/shared/roles'
 import {
   type ClusterOptions,
@@ -59,6 +60,21 @@ export interface ResolvedOidc {
   redirectUrl: string | null
 }
 
+/** A webhook, with its signing secret read from the environment. */
+export interface ResolvedWebhook {
+  name: string
+  url: string
+  secret: string
+  events: NotificationEventType[]
+  format: 'json' | 'slack'
+}
+
+export interface ResolvedNotifications {
+  webhooks: ResolvedWebhook[]
+  flappingWindowMs: number
+  retryForMs: number
+}
+
 /** Everything the service needs, with the environment already read. */
 export interface RuntimeConfig {
   listen: { host: string; port: number }
@@ -79,6 +95,8 @@ export interface RuntimeConfig {
   operators?: readonly ResolvedOperator[]
   /** Single sign-on; null or absent: local operators only. */
   oidc?: ResolvedOidc | null
+  /** Webhooks (docs/notifications.md); none when absent. */
+  notifications?: ResolvedNotifications
 }
 
 /** The database URL from the environment wins over the file's. */
@@ -170,6 +188,21 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
       redirectUrl: config.oidc.redirectUrl ?? null,
     }
   }
+  const webhooks = config.notifications.webhooks.flatMap((webhook, index): ResolvedWebhook[] => {
+    const secret = env[webhook.secretEnv]
+    if (secret === undefined || secret.trim() === '') {
+      problems.push(`notifications.webhooks[${index}].secretEnv: environment variable ${webhook.secretEnv} is not set`)
+      return []
+    }
+    if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+      problems.push(
+        `notifications.webhooks[${index}].secretEnv: the secret in ${webhook.secretEnv} is too short (${secret.length} characters; at least ${MIN_WEBHOOK_SECRET_LENGTH})`,
+      )
+      return []
+    }
+    const { url, events, format } = webhook
+    return [{ name: webhook.name ?? new URL(url).host, url, secret, events, format }]
+  })
   if (problems.length > 0) throw new ConfigError(source, problems)
   const identity = env[config.connector.identityTokenEnv]
   return {
@@ -187,8 +220,16 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
     cluster: config.cluster,
     operators,
     oidc,
+    notifications: {
+      webhooks,
+      flappingWindowMs: config.notifications.flappingWindowMs,
+      retryForMs: config.notifications.retryForMs,
+    },
   }
 }
+
+/** A webhook's signing secret: long enough not to be guessed from a signature. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16
 
 /** `RELAY_CONSOLE_DATABASE_URL`, when set (and not blank). */
 export function databaseUrlFrom(env: NodeJS.ProcessEnv): string | null {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { NotificationEventTypeSchema } from '@relay-console/shared/fleet-ops'
 import { LabelsSchema } from '@relay-console/shared/instance'
 import { connectorHttpBase } from '@relay-console/shared/relay/urls'
 import { OperatorNameSchema, RoleSchema } from '@relay-console/shared/roles'
@@ -130,6 +131,35 @@ export const ClusterSchema = z
     path: ['renewIntervalMs'],
   })
 
+const ENV_NAME = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+
+/** One receiver of notifications (docs/notifications.md). */
+export const WebhookSchema = z.strictObject({
+  /** How the delivery log names it (the URL may itself be a secret, as Slack's are); its host when absent. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._ -]{1,63}$/, 'must be 1–63 letters, digits, spaces, ".", "_" or "-"')
+    .optional(),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }),
+  /** The environment variable holding the HMAC secret the body is signed with. */
+  secretEnv: ENV_NAME,
+  events: z.array(NotificationEventTypeSchema).min(1, 'names no event'),
+  format: z.enum(['json', 'slack']).default('json'),
+})
+
+export const NotificationsSchema = z.strictObject({
+  webhooks: z.array(WebhookSchema).default([]),
+  /** A failure that recovers within this long sends nothing (nor does its recovery). */
+  flappingWindowMs: z.number().int().min(0).max(3_600_000).default(60_000),
+  /** How long a delivery is retried before it is given up. */
+  retryForMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 24 * 3_600_000)
+    .default(24 * 3_600_000),
+})
+
 export const ConfigSchema = z
   .strictObject({
     listen: z
@@ -186,6 +216,7 @@ export const ConfigSchema = z
     cluster: ClusterSchema.default(ClusterSchema.parse({})),
     operators: z.array(OperatorConfigSchema).default([]),
     oidc: OidcSchema.optional(),
+    notifications: NotificationsSchema.default(NotificationsSchema.parse({})),
   })
   .superRefine((config, ctx) => {
     if (!config.allowInsecure) {
@@ -239,6 +270,31 @@ export const ConfigSchema = z
       }
       operators.set(operator.name.toLowerCase(), index)
     })
+    const webhooks = new Map<string, number>()
+    config.notifications.webhooks.forEach((webhook, index) => {
+      const url = new URL(webhook.url)
+      if (
+        url.protocol === 'http:' &&
+        !config.allowInsecure &&
+        !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['notifications', 'webhooks', index, 'url'],
+          message: 'must be https:// (plain http only on loopback, or with allowInsecure)',
+        })
+      }
+      const name = webhook.name ?? url.host
+      const first = webhooks.get(name)
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['notifications', 'webhooks', index, 'name'],
+          message: `the same name as notifications.webhooks[${first}] (${name}); give each its own name`,
+        })
+      }
+      webhooks.set(name, index)
+    })
     if (config.relay.backoffMaxMs < config.relay.backoffBaseMs) {
       ctx.addIssue({ code: 'custom', path: ['relay', 'backoffMaxMs'], message: 'must be at least backoffBaseMs' })
     }
@@ -251,3 +307,4 @@ export type ClusterOptions = z.infer<typeof ClusterSchema>
 export type EventsOptions = z.infer<typeof EventsSchema>
 export type OperatorConfig = ConfigFile['operators'][number]
 export type OidcConfig = z.infer<typeof OidcSchema>
+export type NotificationsConfig = z.infer<typeof NotificationsSchema>

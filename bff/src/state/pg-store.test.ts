@@ -6,6 +6,7 @@ import postgres from 'postgres'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createChangeFeed } from './change-feed'
 import { ConsoleState } from './console-state'
+import { fleetOpsContract } from './fleet-ops-contract'
 import { CHANGES_CHANNEL } from './pg/commit-signal'
 import { readMigrations } from './pg/migrate'
 import { openPostgresStore, retryable, unreachable } from './pg-store'
@@ -23,11 +24,32 @@ const freshDatabase = () => pg.createDatabase(`store_${process.pid}_${++database
 
 storeContract(
   'PostgreSQL',
-  async ({ now }) => {
+  async ({ now, outbox }) => {
     const url = freshDatabase()
     const opened: StateStore[] = []
     const openOne = async () => {
-      const store = await openPostgresStore({ url, now })
+      const store = await openPostgresStore({ url, now, outbox })
+      opened.push(store)
+      return store
+    }
+    return {
+      store: await openOne(),
+      reopen: openOne,
+      cleanup: async () => {
+        await Promise.all(opened.map((s) => s.close()))
+      },
+    }
+  },
+  { sharedAcrossProcesses: true },
+)
+
+fleetOpsContract(
+  'PostgreSQL',
+  async ({ now, outbox }) => {
+    const url = freshDatabase()
+    const opened: StateStore[] = []
+    const openOne = async () => {
+      const store = await openPostgresStore({ url, now, outbox })
       opened.push(store)
       return store
     }

@@ -10,9 +10,12 @@
  */
 
 import { type Log, silentLog } from '../lib/log'
+import { eventsOfChange } from '../notify/events'
+import { NO_WEBHOOKS } from '../notify/outbox-plan'
 import { CHANGES_CHANNEL, createCommitSignal } from './pg/commit-signal'
 import { connect } from './pg/connect'
 import { fenceStatusUpdates } from './pg/fence'
+import { pgFleetOps, writeEvents } from './pg/fleet-ops'
 import { migrate } from './pg/migrate'
 import { planStatusChanges } from './pg/plan-statuses'
 import {
@@ -28,7 +31,13 @@ import {
 } from './pg/rows'
 import { createPgSessionStore } from './pg/sessions'
 import { createPgStoreTx, type PgStoreTx } from './pg/store-tx'
-import { type LoggedChange, type StateStore, type StatusUpdate, StoreUnavailableError } from './store'
+import {
+  type LoggedChange,
+  type OutboxPolicy,
+  type StateStore,
+  type StatusUpdate,
+  StoreUnavailableError,
+} from './store'
 import { HISTORY_CAP, TRIM_SLACK } from './store-rules'
 
 /** The driver's codes for a connection that could not be made or broke. */
@@ -80,6 +89,10 @@ const REPEATABLE = new Set<string>([
   'pruneSessions',
   'pruneChanges',
   'settleInterrupted',
+  'maintenanceWindows',
+  'maintenanceWindow',
+  'deliveries',
+  'pruneDeliveries',
   'getOrCreateSecret',
 ])
 
@@ -100,6 +113,8 @@ export interface PostgresStoreOptions {
   log?: Log
   /** Connections in the pool; one more listens for other replicas' commits. */
   poolSize?: number
+  /** Which webhooks take which events; none when absent. */
+  outbox?: OutboxPolicy
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<StateStore> {
@@ -114,6 +129,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error
   }
   const signal = createCommitSignal(db, log)
+  const policy = () => options.outbox ?? NO_WEBHOOKS
+  const fleetOps = pgFleetOps(db, policy, now)
   /** Transitions added per instance since this process last trimmed its history. */
   const untrimmed = new Map<string, number>()
   let closing: Promise<void> | null = null
@@ -191,6 +208,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           UPDATE rev_counter SET rev = ${last.rev}
         )
         SELECT pg_notify(${CHANGES_CHANNEL}, ${String(last.rev)})`
+      // The notifications these changes raise, in their transaction (docs/notifications.md).
+      const before = new Map(rows.map((r) => [r.id, r.statuses]))
+      const at = now()
+      const drafts = planned.flatMap((c) => {
+        const was = before.get(c.instance.id) ?? []
+        before.set(c.instance.id, c.instance.platforms)
+        return eventsOfChange(was, c.instance, new Date(at).toISOString())
+      })
+      await writeEvents(q, policy(), drafts, at)
       const due = dueForTrim(planned)
       if (due.length > 0) {
         await q`
@@ -294,6 +320,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     onCommit: (listener) => signal.add(listener),
+
+    addMaintenance: (window) => fleetOps.addWindow(window),
+    maintenanceWindows: (recent) => fleetOps.windows(recent),
+    maintenanceWindow: (id) => fleetOps.window(id),
+    enqueue: (drafts, webhooks) => fleetOps.enqueue(drafts, webhooks),
+    setConnectorUnreachable: (unreachable, draft) => fleetOps.setConnectorUnreachable(unreachable, draft),
+    claimDeliveries: (claim) => fleetOps.claim(claim),
+    finishDelivery: (id, owner, outcome) => fleetOps.finish(id, owner, outcome),
+    deliveries: (limit) => fleetOps.deliveries(limit),
+    pruneDeliveries: (before) => fleetOps.prune(before),
 
     async history(id, limit) {
       const rows = await db<TransitionRow[]>`

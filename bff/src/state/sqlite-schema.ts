@@ -68,6 +68,41 @@ export const SQLITE_SCHEMA = `
   CREATE TABLE IF NOT EXISTS auth_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
   CREATE INDEX IF NOT EXISTS auth_failures_by_key ON auth_failures (key, at);
   CREATE INDEX IF NOT EXISTS auth_failures_by_time ON auth_failures (at);
+  CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    webhook TEXT NOT NULL,
+    instance_id TEXT,
+    platform TEXT,
+    subject TEXT NOT NULL,
+    draft TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL,
+    claimed_by TEXT,
+    claimed_until INTEGER,
+    delivered_at INTEGER,
+    last_status INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, due_at);
+  CREATE INDEX IF NOT EXISTS outbox_by_subject ON outbox (webhook, subject, state);
+  CREATE TABLE IF NOT EXISTS maintenance (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    ids TEXT,
+    selector TEXT,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    ended_at INTEGER,
+    opted_out TEXT NOT NULL DEFAULT '[]'
+  );
 `
 
 /** Columns added since the first release: added to an older database at open. */

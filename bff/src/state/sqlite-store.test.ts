@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../test-support'
+import { fleetOpsContract } from './fleet-ops-contract'
 import { openSqliteStore } from './sqlite-store'
 import type { StateStore } from './store'
 import { storeContract } from './store-contract'
@@ -117,11 +118,11 @@ describe('openSqliteStore', () => {
   })
 })
 
-storeContract('sqlite', async ({ now }) => {
+storeContract('sqlite', async ({ now, outbox }) => {
   const stateDir = tempDir('relay-console-contract-')
   const opened: StateStore[] = []
   const open = () => {
-    const store = openSqliteStore({ stateDir, now })
+    const store = openSqliteStore({ stateDir, now, outbox })
     opened.push(store)
     return store
   }
@@ -133,4 +134,9 @@ storeContract('sqlite', async ({ now }) => {
       rmSync(stateDir, { recursive: true, force: true })
     },
   }
+})
+
+fleetOpsContract('sqlite', async ({ now, outbox }) => {
+  const store = openSqliteStore({ stateDir: null, now, outbox })
+  return { store, cleanup: () => store.close() }
 })

@@ -12,9 +12,20 @@ import type { AuditEntry, AuditResult, Transition } from '@relay-console/shared/
 import type { Instance, PendingIntent } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import Database from 'better-sqlite3'
+import { eventsOfChange } from '../notify/events'
+import { NO_WEBHOOKS } from '../notify/outbox-plan'
 import { type SessionRow, toSession } from './session-rows'
+import { sqliteFleetOps } from './sqlite-fleet-ops'
 import { SQLITE_ADDED_COLUMNS, SQLITE_SCHEMA } from './sqlite-schema'
-import type { InstanceDefinition, LoggedChange, NewAuditEntry, StateStore, StoredInstance, StoreTx } from './store'
+import type {
+  InstanceDefinition,
+  LoggedChange,
+  NewAuditEntry,
+  OutboxPolicy,
+  StateStore,
+  StoredInstance,
+  StoreTx,
+} from './store'
 import { AUDIT_CAP, boundedDetail, HISTORY_CAP, sameStatuses, TRIM_SLACK, transitionsBetween } from './store-rules'
 
 /** Logged changes kept in memory: this process's own feed reads them right after they commit. */
@@ -65,6 +76,8 @@ export interface SqliteStoreOptions {
   /** Directory of the database; null keeps it in memory (tests). */
   stateDir: string | null
   now: () => number
+  /** Which webhooks take which events; none when absent. */
+  outbox?: OutboxPolicy
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): StateStore {
@@ -201,6 +214,8 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     return change
   }
 
+  const fleetOps = sqliteFleetOps(db, () => options.outbox ?? NO_WEBHOOKS, options.now)
+
   const mustRow = (id: string): InstanceRow => {
     const row = q.one.get(id)
     if (row === undefined) throw new Error(`unknown instance ${id}`)
@@ -233,6 +248,9 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     },
     async saveSecret(id, secret, configSecretDigest) {
       q.secret.run(secret, configSecretDigest ?? null, id)
+    },
+    async moveMaintenance(id, from, to, at, optedOut) {
+      return fleetOps.move(id, from, to, at, optedOut)
     },
   }
 
@@ -316,7 +334,9 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
           if (sameStatuses(before, platforms)) continue
           const statuses = JSON.stringify(platforms)
           q.statuses.run(statuses, id)
-          logged.push(logChange({ ...row, statuses }, (rev) => transitionsBetween(rev, before, platforms)))
+          const change = logChange({ ...row, statuses }, (rev) => transitionsBetween(rev, before, platforms))
+          logged.push(change)
+          fleetOps.writeEvents(eventsOfChange(before, change.instance, new Date(options.now()).toISOString()))
         }
         return logged
       }),
@@ -411,6 +431,17 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
         q.addAuthFailure.run(key, at)
       }),
     authFailures: async (key, since, limit) => q.authFailures.all(key, since, limit).map((r) => r.at),
+
+    addMaintenance: (window) => exclusive(() => fleetOps.addWindow(window)),
+    maintenanceWindows: async (recent) => fleetOps.windows(recent),
+    maintenanceWindow: async (id) => fleetOps.window(id),
+    enqueue: (drafts, webhooks) => transaction(() => fleetOps.enqueue(drafts, webhooks)),
+    setConnectorUnreachable: (unreachable, draft) =>
+      transaction(() => fleetOps.setConnectorUnreachable(unreachable, draft)),
+    claimDeliveries: (claim) => exclusive(() => fleetOps.claim(claim)),
+    finishDelivery: (id, owner, outcome) => exclusive(() => fleetOps.finish(id, owner, outcome)),
+    deliveries: async (limit) => fleetOps.deliveries(limit),
+    pruneDeliveries: (before) => exclusive(() => fleetOps.prune(before)),
 
     async close() {
       if (closed) return

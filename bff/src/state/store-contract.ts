@@ -6,7 +6,7 @@
  */
 import type { PlatformState, PlatformStatus } from '@relay-console/shared/platform-state'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { InstanceDefinition, LoggedChange, NewSession, StateStore } from './store'
+import type { InstanceDefinition, LoggedChange, NewSession, OutboxPolicy, StateStore } from './store'
 import { AUDIT_CAP, AUDIT_DETAIL_MAX, HISTORY_CAP } from './store-rules'
 
 export interface ContractSubject {
@@ -30,7 +30,7 @@ export interface ContractOptions {
   sharedAcrossProcesses?: boolean
 }
 
-export type OpenContractStore = (options: { now: () => number }) => Promise<ContractSubject>
+export type OpenContractStore = (options: { now: () => number; outbox?: OutboxPolicy }) => Promise<ContractSubject>
 
 const ACME: InstanceDefinition = {
   id: 'acme',

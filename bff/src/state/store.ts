@@ -19,9 +19,11 @@
  * @module
  */
 import type { AuditAction, AuditEntry, AuditResult, Transition } from '@relay-console/shared/api'
+import type { DeliveryState, MaintenanceState } from '@relay-console/shared/fleet-ops'
 import type { DisabledBy, Instance, Labels, PendingIntent, PlatformIdentity } from '@relay-console/shared/instance'
 import type { PlatformStatus } from '@relay-console/shared/platform-state'
 import type { Role } from '@relay-console/shared/roles'
+import type { NotificationDraft } from '../notify/events'
 
 export interface InstanceDefinition {
   id: string
@@ -94,6 +96,58 @@ export interface NewAuditEntry {
   batchId?: string | null
 }
 
+/**
+ * What the store needs to write a notification in the transaction of the change that raised it
+ * (docs/notifications.md, "Delivery"): which webhooks take which events, and the flapping window.
+ */
+export interface OutboxPolicy {
+  /** The names of the webhooks that take events of `type` (every webhook for `test`). */
+  webhooksFor(type: string): readonly string[]
+  /** How long a failure waits before it is due, so a recovery within it cancels both. */
+  flappingWindowMs(): number
+}
+
+/** One event for one webhook: a row of the outbox, and a line of the delivery log. */
+export interface OutboxRecord {
+  id: number
+  eventId: string
+  type: string
+  webhook: string
+  instanceId: string | null
+  platform: string | null
+  subject: string
+  draft: NotificationDraft
+  state: DeliveryState
+  attempts: number
+  createdAt: number
+  dueAt: number
+  deliveredAt: number | null
+  lastStatus: number | null
+  lastError: string | null
+}
+
+/** How one try of a delivery ended. */
+export type DeliveryOutcome =
+  | { state: 'delivered'; at: number; status: number }
+  | { state: 'pending'; retryAt: number; status: number | null; error: string }
+  | { state: 'failed'; status: number | null; error: string }
+
+/** A maintenance window as the store keeps it (times in milliseconds since the epoch). */
+export interface MaintenanceRecord {
+  id: string
+  name: string
+  ids: string[] | null
+  selector: Labels | null
+  startsAt: number
+  endsAt: number
+  state: MaintenanceState
+  createdBy: string
+  createdAt: number
+  startedAt: number | null
+  endedAt: number | null
+  optedOut: string[]
+}
+
 /** The writes that may share a transaction. */
 export interface StoreTx {
   /**
@@ -121,6 +175,18 @@ export interface StoreTx {
   settleAudit(entryId: number, result: AuditResult, detail: string | null, errorCode?: string | null): Promise<void>
   /** Keeps the secret the instance dials with (and, when given, the digest of the config secret it came from). */
   saveSecret(id: string, secret: string, configSecretDigest?: string | null): Promise<void>
+  /**
+   * Moves a maintenance window from state `from` to `to` at `at` (recording, when starting, the
+   * instances it opts out); false, and nothing written, when it is not in `from` any more (another
+   * replica, or an operator, moved it first).
+   */
+  moveMaintenance(
+    id: string,
+    from: MaintenanceState,
+    to: MaintenanceState,
+    at: number,
+    optedOut?: string[],
+  ): Promise<boolean>
 }
 
 /**
@@ -222,6 +288,33 @@ export interface StateStore extends SessionStore {
    * many. All of them, or (a replica taking one instance over) those of `instanceId` but `except`.
    */
   settleInterrupted(detail: string, scope?: { instanceId: string; except?: number | null }): Promise<number>
+  /** Adds a window, `scheduled`. */
+  addMaintenance(window: MaintenanceRecord): Promise<void>
+  /** Every window not over yet, and the latest `recent` that are, soonest start first. */
+  maintenanceWindows(recent: number): Promise<MaintenanceRecord[]>
+  maintenanceWindow(id: string): Promise<MaintenanceRecord | null>
+  /**
+   * Writes events that no change of an instance raised (a test event) to the outbox, one row per
+   * webhook that takes each, due at once.
+   */
+  enqueue(drafts: readonly NotificationDraft[], webhooks?: readonly string[]): Promise<void>
+  /**
+   * Records whether the connector is unreachable, with its event, once: true when this call
+   * changed it (every replica judges the same stream, the first to write wins). While it is, the
+   * failures and recoveries of single instances are folded into it rather than sent.
+   */
+  setConnectorUnreachable(unreachable: boolean, draft: NotificationDraft): Promise<boolean>
+  /**
+   * Takes up to `limit` due deliveries for `owner` until `leaseUntil`: no other caller gets them
+   * before then (one delivery per event, however many replicas send).
+   */
+  claimDeliveries(claim: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<OutboxRecord[]>
+  /** Records a try's outcome, if `owner` still holds the claim. */
+  finishDelivery(id: number, owner: string, outcome: DeliveryOutcome): Promise<void>
+  /** The delivery log, newest first. */
+  deliveries(limit: number): Promise<OutboxRecord[]>
+  /** Forgets settled deliveries created before `before`; returns how many. */
+  pruneDeliveries(before: number): Promise<number>
   close(): Promise<void>
 }
 

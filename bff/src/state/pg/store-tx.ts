@@ -9,6 +9,7 @@ import type { LoggedChange, StoreTx } from '../store'
 import { AUDIT_CAP, boundedDetail } from '../store-rules'
 import { CHANGES_CHANNEL } from './commit-signal'
 import type { TxDb } from './connect'
+import { moveMaintenance } from './fleet-ops'
 import { publicView, type StatusRow, withoutNul } from './rows'
 
 export interface PgStoreTx extends StoreTx {
@@ -43,6 +44,8 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
     get loggedRev() {
       return loggedRev
     },
+
+    moveMaintenance: (id, from, to, at, optedOut) => moveMaintenance(q, id, from, to, at, optedOut),
 
     async setIntent(id, optedIn, pending, entryId, by) {
       await holdCounter()

@@ -1,0 +1,192 @@
+/**
+ * The SQLite store's outbox and maintenance windows (docs/notifications.md, docs/api.md
+ * "Maintenance windows"): statements over the same database, called inside the store's queue
+ * (writes) or straight (reads), like the rest of the store.
+ * @module
+ */
+import type { DeliveryState, MaintenanceState } from '@relay-console/shared/fleet-ops'
+import type Database from 'better-sqlite3'
+import type { NotificationDraft } from '../notify/events'
+import { FOLDED_EVENTS, type PlannedDelivery, planDeliveries } from '../notify/outbox-plan'
+import type { DeliveryOutcome, MaintenanceRecord, OutboxPolicy, OutboxRecord } from './store'
+
+interface OutboxRow {
+  id: number
+  event_id: string
+  type: string
+  webhook: string
+  instance_id: string | null
+  platform: string | null
+  subject: string
+  draft: string
+  state: string
+  attempts: number
+  created_at: number
+  due_at: number
+  delivered_at: number | null
+  last_status: number | null
+  last_error: string | null
+}
+
+interface MaintenanceRow {
+  id: string
+  name: string
+  ids: string | null
+  selector: string | null
+  starts_at: number
+  ends_at: number
+  state: string
+  created_by: string
+  created_at: number
+  started_at: number | null
+  ended_at: number | null
+  opted_out: string
+}
+
+const toOutbox = (r: OutboxRow): OutboxRecord => ({
+  id: r.id,
+  eventId: r.event_id,
+  type: r.type,
+  webhook: r.webhook,
+  instanceId: r.instance_id,
+  platform: r.platform,
+  subject: r.subject,
+  draft: JSON.parse(r.draft),
+  state: r.state as DeliveryState,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+  dueAt: r.due_at,
+  deliveredAt: r.delivered_at,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+})
+
+const toMaintenance = (r: MaintenanceRow): MaintenanceRecord => ({
+  id: r.id,
+  name: r.name,
+  ids: r.ids === null ? null : JSON.parse(r.ids),
+  selector: r.selector === null ? null : JSON.parse(r.selector),
+  startsAt: r.starts_at,
+  endsAt: r.ends_at,
+  state: r.state as MaintenanceState,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  optedOut: JSON.parse(r.opted_out),
+})
+
+const UNREACHABLE_KEY = 'connector_unreachable'
+
+export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy, now: () => number) {
+  const q = {
+    flag: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
+    setFlag: db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    add: db.prepare(
+      `INSERT INTO outbox (event_id, type, webhook, instance_id, platform, subject, draft, state, created_at, due_at)
+       VALUES (@eventId, @type, @webhook, @instanceId, @platform, @subject, @draft, @state, @createdAt, @dueAt)`,
+    ),
+    debounce: db.prepare(
+      `UPDATE outbox SET state = 'debounced' WHERE subject = ? AND state = 'pending' AND attempts = 0
+       AND due_at > ? AND type IN ('instance.failed', 'instance.needs_attention')`,
+    ),
+    fold: db.prepare(
+      `UPDATE outbox SET state = 'grouped' WHERE state = 'pending' AND attempts = 0
+       AND type IN ('instance.failed', 'instance.needs_attention')`,
+    ),
+    claim: db.prepare<[string, number, number, number, number], OutboxRow>(
+      `UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
+         SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+         ORDER BY due_at, id LIMIT ?) RETURNING *`,
+    ),
+    finish: db.prepare(
+      `UPDATE outbox SET state = @state, attempts = attempts + 1, due_at = COALESCE(@dueAt, due_at),
+       delivered_at = @deliveredAt, last_status = @status, last_error = @error, claimed_by = NULL, claimed_until = NULL
+       WHERE id = @id AND claimed_by = @owner AND state = 'pending'`,
+    ),
+    log: db.prepare<[number], OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT ?'),
+    prune: db.prepare("DELETE FROM outbox WHERE created_at < ? AND state != 'pending'"),
+    addWindow: db.prepare(
+      `INSERT INTO maintenance (id, name, ids, selector, starts_at, ends_at, state, created_by, created_at)
+       VALUES (@id, @name, @ids, @selector, @startsAt, @endsAt, 'scheduled', @createdBy, @createdAt)`,
+    ),
+    windows: db.prepare<[number], MaintenanceRow>(
+      `SELECT * FROM maintenance WHERE state IN ('scheduled', 'active')
+       UNION ALL SELECT * FROM (SELECT * FROM maintenance WHERE state IN ('ended', 'cancelled')
+         ORDER BY COALESCE(ended_at, created_at) DESC LIMIT ?)
+       ORDER BY starts_at, id`,
+    ),
+    window: db.prepare<[string], MaintenanceRow>('SELECT * FROM maintenance WHERE id = ?'),
+    move: db.prepare(
+      `UPDATE maintenance SET state = @to,
+         started_at = CASE WHEN @to = 'active' THEN @at ELSE started_at END,
+         ended_at = CASE WHEN @to IN ('ended', 'cancelled') THEN @at ELSE ended_at END,
+         opted_out = COALESCE(@optedOut, opted_out)
+       WHERE id = @id AND state = @from`,
+    ),
+  }
+
+  const insert = (planned: PlannedDelivery, state: DeliveryState) =>
+    q.add.run({ ...planned, draft: JSON.stringify(planned.draft), state, createdAt: now() })
+
+  return {
+    /** In the open transaction of the change that raised them. */
+    writeEvents(drafts: readonly NotificationDraft[]) {
+      if (drafts.length === 0) return
+      const at = now()
+      const folded = q.flag.get(UNREACHABLE_KEY)?.value === 1
+      for (const draft of drafts) {
+        if (folded && FOLDED_EVENTS.includes(draft.type)) continue
+        // A recovery within the window cancels its failure for every webhook, and is not sent either.
+        const cancelled = draft.type === 'instance.recovered' && q.debounce.run(draft.subject, at).changes > 0
+        for (const planned of planDeliveries([draft], policy(), at))
+          insert(planned, cancelled ? 'debounced' : 'pending')
+      }
+    },
+    enqueue(drafts: readonly NotificationDraft[], webhooks?: readonly string[]) {
+      for (const planned of planDeliveries(drafts, policy(), now(), webhooks)) insert(planned, 'pending')
+    },
+    setConnectorUnreachable(unreachable: boolean, draft: NotificationDraft): boolean {
+      const was = q.flag.get(UNREACHABLE_KEY)?.value === 1
+      if (was === unreachable) return false
+      q.setFlag.run(UNREACHABLE_KEY, unreachable ? 1 : 0)
+      if (unreachable) q.fold.run()
+      for (const planned of planDeliveries([draft], policy(), now())) insert(planned, 'pending')
+      return true
+    },
+    claim(c: { owner: string; now: number; leaseUntil: number; limit: number }): OutboxRecord[] {
+      return q.claim.all(c.owner, c.leaseUntil, c.now, c.now, c.limit).map(toOutbox)
+    },
+    finish(id: number, owner: string, outcome: DeliveryOutcome) {
+      q.finish.run({
+        id,
+        owner,
+        state: outcome.state,
+        dueAt: outcome.state === 'pending' ? outcome.retryAt : null,
+        deliveredAt: outcome.state === 'delivered' ? outcome.at : null,
+        status: outcome.status,
+        error: outcome.state === 'delivered' ? null : outcome.error,
+      })
+    },
+    deliveries: (limit: number) => q.log.all(limit).map(toOutbox),
+    prune: (before: number) => q.prune.run(before).changes,
+    addWindow(w: MaintenanceRecord) {
+      q.addWindow.run({
+        ...w,
+        ids: w.ids === null ? null : JSON.stringify(w.ids),
+        selector: w.selector === null ? null : JSON.stringify(w.selector),
+      })
+    },
+    windows: (recent: number) => q.windows.all(recent).map(toMaintenance),
+    window(id: string) {
+      const row = q.window.get(id)
+      return row === undefined ? null : toMaintenance(row)
+    },
+    move(id: string, from: MaintenanceState, to: MaintenanceState, at: number, optedOut?: string[]) {
+      const optedOutJson = optedOut === undefined ? null : JSON.stringify(optedOut)
+      return q.move.run({ id, from, to, at, optedOut: optedOutJson }).changes === 1
+    },
+  }
+}
