@@ -3,7 +3,7 @@
  * middle of an opt-out.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RunningConnector } from '@relay-console/connector'
@@ -173,5 +173,71 @@ describe('npm start -- --config FILE', () => {
     await until('pending cleared', async () => (await acme(second.url)).pending === null, 10_000)
     await new Promise((r) => setTimeout(r, 500))
     expect((await admin(connector, 'GET', '/instances/gw-acme')).upgrades.total).toBe(0)
+  })
+})
+
+describe('reloading the config file (docs/configuration.md, "Changing the fleet without a restart")', () => {
+  it('applies a new instance on SIGHUP and on a change of the file, and refuses a bad file naming the field', async () => {
+    const dir = tempDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const connector = await testConnector()
+    cleanups.push(() => connector.stop())
+    const instance = (id: string, platforms: unknown[] = [{ platform: 'discord', botId: id }]) => ({
+      id,
+      displayName: id,
+      gatewayId: `gw-${id}`,
+      platforms,
+    })
+    const write = (path: string, instances: unknown[]) =>
+      writeFileSync(
+        path,
+        JSON.stringify({
+          listen: { host: '127.0.0.1', port: 0 },
+          stateDir: join(dir, 'state'),
+          connector: { url: connector.url },
+          instances,
+          relay: { backoffBaseMs: 50, backoffMaxMs: 300 },
+        }),
+      )
+    // The console reads a link to the file: what is written through it changes no entry of the
+    // watched directory, so only SIGHUP tells the console.
+    const file = join(dir, 'console.json')
+    const target = join(dir, 'target.json')
+    write(target, [instance('acme')])
+    symlinkSync(target, file)
+    const proc = await consoleProcess(file)
+    const ids = async () => (await api(proc.url, 'GET', '/api/instances')).json.instances.map((i: any) => i.id)
+    const connected = async (id: string) =>
+      allStates(
+        (await api(proc.url, 'GET', '/api/instances')).json.instances.find((i: any) => i.id === id),
+        'connected',
+      )
+    await until('acme connected', () => connected('acme'), 10_000)
+
+    write(target, [instance('acme'), instance('globex')])
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await ids()).toEqual(['acme'])
+    proc.child.kill('SIGHUP')
+    await until('globex connected', () => connected('globex'), 10_000)
+    expect(proc.child.exitCode).toBeNull()
+
+    // No signal: the file replaced (as an editor saves it) is enough.
+    write(`${file}.tmp`, [instance('acme'), instance('globex'), instance('initech')])
+    renameSync(`${file}.tmp`, file)
+    await until('initech connected', () => connected('initech'), 10_000)
+
+    write(file, [instance('acme'), instance('globex', [])])
+    await until('the refusal logged', () => proc.out().includes('config reload refused'), 10_000)
+    const refusal =
+      proc
+        .out()
+        .split('\n')
+        .find((line) => line.includes('config reload refused')) ?? ''
+    expect(JSON.parse(refusal)).toMatchObject({ level: 50 })
+    expect(refusal).toContain('instances[1].platforms')
+    expect(await ids()).toEqual(['acme', 'globex', 'initech'])
+    expect((await admin(connector, 'GET', '/instances/gw-initech')).connections).toBe(1)
+    expect((await admin(connector, 'GET', '/instances/gw-acme')).upgrades.accepted).toBe(1)
+    expect(proc.child.exitCode).toBeNull()
   })
 })

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { insecureExposures } from './config/exposure'
 import { ConfigError, databaseUrlFrom, loadConfigFile, type RuntimeConfig } from './config/load'
 import { MIN_OPERATOR_TOKEN_LENGTH } from './config/schema'
+import { watchConfigFile } from './config/watch'
 import { createLogger } from './lib/log'
 import { startConsole } from './service'
 
@@ -48,8 +49,7 @@ async function main(): Promise<void> {
   let config: RuntimeConfig
   let stopDemo: () => Promise<void> = async () => {}
   if (!demoMode) {
-    const loaded = loadConfigFile(resolve(base, configFile))
-    config = { ...loaded, stateDir: resolve(base, loaded.stateDir) }
+    config = loadConfigFile(resolve(base, configFile))
   } else {
     const { startEmbeddedDemo } = await import('./demo/embedded')
     const demo = await startEmbeddedDemo({
@@ -61,21 +61,25 @@ async function main(): Promise<void> {
     stopDemo = demo.stop
   }
   const portText = values.port ?? (process.env.PORT === '' ? undefined : process.env.PORT)
-  if (portText !== undefined) {
-    const port = Number(portText)
-    if (!/^\d+$/.test(portText) || port > 65_535) {
-      const field = values.port !== undefined ? '--port' : 'PORT'
-      console.error(`relay-console: ${field}: must be a port number (0 to 65535), not ${JSON.stringify(portText)}`)
-      process.exit(2)
-    }
-    config = { ...config, listen: { ...config.listen, port } }
+  const port = portText === undefined ? undefined : Number(portText)
+  if (portText !== undefined && (!/^\d+$/.test(portText) || Number(portText) > 65_535)) {
+    const field = values.port !== undefined ? '--port' : 'PORT'
+    console.error(`relay-console: ${field}: must be a port number (0 to 65535), not ${JSON.stringify(portText)}`)
+    process.exit(2)
   }
-  config = { ...config, databaseUrl: databaseUrlFrom(process.env) ?? config.databaseUrl ?? null }
   const extraHosts = (process.env.RELAY_CONSOLE_ALLOWED_HOSTS ?? '')
     .split(',')
     .map((h) => h.trim())
     .filter((h) => h !== '')
-  config = { ...config, allowedHosts: [...config.allowedHosts, ...extraHosts] }
+  /** The file's config with the command line and the environment applied: at start, and at every reload. */
+  const applyOverrides = (loaded: RuntimeConfig): RuntimeConfig => ({
+    ...loaded,
+    stateDir: resolve(base, loaded.stateDir),
+    listen: port === undefined ? loaded.listen : { ...loaded.listen, port },
+    databaseUrl: databaseUrlFrom(process.env) ?? loaded.databaseUrl ?? null,
+    allowedHosts: [...loaded.allowedHosts, ...extraHosts],
+  })
+  config = applyOverrides(config)
   // Only a file with allowInsecure gets here with an exposure (docs/configuration.md, "Exposure"): say so each start.
   for (const exposure of insecureExposures({ listenHost: config.listen.host, connectorUrl: config.connectorUrl })) {
     logger.warn({ field: exposure.field }, `allowInsecure: ${exposure.field}: ${exposure.why}`)
@@ -105,10 +109,25 @@ async function main(): Promise<void> {
   ]
   console.log(lines.join('\n'))
 
+  const reloads = demoMode
+    ? null
+    : watchConfigFile({
+        file: resolve(base, configFile),
+        load: (file) => applyOverrides(loadConfigFile(file)),
+        apply: (next) => running.reload(next),
+        log: logger,
+      })
+  // docs/configuration.md, "Changing the fleet without a restart".
+  process.on('SIGHUP', () => {
+    if (reloads === null) logger.info('SIGHUP: the embedded demo has no config file to reload')
+    else reloads.reload('SIGHUP')
+  })
+
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return
     stopping = true
+    reloads?.close()
     logger.info({ signal }, 'shutting down')
     Promise.all([running.stop(), stopDemo()]).then(
       () => process.exit(0),

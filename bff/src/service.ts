@@ -16,6 +16,7 @@ import { openBackend } from './backend'
 import { monotonicClock } from './cluster/monotonic-clock'
 import type { Ownership } from './cluster/ownership'
 import type { RuntimeConfig } from './config/load'
+import { fieldsNeedingRestart } from './config/reloadable'
 import { ClusterSchema } from './config/schema'
 import { createConnectorClient } from './connector-api/client'
 import { createApp } from './http/app'
@@ -25,8 +26,11 @@ import { createSingleSignOn } from './http/oidc'
 import { createSealer } from './http/sealed'
 import { createLogger } from './lib/log'
 import { createMetrics } from './lib/metrics'
+import { createMaintenance } from './maintenance/windows'
+import { createNotifications, createWebhookBook, NO_NOTIFICATIONS } from './notify/notifications'
 import type { CheckpointHook } from './ops/checkpoints'
 import { createRelayIntents } from './ops/intents'
+import { createInventoryReload, definitionOf } from './ops/reload-inventory'
 import { createDialPacer } from './relay/dial-pacer'
 import type { Dialer } from './relay/dialer'
 import { createFleet } from './relay/fleet'
@@ -51,6 +55,8 @@ export interface ConsoleOptions {
   processMetrics?: boolean
   /** Observes opt-outs and opt-ins passing their checkpoints (crash tests). */
   checkpoint?: CheckpointHook
+  /** The first pause before a webhook delivery is tried again (10 s). */
+  webhookFirstRetryMs?: number
 }
 
 export interface RunningConsole {
@@ -59,7 +65,22 @@ export interface RunningConsole {
   app: ReturnType<typeof createApp>
   /** A fresh single-use login link. */
   loginLink(): Promise<string>
+  /**
+   * Applies a reloaded config's instances without a restart, one reload at a time; other fields
+   * keep their running values until a restart (docs/configuration.md, "Changing the fleet without a restart").
+   */
+  reload(config: RuntimeConfig): Promise<ReloadSummary>
   stop(): Promise<void>
+}
+
+/** What a reload did: instance ids, and the fields that only a restart applies. */
+export interface ReloadSummary {
+  added: string[]
+  removed: string[]
+  /** Every instance that changed; those in `rebuilt` also had their socket built anew. */
+  changed: string[]
+  rebuilt: string[]
+  restartNeeded: string[]
 }
 
 /** The store's secret that seals single sign-on's pending state (the same on every replica). */
@@ -76,7 +97,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const now = () => clock.now()
   const metrics = createMetrics({ defaults: options.processMetrics ?? true })
 
+  // The webhooks the outbox is written for, in the same transaction as the change (docs/notifications.md).
+  const webhooks = createWebhookBook(config.notifications ?? NO_NOTIFICATIONS)
   const backend = await openBackend({
+    outbox: webhooks.policy,
     stateDir: config.stateDir,
     databaseUrl: config.databaseUrl ?? null,
     cluster: config.cluster ?? ClusterSchema.parse({}),
@@ -87,13 +111,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   /** Known once the server listens: until then this process holds nothing. */
   let ownership: Ownership | null = null
   const owns = (id: string) => ownership?.owns(id) ?? false
-  const definitions = config.instances.map(({ id, displayName, gatewayId, platforms, labels }) => ({
-    id,
-    displayName,
-    gatewayId,
-    platforms,
-    labels: labels ?? {},
-  }))
+  // A reload replaces them (ops/reload-inventory.ts).
+  let definitions = config.instances.map(definitionOf)
   const defined = await store.define(definitions)
   const state = new ConsoleState({ stored: defined.instances, rev: defined.rev, log })
   // The change stream's listeners: the event stream and the metrics.
@@ -148,6 +167,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   })
   metrics.observeTransports(() => fleet.phases())
 
+  const configSecrets = new Map(config.instances.map((i) => [i.id, i.configSecret]))
   const intents = createRelayIntents({
     state,
     store,
@@ -157,7 +177,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     connector: createConnectorClient({ connectorUrl: config.connectorUrl, clock }),
     identityToken: config.identityToken,
     identityTokenEnv: config.identityTokenEnv,
-    configSecrets: new Map(config.instances.map((i) => [i.id, i.configSecret])),
+    configSecrets,
     clock,
     random,
     log,
@@ -166,6 +186,17 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     checkpoint: options.checkpoint,
   })
   onRevoked = (id, reason) => intents.onRevoked(id, reason)
+  const maintenance = createMaintenance({ store, state, feed, clock, log })
+  const notifications = createNotifications({
+    book: webhooks,
+    store,
+    state,
+    owner: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    clock,
+    random,
+    log,
+    firstRetryMs: options.webhookFirstRetryMs,
+  })
 
   const auth = await createOperatorAuth({
     token: options.operatorToken,
@@ -203,6 +234,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     trustProxy: config.trustProxy ?? [],
     webRoot: options.webRoot ?? null,
     events: config.events,
+    maintenance,
+    notifications,
     cluster: {
       self: () => ownership?.self ?? null,
       view: async () => {
@@ -238,7 +271,23 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   state.subscribe(intents.onChange)
   await held.start({ acquired: (id) => intents.adopt(id), released: (id) => intents.release(id) })
   log.info({ replica: replicaId, backend: backend.kind }, 'holding instances')
+  state.subscribe(notifications.onChange)
+  notifications.start()
+  maintenance.start()
   const pruning = keepPruning(store, clock, log, config.events.replayChanges)
+  const inventory = createInventoryReload({
+    instances: config.instances,
+    store,
+    state,
+    configSecrets,
+    intents,
+    refreshOwnership: () => held.refresh(),
+    resetStreams: () => hub.reset(),
+    onDefined: (next) => {
+      definitions = next
+    },
+    log,
+  })
 
   let stopping: Promise<void> | null = null
   return {
@@ -246,10 +295,36 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     port,
     app,
     loginLink: async () => `${url}/auth/link/${await auth.createLoginCode()}`,
+    async reload(next) {
+      if (stopping !== null) throw new Error('the console is stopping')
+      const restartNeeded = fieldsNeedingRestart(config, next)
+      if (restartNeeded.length > 0) {
+        log.warn(
+          { fields: restartNeeded },
+          `config reload: ${restartNeeded.join(', ')} changed, which needs a restart; running on with the values it started with`,
+        )
+      }
+      webhooks.update(next.notifications ?? NO_NOTIFICATIONS)
+      const diff = await inventory.apply(next.instances)
+      const summary: ReloadSummary = {
+        added: diff.added.map((i) => i.id),
+        removed: diff.removed,
+        changed: diff.changed.map((c) => c.id),
+        rebuilt: diff.changed.filter((c) => c.socket).map((c) => c.id),
+        restartNeeded,
+      }
+      log.info(
+        { ...summary, instances: state.ids().length },
+        `config reloaded: ${summary.added.length} added, ${summary.removed.length} removed, ${summary.changed.length} changed (${summary.rebuilt.length} sockets rebuilt)`,
+      )
+      return summary
+    },
     stop() {
       stopping ??= (async () => {
         pruning.stop()
         sso?.flow.stop()
+        await maintenance.stop()
+        await notifications.stop()
         // Hands every instance over at once: sockets closed first, then the leases let go.
         await held.drain()
         await intents.stop()

@@ -60,6 +60,12 @@ export const API_ERROR_CODES = {
   /** 503: the replica holding the instance has not carried the request out in time; it is saved and will be. */
   owner_unavailable: { translated: false },
 
+  // ── fleet operations ───────────────────────────────────────────────────────────────────────────
+  /** 404: no maintenance window with that id. */
+  unknown_window: { translated: false },
+  /** 404: no webhook with that name in the config. */
+  unknown_webhook: { translated: false },
+
   // ── raised by the web client, never sent ───────────────────────────────────────────────────────
   /** The request never got an answer (offline, refused, aborted). */
   network: { translated: true },

@@ -429,6 +429,27 @@ describe('lease ownership', () => {
     expect(w.store.holder('inst-0')).toBeUndefined()
   })
 
+  it('when refreshed, drops what is no longer managed and takes what is new at once, not at the next tick', async () => {
+    const w = world()
+    let ids = IDS
+    const a = replica(w, 'A', { ids: () => ids })
+    const s = sockets('A', { store: w.store })
+    await start(a.ownership, s.events)
+    ids = [...IDS.slice(10), 'new-1', 'new-2']
+    s.log.length = 0
+    const refreshed = a.ownership.refresh()
+    await flush()
+    await refreshed
+    expect(s.log.sort()).toEqual([...IDS.slice(0, 10).map((id) => `-${id}`), '+new-1', '+new-2'].sort())
+    expect(w.store.holder('inst-0')).toBeUndefined()
+    expect(w.store.holder('new-1')?.owner).toBe('A')
+    expect(a.ownership.owns('new-2')).toBe(true)
+    // The untouched instances saw no event; the ticks go on at their pace.
+    await w.run(RENEW * 2)
+    expect(s.log).toHaveLength(12)
+    expect(s.problems).toEqual([])
+  })
+
   it('shows the cluster as the store sees it', async () => {
     const w = world()
     const a = replica(w, 'A')

@@ -270,6 +270,21 @@ export function createLeaseOwnership(options: LeaseOwnershipOptions): Ownership 
       )
     },
 
+    async refresh() {
+      if (events === null || stopping) return
+      // The tick due next, run now: it closes and releases what is no longer managed, and takes
+      // what is new and falls to this replica. Ticks never overlap: a running one is waited for.
+      // As at start, nothing is waited for longer than one lease time when the store hangs: a tick
+      // still stuck then, or the one started here, applies the new set when it gets through.
+      await settle(inFlight, ttl)
+      if (stopping || inFlight !== null) return
+      if (tickTimer !== null) clock.clearTimeout(tickTimer)
+      await settle(
+        runTick().then(() => announced),
+        ttl,
+      )
+    },
+
     drain() {
       drained ??= (async () => {
         stopping = true

@@ -43,6 +43,12 @@ export interface Ownership {
   fence(instanceId: string): Fence | null
   /** Starts taking instances (calling `events.acquired` for each it gains). */
   start(events: OwnershipEvents): Promise<void>
+  /**
+   * The instances the console manages changed (a config reload, docs/configuration.md): lets go of
+   * those no longer managed (sockets closed first) and takes on the new ones this process should
+   * hold, now rather than at the next renewal. Resolves once their events have ended.
+   */
+  refresh(): Promise<void>
   /** Lets every instance go (closing sockets first), so others take over at once; then stops. */
   drain(): Promise<void>
   /** The cluster as the database sees it. */

@@ -36,6 +36,26 @@ describe('solo ownership (one process on SQLite)', () => {
     expect(solo.owns('a')).toBe(false)
   })
 
+  it('lets go of instances no longer managed and takes on new ones when refreshed, leaving the rest alone', async () => {
+    let ids = ['a', 'b', 'c']
+    const solo = createSoloOwnership({ instanceIds: () => ids, replicaId: 's', listen: 'x', clock: new FakeClock() })
+    const { calls, events } = recorder()
+    await solo.start(events)
+    calls.length = 0
+    ids = ['c', 'd', 'a']
+    await solo.refresh()
+    expect(calls).toEqual(['-b', '+d'])
+    await solo.refresh()
+    expect(calls).toEqual(['-b', '+d'])
+    expect((await solo.view()).replicas[0]?.owned).toBe(3)
+
+    await solo.drain()
+    expect(calls.slice(2).sort()).toEqual(['-a', '-c', '-d'])
+    ids = ['e']
+    await solo.refresh()
+    expect(calls).not.toContain('+e')
+  })
+
   it('shows itself alone in the cluster view', async () => {
     const clock = new FakeClock(Date.UTC(2026, 0, 1))
     const solo = createSoloOwnership({ instanceIds: () => ['a', 'b'], replicaId: 'solo', listen: 'http://h:1', clock })

@@ -34,6 +34,18 @@ export function createSoloOwnership(options: SoloOwnershipOptions): Ownership {
       await Promise.all(ids.map((id) => e.acquired(id)))
     },
 
+    async refresh() {
+      const e = events
+      if (e === null || drained !== null) return
+      const ids = new Set(options.instanceIds())
+      const gone = [...held].filter((id) => !ids.has(id))
+      const fresh = [...ids].filter((id) => !held.has(id))
+      for (const id of gone) held.delete(id)
+      for (const id of fresh) held.add(id)
+      await Promise.all(gone.map((id) => e.released(id)))
+      await Promise.all(fresh.map((id) => e.acquired(id)))
+    },
+
     drain() {
       drained ??= (async () => {
         const ids = [...held]

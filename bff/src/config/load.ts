@@ -72,6 +72,7 @@ export interface ResolvedWebhook {
 export interface ResolvedNotifications {
   webhooks: ResolvedWebhook[]
   flappingWindowMs: number
+  timeoutMs: number
   retryForMs: number
 }
 
@@ -223,6 +224,7 @@ function resolveConfig(config: ConfigFile, source: string, env: NodeJS.ProcessEn
     notifications: {
       webhooks,
       flappingWindowMs: config.notifications.flappingWindowMs,
+      timeoutMs: config.notifications.timeoutMs,
       retryForMs: config.notifications.retryForMs,
     },
   }

@@ -151,6 +151,8 @@ export const NotificationsSchema = z.strictObject({
   webhooks: z.array(WebhookSchema).default([]),
   /** A failure that recovers within this long sends nothing (nor does its recovery). */
   flappingWindowMs: z.number().int().min(0).max(3_600_000).default(60_000),
+  /** How long a receiver has to answer one try. */
+  timeoutMs: z.number().int().min(1000).max(60_000).default(10_000),
   /** How long a delivery is retried before it is given up. */
   retryForMs: z
     .number()

@@ -36,6 +36,13 @@ const RULES: readonly Rule[] = [
   },
   { methods: WRITE, path: /^\/api\/instances\/[^/]+\/relay$/, role: 'operator', what: 'change the relay' },
   { methods: WRITE, path: /^\/api\/relay\/bulk$/, role: 'operator', what: 'change the relay' },
+  { methods: WRITE, path: /^\/api\/maintenance(\/|$)/, role: 'operator', what: 'schedule maintenance' },
+  {
+    methods: [...READ, ...WRITE],
+    path: /^\/api\/notifications(\/|$)/,
+    role: 'admin',
+    what: 'manage notifications',
+  },
 ]
 
 const DEFAULT_READ: Access = { role: 'viewer', what: 'read the fleet' }

@@ -42,6 +42,12 @@ describe('operator authentication', () => {
         'GET /api/audit',
         'GET /api/events',
         'GET /api/cluster',
+        'GET /api/maintenance',
+        'POST /api/maintenance',
+        'DELETE /api/maintenance/:id',
+        'GET /api/notifications',
+        'GET /api/notifications/deliveries',
+        'POST /api/notifications/test',
       ]),
     )
     for (const route of routes) {

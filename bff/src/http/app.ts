@@ -16,6 +16,8 @@ import type { ClusterView } from '../cluster/ownership'
 import type { EventsOptions } from '../config/schema'
 import type { Log } from '../lib/log'
 import type { Metrics } from '../lib/metrics'
+import type { Maintenance } from '../maintenance/windows'
+import type { Notifications } from '../notify/notifications'
 import type { RelayIntents } from '../ops/intents'
 import type { ChangeFeed } from '../state/change-feed'
 import type { ConsoleState } from '../state/console-state'
@@ -27,6 +29,7 @@ import { type AppEnv, crossSiteGuard, hostGuard, jsonBodyGuard, operatorGuard, r
 import type { SingleSignOn } from './oidc'
 import { createProxyTrust } from './request-source'
 import { bulkRoutes } from './routes/bulk'
+import { maintenanceRoutes, notificationRoutes } from './routes/fleet-ops'
 import { auditRoutes, instanceRoutes } from './routes/instances'
 import { oidcRoutes } from './routes/oidc'
 import { loginRoutes, sessionAdminRoutes, sessionRoutes } from './routes/session'
@@ -54,6 +57,8 @@ export interface AppDeps {
   events: EventsOptions
   /** Single sign-on, when the config has `oidc`; and the redirect URL it sets, if any. */
   sso?: { flow: SingleSignOn; redirectUrl: string | null } | null
+  maintenance: Maintenance
+  notifications: Notifications
   /** This replica's id, and the cluster as the database sees it (one process: itself alone). */
   cluster: { self: () => string | null; view: () => Promise<ClusterView> }
 }
@@ -61,7 +66,8 @@ export interface AppDeps {
 export const MAX_BODY_BYTES = 64 * 1024
 /** A bulk request may name 10,000 instances: room for 10,000 ids of up to 64 characters. */
 export const MAX_BULK_BODY_BYTES = 1024 * 1024
-const BULK_PATH = '/api/relay/bulk'
+/** Routes whose bodies may list up to 10,000 instances. */
+const BULK_PATHS = new Set(['/api/relay/bulk', '/api/maintenance'])
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { clock, metrics } = deps
@@ -102,7 +108,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     })
   const anyBody = limitTo(MAX_BODY_BYTES)
   const bulkBody = limitTo(MAX_BULK_BODY_BYTES)
-  app.use('*', (c, next) => (c.req.path === BULK_PATH ? bulkBody(c, next) : anyBody(c, next)))
+  app.use('*', (c, next) => (BULK_PATHS.has(c.req.path) ? bulkBody(c, next) : anyBody(c, next)))
   app.use('*', crossSiteGuard)
   app.use('*', jsonBodyGuard)
 
@@ -124,6 +130,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/instances', instanceRoutes(deps.state, deps.intents, deps.store))
   app.route('/api/audit', auditRoutes(deps.store))
   app.route('/api/relay', bulkRoutes(deps.state, deps.intents, deps.log))
+  app.route(
+    '/api/maintenance',
+    maintenanceRoutes(deps.state, deps.maintenance, () => clock.now()),
+  )
+  app.route('/api/notifications', notificationRoutes(deps.notifications, deps.store))
   app.get('/api/cluster', async (c) => c.json(await deps.cluster.view()))
   app.route(
     '/api/events',

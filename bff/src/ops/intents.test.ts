@@ -351,4 +351,63 @@ describe('createRelayIntents', () => {
       expect(world.fleet.ops('acme')).toEqual(['start', 'expectRevocation', 'stop'])
     })
   })
+
+  describe('a socket rebuilt for a new definition', () => {
+    /** The store and the state take a new definition of acme, as a config reload does. */
+    async function redefine(world: World, patch: Partial<(typeof DEFINITIONS)[number]>) {
+      const definitions = DEFINITIONS.map((d) => (d.id === 'acme' ? { ...d, ...patch } : d))
+      world.state.redefine((await world.store.define(definitions)).instances)
+    }
+
+    it('dials again with the new platforms, the secret it had, and no audit entry', async () => {
+      const world = await opsWorld()
+      const intents = intentsFor(world)
+      await startAll(world, intents)
+      await settle()
+      await redefine(world, { platforms: [{ platform: 'slack', botId: '9' }] })
+      world.fleet.calls.length = 0
+      await intents.rebuild('acme', { gateway: false })
+      expect(world.fleet.calls).toEqual([{ op: 'start', instanceId: 'acme', secret: 'secret-acme' }])
+      expect(world.state.managed('acme')?.identities).toEqual([{ platform: 'slack', botId: '9' }])
+      expect(await world.audit('acme')).toEqual([])
+    })
+
+    it('provisions anew an instance whose new gateway the connector never issued a secret for', async () => {
+      const world = await opsWorld()
+      const intents = intentsFor(world)
+      await startAll(world, intents)
+      await settle()
+      expect(world.connector.provisions.map((p) => p.body.gatewayId)).toEqual(['gw-globex'])
+      const definitions = DEFINITIONS.map((d) => (d.id === 'globex' ? { ...d, gatewayId: 'gw-globex-2' } : d))
+      world.state.redefine((await world.store.define(definitions)).instances)
+      world.fleet.calls.length = 0
+      await intents.rebuild('globex', { gateway: true })
+      await settle()
+      expect(world.connector.provisions.map((p) => p.body.gatewayId)).toEqual(['gw-globex', 'gw-globex-2'])
+      expect(world.fleet.calls).toEqual([
+        { op: 'stop', instanceId: 'globex' },
+        { op: 'start', instanceId: 'globex', secret: 'issued-2' },
+      ])
+    })
+
+    it('shows an opted-out instance disabled anew, without a dial', async () => {
+      const world = await opsWorld(async (tx) => tx.setIntent('acme', false, null))
+      const intents = intentsFor(world)
+      await startAll(world, intents)
+      await settle()
+      await redefine(world, { platforms: [{ platform: 'slack', botId: '9' }] })
+      world.fleet.calls.length = 0
+      await intents.rebuild('acme', { gateway: false })
+      expect(world.fleet.calls).toEqual([{ op: 'showDisabled', instanceId: 'acme' }])
+    })
+
+    it('leaves an instance it does not hold, or one with an operation pending, to whoever finishes it', async () => {
+      const world = await opsWorld(async (tx) => tx.setIntent('globex', true, 'opting_in'))
+      const intents = intentsFor(world, (id) => id !== 'acme')
+      await redefine(world, { platforms: [{ platform: 'slack', botId: '9' }] })
+      await intents.rebuild('acme', { gateway: false })
+      await intents.rebuild('globex', { gateway: false })
+      expect(world.fleet.calls).toEqual([])
+    })
+  })
 })

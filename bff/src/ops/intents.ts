@@ -75,6 +75,14 @@ export interface RelayIntents {
   adopt(id: string): Promise<void>
   /** This process lets the instance go: its socket is closed, and nothing more is done for it here. */
   release(id: string): Promise<void>
+  /**
+   * The config now builds the instance's socket differently (platforms, gateway, secret: a reload,
+   * docs/configuration.md): after the operations queued for it, its socket is built anew from its
+   * new definition (shown disabled anew while it is opted out); an operation still pending builds
+   * from the new one by itself. `gateway`: its gateway changed, so a secret the connector issued
+   * for the old one is not used (the config's is, or the instance is provisioned anew).
+   */
+  rebuild(id: string, options: { gateway: boolean }): Promise<void>
   /** A change of an instance, written here or anywhere: its holder carries out a request journaled elsewhere. */
   onChange(change: StateChange): void
   /**
@@ -176,6 +184,24 @@ export function createRelayIntents(options: RelayIntentsOptions): RelayIntents {
       reconciler.cancel(id)
       optOut.latched(id)
       await options.fleet.stop(id)
+    },
+
+    rebuild(id, { gateway }) {
+      return serial.run(id, async () => {
+        const m = state.managed(id)
+        const stored = await options.store.instance(id)
+        // An operation under way (retrying a connector call) ends in its own state, built from the new definition.
+        if (m === undefined || stored === null || m.pending !== null || !options.owns(id)) return
+        const secret = await secrets.resolve(id, gateway ? null : stored)
+        if (!m.optedIn) {
+          await fleet.showDisabled(specOf(m))
+        } else if (secret === null) {
+          await options.fleet.stop(id)
+          void serial.run(id, () => optIn.atStart(id))
+        } else {
+          await fleet.start({ ...specOf(m), secret })
+        }
+      })
     },
 
     onChange({ instance }) {

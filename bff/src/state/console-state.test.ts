@@ -108,6 +108,22 @@ describe('ConsoleState', () => {
     expect(changes).toEqual([])
   })
 
+  it('takes a new set of instances: drops, adds, redefines the rest and keeps their state, telling no one', () => {
+    const { state, changes, acme } = setup()
+    state.apply([{ rev: 11, instance: instanceOf(acme, { optedIn: false }), transitions: [] }])
+    changes.length = 0
+    const platforms = [{ platform: 'slack', botId: 'B1' }]
+    // The store's row of acme is older than what the state applied: only its definition is taken.
+    state.redefine([stored('initech'), { ...acme, displayName: 'Acme', labels: { tenant: 'acme' }, platforms }])
+    expect(state.ids()).toEqual(['initech', 'acme'])
+    expect(state.get('globex')).toBeUndefined()
+    expect(state.get('acme')).toMatchObject({ displayName: 'Acme', labels: { tenant: 'acme' }, optedIn: false })
+    expect(state.managed('acme')?.identities).toEqual(platforms)
+    expect(state.get('initech')).toEqual(instanceOf(stored('initech')))
+    expect(state.rev()).toBe(11)
+    expect(changes).toEqual([])
+  })
+
   it('still reaches every other listener when one throws, and logs it', () => {
     const { state, changes, log, acme } = setup()
     state.subscribe(() => {

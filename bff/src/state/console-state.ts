@@ -50,19 +50,7 @@ export class ConsoleState {
   constructor(options: ConsoleStateOptions) {
     this.#log = options.log
     this.#rev = options.rev
-    for (const s of options.stored) {
-      this.#instances.set(s.id, {
-        id: s.id,
-        displayName: s.displayName,
-        gatewayId: s.gatewayId,
-        optedIn: s.optedIn,
-        pending: s.pending,
-        identities: s.platforms,
-        platforms: s.statuses,
-        labels: s.labels,
-        disabledBy: s.disabledBy,
-      })
-    }
+    for (const s of options.stored) this.#instances.set(s.id, managedOf(s))
   }
 
   /** Adds a listener for every later change; returns its removal. */
@@ -111,6 +99,26 @@ export class ConsoleState {
   }
 
   /**
+   * Takes a new set of instances to manage, as the store holds them (the config was reloaded,
+   * docs/configuration.md): those left out are dropped, new ones are added as stored, and the others
+   * keep their state and take their new definition (name, gateway, platforms, labels). The rev does
+   * not move and nothing is emitted: whoever streams changes starts over from a snapshot. The
+   * instances are listed in the order given.
+   */
+  redefine(instances: readonly StoredInstance[]): void {
+    const before = new Map(this.#instances)
+    this.#instances.clear()
+    for (const s of instances) {
+      const managed = before.get(s.id) ?? managedOf(s)
+      managed.displayName = s.displayName
+      managed.gatewayId = s.gatewayId
+      managed.identities = s.platforms
+      managed.labels = s.labels
+      this.#instances.set(s.id, managed)
+    }
+  }
+
+  /**
    * Applies logged changes in rev order, each once: those at or before the current rev are
    * skipped, and one that would leave a gap is refused (the feed reads the log without gaps).
    */
@@ -147,6 +155,20 @@ export class ConsoleState {
         )
       }
     }
+  }
+}
+
+function managedOf(s: StoredInstance): ManagedInstance {
+  return {
+    id: s.id,
+    displayName: s.displayName,
+    gatewayId: s.gatewayId,
+    optedIn: s.optedIn,
+    pending: s.pending,
+    identities: s.platforms,
+    platforms: s.statuses,
+    labels: s.labels,
+    disabledBy: s.disabledBy,
   }
 }
 

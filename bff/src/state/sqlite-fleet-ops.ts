@@ -145,8 +145,10 @@ export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy
           insert(planned, cancelled ? 'debounced' : 'pending')
       }
     },
-    enqueue(drafts: readonly NotificationDraft[], webhooks?: readonly string[]) {
-      for (const planned of planDeliveries(drafts, policy(), now(), webhooks)) insert(planned, 'pending')
+    enqueue(drafts: readonly NotificationDraft[], webhooks?: readonly string[]): string[] {
+      const planned = planDeliveries(drafts, policy(), now(), webhooks)
+      for (const p of planned) insert(p, 'pending')
+      return [...new Set(planned.map((p) => p.eventId))]
     },
     setConnectorUnreachable(unreachable: boolean, draft: NotificationDraft): boolean {
       const was = q.flag.get(UNREACHABLE_KEY)?.value === 1

@@ -295,9 +295,9 @@ export interface StateStore extends SessionStore {
   maintenanceWindow(id: string): Promise<MaintenanceRecord | null>
   /**
    * Writes events that no change of an instance raised (a test event) to the outbox, one row per
-   * webhook that takes each, due at once.
+   * webhook that takes each, due at once; answers each draft's event id (none for one no webhook takes).
    */
-  enqueue(drafts: readonly NotificationDraft[], webhooks?: readonly string[]): Promise<void>
+  enqueue(drafts: readonly NotificationDraft[], webhooks?: readonly string[]): Promise<string[]>
   /**
    * Records whether the connector is unreachable, with its event, once: true when this call
    * changed it (every replica judges the same stream, the first to write wins). While it is, the

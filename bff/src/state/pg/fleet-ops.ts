@@ -141,6 +141,7 @@ export function pgFleetOps(db: Db, policy: () => OutboxPolicy, now: () => number
         planned.map(() => 'pending'),
         at,
       )
+      return [...new Set(planned.map((p) => p.eventId))]
     },
     async setConnectorUnreachable(unreachable: boolean, draft: NotificationDraft): Promise<boolean> {
       return db.begin(async (q) => {
