@@ -1,5 +1,6 @@
 /**
- * The pages — sign-in, the fleet, and the admins' session list — and the moves between them: a 401
+ * The pages — sign-in, the fleet, maintenance windows, and the admins' notifications and session
+ * list — and the moves between them: a 401
  * anywhere sends the operator to sign in; signing out (here or everywhere) comes back there too.
  * @module
  */
@@ -19,6 +20,16 @@ const InstanceDetail = lazy(() => import('./instance-detail').then((m) => ({ def
 const SessionsPage = lazy(() =>
   import('../features/sessions/components/sessions-page').then((m) => ({ default: m.SessionsPage })),
 )
+const MaintenancePage = lazy(() =>
+  import('../features/maintenance/components/maintenance-page').then((m) => ({ default: m.MaintenancePage })),
+)
+const NotificationsPage = lazy(() =>
+  import('../features/notifications/components/notifications-page').then((m) => ({ default: m.NotificationsPage })),
+)
+
+/** The pages besides the fleet, by path, each loaded when first opened. */
+const PAGES = { '/sessions': SessionsPage, '/maintenance': MaintenancePage, '/notifications': NotificationsPage }
+const pageAt = (path: string) => (Object.hasOwn(PAGES, path) ? PAGES[path as keyof typeof PAGES] : null)
 
 function usePath(): [string, (to: string) => void] {
   const [path, setPath] = useState(() => window.location.pathname)
@@ -60,6 +71,7 @@ export function App() {
     navigate('/login')
   }, [navigate, queryClient])
   useEffect(() => onUnauthenticated(toLogin), [toLogin])
+  const Page = pageAt(path)
 
   if (path === '/login') {
     return (
@@ -92,13 +104,15 @@ export function App() {
               void api.signOutEverywhere().finally(toLogin)
             }}
             onOpenSessions={() => navigate('/sessions')}
+            onOpenMaintenance={() => navigate('/maintenance')}
+            onOpenNotifications={() => navigate('/notifications')}
           />
         }
       />
       <main id="main" className="mx-auto w-full max-w-6xl px-4 py-6">
-        {path === '/sessions' ? (
+        {Page !== null ? (
           <Suspense fallback={<p className="text-sm text-muted-foreground">{t('detail.loading')}</p>}>
-            <SessionsPage onBack={() => navigate('/')} />
+            <Page onBack={() => navigate('/')} />
           </Suspense>
         ) : (
           <FleetView

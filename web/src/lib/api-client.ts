@@ -24,6 +24,14 @@ import {
   TAB_KEY_PARAM,
 } from '@relay-console/shared/api'
 import type { ApiErrorCode } from '@relay-console/shared/api-error-codes'
+import {
+  DeliveriesResponseSchema,
+  type MaintenanceBody,
+  MaintenanceListSchema,
+  MaintenanceWindowSchema,
+  NotificationsInfoSchema,
+  TestNotificationResponseSchema,
+} from '@relay-console/shared/fleet-ops'
 import { ClientInstanceSchema } from '@relay-console/shared/instance'
 import type { z } from 'zod'
 import { clearTabKey, readTabKey, storeTabKey } from './tab-key'
@@ -124,6 +132,22 @@ export const api = {
   /** Every operator's open sessions (admins). */
   listSessions: () => request('GET', '/api/sessions', SessionListSchema),
   revokeSession: (id: string) => request('DELETE', `/api/sessions/${encodeURIComponent(id)}`, null),
+  /** Maintenance windows: open ones and the latest over. */
+  listMaintenance: () => request('GET', '/api/maintenance', MaintenanceListSchema),
+  scheduleMaintenance: (body: MaintenanceBody) => request('POST', '/api/maintenance', MaintenanceWindowSchema, body),
+  /** Cancels a window before its start, or ends it now. */
+  endMaintenance: (id: string) =>
+    request('DELETE', `/api/maintenance/${encodeURIComponent(id)}`, MaintenanceWindowSchema),
+  /** The webhooks configured (admins). */
+  getNotifications: () => request('GET', '/api/notifications', NotificationsInfoSchema),
+  listDeliveries: () => request('GET', '/api/notifications/deliveries?limit=200', DeliveriesResponseSchema),
+  sendTestNotification: (webhook?: string) =>
+    request(
+      'POST',
+      '/api/notifications/test',
+      TestNotificationResponseSchema,
+      webhook === undefined ? {} : { webhook },
+    ),
   /** Whether the session still stands, without raising the 401 alarm. */
   async checkSession(): Promise<'ok' | 'unauthenticated' | 'unreachable'> {
     try {

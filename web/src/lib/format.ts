@@ -23,6 +23,9 @@ const dateTimeFormat = cached(
   (language) => new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' }),
 )
 const clockFormat = cached((language) => new Intl.DateTimeFormat(language, { timeStyle: 'short' }))
+const dayClockFormat = cached(
+  (language) => new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }),
+)
 const durationFormat = cached((language) =>
   cached((unit) => new Intl.NumberFormat(language, { style: 'unit', unit, unitDisplay: 'short' })),
 )
@@ -67,4 +70,11 @@ export function dateTime(atMs: number, language: string): string {
 /** A time of day, "11:10": when something began, today. */
 export function clockTime(atMs: number, language: string): string {
   return clockFormat(language).format(atMs)
+}
+
+/** When something ends: "14:00" the same day as `nowMs`, "1 Dec 2026, 14:00" another day. */
+export function untilTime(atMs: number, nowMs: number, language: string): string {
+  return new Date(atMs).toDateString() === new Date(nowMs).toDateString()
+    ? clockFormat(language).format(atMs)
+    : dayClockFormat(language).format(atMs)
 }

@@ -16,6 +16,16 @@ export const clusterKeys = {
   all: () => ['cluster'] as const,
 }
 
+export const maintenanceKeys = {
+  all: () => ['maintenance'] as const,
+}
+
+export const notificationKeys = {
+  all: () => ['notifications'] as const,
+  webhooks: () => [...notificationKeys.all(), 'webhooks'] as const,
+  deliveries: () => [...notificationKeys.all(), 'deliveries'] as const,
+}
+
 export const sessionKeys = {
   all: () => ['session'] as const,
   me: () => [...sessionKeys.all(), 'me'] as const,

@@ -1,10 +1,10 @@
 /**
- * The header's account menu: who is signed in and with which role, the admins' session list, sign
- * out everywhere, and sign out.
+ * The header's account menu: who is signed in and with which role, maintenance windows, the
+ * admins' notifications and session list, sign out everywhere, and sign out.
  * @module
  */
 import type { Operator } from '@relay-console/shared/roles'
-import { ChevronDown, LogOut, MonitorSmartphone, UserRound } from 'lucide-react'
+import { BellRing, CalendarClock, ChevronDown, LogOut, MonitorSmartphone, UserRound } from 'lucide-react'
 import { DropdownMenu } from 'radix-ui'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
@@ -15,6 +15,10 @@ export interface AccountMenuProps {
   onLogoutEverywhere: () => void
   /** Opens the session list (shown to admins only). */
   onOpenSessions: () => void
+  /** Opens the maintenance windows. */
+  onOpenMaintenance: () => void
+  /** Opens the notifications and their delivery log (shown to admins only). */
+  onOpenNotifications: () => void
 }
 
 /** The menu wired to the signed-in operator; a plain sign-out button until they are known. */
@@ -40,6 +44,8 @@ export function AccountDropdown({
   onLogout,
   onLogoutEverywhere,
   onOpenSessions,
+  onOpenMaintenance,
+  onOpenNotifications,
 }: AccountMenuProps & { operator: Operator }) {
   const { t } = useTranslation()
   const role = t(`roles.${operator.role}`)
@@ -74,11 +80,21 @@ export function AccountDropdown({
             {t('account.signedInAs', { name: operator.name, role })}
           </DropdownMenu.Label>
           <DropdownMenu.Separator className="my-1 h-px bg-border" />
+          <DropdownMenu.Item className={ITEM} onSelect={onOpenMaintenance}>
+            <CalendarClock aria-hidden="true" className="size-4" />
+            {t('account.maintenance')}
+          </DropdownMenu.Item>
           {operator.role === 'admin' && (
-            <DropdownMenu.Item className={ITEM} onSelect={onOpenSessions}>
-              <MonitorSmartphone aria-hidden="true" className="size-4" />
-              {t('account.sessions')}
-            </DropdownMenu.Item>
+            <>
+              <DropdownMenu.Item className={ITEM} onSelect={onOpenNotifications}>
+                <BellRing aria-hidden="true" className="size-4" />
+                {t('account.notifications')}
+              </DropdownMenu.Item>
+              <DropdownMenu.Item className={ITEM} onSelect={onOpenSessions}>
+                <MonitorSmartphone aria-hidden="true" className="size-4" />
+                {t('account.sessions')}
+              </DropdownMenu.Item>
+            </>
           )}
           <DropdownMenu.Item className={ITEM} onSelect={onLogoutEverywhere}>
             <LogOut aria-hidden="true" className="size-4" />

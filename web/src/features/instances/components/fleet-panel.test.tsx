@@ -287,12 +287,15 @@ describe('FleetPanel', () => {
         off('acme', { source: 'operator', actor: 'alice' }),
         off('globex', { source: 'connector', actor: 'connector' }),
         off('initech', { source: 'maintenance', actor: 'maintenance:db-upgrade' }),
+        // A window ending later today: its end, as a time of day.
+        off('umbrella', { source: 'maintenance', actor: 'maintenance:db-upgrade', until: todayAt(23, 59) }),
       ],
     })
     const sources = screen.getAllByTestId('disabled-source').map((el) => [el.dataset.source, el.textContent])
     expect(sources.sort()).toEqual([
       ['connector', 'Revoked by the connector, outside this console'],
       ['maintenance', 'In maintenance'],
+      ['maintenance', 'In maintenance until 11:59 PM'],
       ['operator', 'Opted out by alice'],
     ])
     // Every badge stays the neutral Disabled.
@@ -496,3 +499,10 @@ describe('keeping the place', () => {
     expect(cards()).toEqual(['Charlie support', 'Acme support', 'Bravo support'])
   })
 })
+
+/** Today at hh:mm in the test's time zone, as an RFC 3339 time. */
+function todayAt(hours: number, minutes: number): string {
+  const d = new Date()
+  d.setHours(hours, minutes, 0, 0)
+  return d.toISOString()
+}

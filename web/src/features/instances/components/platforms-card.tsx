@@ -11,6 +11,7 @@ import { memo, type ReactNode, useId } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
 import { cn } from '../../../lib/cn'
+import { untilTime } from '../../../lib/format'
 import type { RelayAccess } from '../../../lib/relay-access'
 import { PlatformRow } from './platform-row'
 import { RelaySwitch } from './relay-switch'
@@ -41,13 +42,13 @@ export const PlatformsCard = memo(function PlatformsCard({
   selected,
   onSelect,
 }: PlatformsCardProps) {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   const titleId = useId()
   const detailId = useId()
   const connected = instance.platforms.filter((p) => p.state === 'connected').length
   const allDisabled = instance.platforms.length > 0 && instance.platforms.every((p) => p.state === 'disabled')
   const summary = allDisabled
-    ? disabledSummary(instance, t)
+    ? disabledSummary(instance, t, i18n.language)
     : t('card.connectedOf', { connected, count: instance.platforms.length })
   const source = allDisabled ? (instance.disabledBy?.source ?? null) : null
 
@@ -155,7 +156,7 @@ function LabelChips({ labels }: { labels: Readonly<Record<string, string>> | und
  * (its secret refused or revoked outside this console: worth a look), or a maintenance window.
  * The badge stays the neutral Disabled either way.
  */
-function disabledSummary(instance: ClientInstance, t: TFunction): string {
+function disabledSummary(instance: ClientInstance, t: TFunction, language: string): string {
   const by = instance.disabledBy ?? null
   if (by === null) return t('card.optedOut')
   switch (by.source) {
@@ -164,7 +165,9 @@ function disabledSummary(instance: ClientInstance, t: TFunction): string {
     case 'connector':
       return t('card.revokedByConnector')
     case 'maintenance':
-      return t('card.inMaintenance')
+      return by.until === undefined
+        ? t('card.inMaintenance')
+        : t('card.inMaintenanceUntil', { time: untilTime(Date.parse(by.until), Date.now(), language) })
     default:
       return assertNever(by.source)
   }
