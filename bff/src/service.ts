@@ -196,6 +196,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     random,
     log,
     firstRetryMs: options.webhookFirstRetryMs,
+    onTry: (outcome) => metrics.webhookTries.inc({ outcome: outcome === 'pending' ? 'retry' : outcome }),
   })
 
   const auth = await createOperatorAuth({

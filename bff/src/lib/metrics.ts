@@ -17,6 +17,8 @@ export interface Metrics {
   platformTransitions: Counter<'from' | 'to'>
   sseClients: Gauge
   sseDropped: Counter
+  /** Webhook tries by how they ended: delivered, retry (kept for another try), failed (given up). */
+  webhookTries: Counter<'outcome'>
   fanoutSeconds: Histogram
   httpSeconds: Histogram<'method' | 'route' | 'status'>
   /** Where the transports-by-phase gauge reads from at scrape time. */
@@ -88,6 +90,12 @@ export function createMetrics(options: { defaults?: boolean } = {}): Metrics {
       registers: [registry],
     }),
     sseClients: new Gauge({ name: 'relay_console_sse_clients', help: 'Open event streams', registers: [registry] }),
+    webhookTries: new Counter({
+      name: 'relay_console_webhook_tries_total',
+      help: 'Webhook delivery tries, by outcome (delivered, retry, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     sseDropped: new Counter({
       name: 'relay_console_sse_dropped_total',
       help: 'Event streams closed because the client fell too far behind',

@@ -29,6 +29,8 @@ export interface DispatcherOptions {
   timeoutMs?: () => number
   /** The first retry's pause; each further one doubles, up to an hour. */
   firstRetryMs?: number
+  /** Each try's outcome, as it is recorded (metrics). */
+  onTry?: (outcome: DeliveryOutcome['state']) => void
 }
 
 export interface Dispatcher {
@@ -118,6 +120,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       )
     }
     await store.finishDelivery(record.id, owner, outcome)
+    options.onTry?.(outcome.state)
   }
 
   async function round(): Promise<void> {

@@ -104,6 +104,8 @@ describe('webhook notifications', () => {
     const text = JSON.stringify(await deliveries(running))
     expect(text).not.toContain(ops.url)
     expect(text).not.toContain(SECRET)
+    const metrics = await (await fetch(`${running.url}/metrics`)).text()
+    expect(metrics).toContain('relay_console_webhook_tries_total{outcome="delivered"} 1')
   })
 
   it('sends a Slack-shaped message, signed the same way, and a test event on request', async () => {

@@ -57,6 +57,8 @@ export interface NotificationsOptions {
   judgeEveryMs?: number
   /** The first retry's pause (10 s). */
   firstRetryMs?: number
+  /** Each try's outcome: `delivered`, `pending` (to be tried again) or `failed`. */
+  onTry?: (outcome: 'delivered' | 'pending' | 'failed') => void
   pollMs?: number
 }
 
@@ -83,6 +85,7 @@ export function createNotifications(options: NotificationsOptions): Notification
     log,
     timeoutMs: () => book.current().timeoutMs,
     firstRetryMs: options.firstRetryMs,
+    onTry: options.onTry,
     pollMs: options.pollMs,
   })
   /** What this process last wrote or found: null until it judged once. */
