@@ -65,12 +65,12 @@ export function outcomeOf(
     case 'refused':
       return { state: 'failed', status: result.status, error: result.error }
     case 'retry': {
-      const retryAt = now + retryDelay(record.attempts + 1, random, retry.firstMs)
+      const retryAt = now + retryDelay(record.attempts, random, retry.firstMs)
       if (retryAt > record.createdAt + retry.forMs) {
         return {
           state: 'failed',
           status: result.status,
-          error: `${result.error}; gave up after ${record.attempts + 1} tries`,
+          error: `${result.error}; gave up after ${record.attempts} tries`,
         }
       }
       return { state: 'pending', retryAt, status: result.status, error: result.error }

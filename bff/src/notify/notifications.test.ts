@@ -210,12 +210,12 @@ describe('webhook notifications', () => {
     // The hanging receiver has the request, and still no answer has come from it.
     await slow.waitFor(1)
     const byWebhook = async () => new Map((await deliveries(running)).map((d) => [d.webhook, d]))
-    expect((await byWebhook()).get('slow')).toMatchObject({ state: 'pending', attempts: 0 })
+    expect((await byWebhook()).get('slow')).toMatchObject({ state: 'pending', attempts: 1, lastError: null })
     const settled = await until(
       'every webhook tried',
       async () => {
         const all = await byWebhook()
-        return all.get('slow')?.attempts >= 1 &&
+        return all.get('slow')?.lastError != null &&
           all.get('huge')?.state !== 'pending' &&
           all.get('moved')?.state !== 'pending'
           ? all

@@ -23,7 +23,8 @@ export function jsonBody(record: OutboxRecord, sentAt: string): string {
     type: record.type,
     occurredAt,
     sentAt,
-    attempt: record.attempts + 1,
+    // Counted when the try was claimed: 1 for the first, a try a crash cut short included.
+    attempt: record.attempts,
     ...detail,
   })
 }

@@ -183,8 +183,10 @@ export function fleetOpsContract(name: string, open: OpenContractStore, options:
         })
         expect(await claimAll()).toEqual([])
         clock += 10_000
+        // Each claim is a try.
+        expect(d.attempts).toBe(1)
         const [again] = await claimAll('r2')
-        expect(again).toMatchObject({ id: d.id, attempts: 1, lastStatus: 503, lastError: 'HTTP 503' })
+        expect(again).toMatchObject({ id: d.id, attempts: 2, lastStatus: 503, lastError: 'HTTP 503' })
         await store.finishDelivery(d.id, 'r1', { state: 'delivered', at: clock, status: 200 })
         expect((await store.deliveries(1))[0]?.state).toBe('pending')
         await store.finishDelivery(d.id, 'r2', { state: 'delivered', at: clock, status: 204 })

@@ -97,12 +97,12 @@ export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy
        AND type IN ('instance.failed', 'instance.needs_attention')`,
     ),
     claim: db.prepare<[string, number, number, number, number], OutboxRow>(
-      `UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (
+      `UPDATE outbox SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE id IN (
          SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
          ORDER BY due_at, id LIMIT ?) RETURNING *`,
     ),
     finish: db.prepare(
-      `UPDATE outbox SET state = @state, attempts = attempts + 1, due_at = COALESCE(@dueAt, due_at),
+      `UPDATE outbox SET state = @state, due_at = COALESCE(@dueAt, due_at),
        delivered_at = @deliveredAt, last_status = @status, last_error = @error, claimed_by = NULL, claimed_until = NULL
        WHERE id = @id AND claimed_by = @owner AND state = 'pending'`,
     ),

@@ -306,7 +306,8 @@ export interface StateStore extends SessionStore {
   setConnectorUnreachable(unreachable: boolean, draft: NotificationDraft): Promise<boolean>
   /**
    * Takes up to `limit` due deliveries for `owner` until `leaseUntil`: no other caller gets them
-   * before then (one delivery per event, however many replicas send).
+   * before then (one delivery per event, however many replicas send). Each claim counts as a try
+   * (`attempts` goes up): a try cut short by a crash is counted too.
    */
   claimDeliveries(claim: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<OutboxRecord[]>
   /** Records a try's outcome, if `owner` still holds the claim. */

@@ -169,7 +169,7 @@ export function pgFleetOps(db: Db, policy: () => OutboxPolicy, now: () => number
     },
     async claim(c: { owner: string; now: number; leaseUntil: number; limit: number }): Promise<OutboxRecord[]> {
       const rows = await db<OutboxRow[]>`
-        UPDATE outbox SET claimed_by = ${c.owner}, claimed_until = ${c.leaseUntil} WHERE id IN (
+        UPDATE outbox SET claimed_by = ${c.owner}, claimed_until = ${c.leaseUntil}, attempts = attempts + 1 WHERE id IN (
           SELECT id FROM outbox WHERE state = 'pending' AND due_at <= ${c.now}
             AND (claimed_until IS NULL OR claimed_until < ${c.now})
           ORDER BY due_at, id LIMIT ${c.limit} FOR UPDATE SKIP LOCKED)
@@ -181,7 +181,7 @@ export function pgFleetOps(db: Db, policy: () => OutboxPolicy, now: () => number
       const deliveredAt = outcome.state === 'delivered' ? outcome.at : null
       const error = outcome.state === 'delivered' ? null : withoutNul(outcome.error)
       await db`
-        UPDATE outbox SET state = ${outcome.state}, attempts = attempts + 1, due_at = COALESCE(${dueAt}::bigint, due_at),
+        UPDATE outbox SET state = ${outcome.state}, due_at = COALESCE(${dueAt}::bigint, due_at),
           delivered_at = ${deliveredAt}, last_status = ${outcome.status}, last_error = ${error},
           claimed_by = NULL, claimed_until = NULL
         WHERE id = ${id} AND claimed_by = ${owner} AND state = 'pending'`
