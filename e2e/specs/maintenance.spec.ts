@@ -92,4 +92,11 @@ test('scheduling a window by label: its cards go Disabled "In maintenance until 
     .root.getByRole('button', { name: /Show details/ })
     .click()
   await expect(page.getByTestId('instance-details')).toContainText('Opt-out by maintenance:db upgrade')
+
+  // A selection in the fleet opens the form over those instances.
+  await page.keyboard.press('Escape')
+  await page.getByRole('checkbox', { name: 'Select Window Charlie' }).check()
+  await page.getByRole('button', { name: 'Schedule maintenance' }).click()
+  await expect(page).toHaveURL(/\/maintenance\?ids=mw-c$/)
+  await expect(page.getByRole('textbox', { name: 'Instance ids' })).toHaveValue('mw-c')
 })

@@ -117,6 +117,7 @@ export function App() {
         ) : (
           <FleetView
             openId={openIdIn(path)}
+            onScheduleMaintenance={(ids) => navigate(`/maintenance?ids=${ids.map(encodeURIComponent).join(',')}`)}
             onOpenChange={(id) =>
               navigate(`${id === null ? '/' : `/instances/${encodeURIComponent(id)}`}${window.location.search}`)
             }

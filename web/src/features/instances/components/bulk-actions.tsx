@@ -7,7 +7,7 @@
  */
 import { BULK_MAX_IDS, type BulkRelayResponse, type BulkRelayResult } from '@relay-console/shared/api'
 import type { ClientInstance } from '@relay-console/shared/instance'
-import { Power, PowerOff } from 'lucide-react'
+import { CalendarClock, Power, PowerOff } from 'lucide-react'
 import { lazy, Suspense, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Button } from '../../../components/ui/button'
@@ -23,6 +23,7 @@ export function BulkActions({
   onSelect,
   onClear,
   run,
+  onSchedule,
 }: {
   selected: ReadonlySet<string>
   /** What the filter shows, in order: "select all shown" takes these. */
@@ -32,6 +33,8 @@ export function BulkActions({
   onSelect: (ids: readonly string[], selected: boolean) => void
   onClear: () => void
   run: (ids: readonly string[], optedIn: boolean) => Promise<BulkRelayResponse>
+  /** Opens the maintenance form over the selection (no button without it). */
+  onSchedule?: (ids: readonly string[]) => void
 }) {
   const { t } = useTranslation()
   const [phase, setPhase] = useState<BulkPhase>({ kind: 'closed' })
@@ -98,6 +101,12 @@ export function BulkActions({
         <Power aria-hidden="true" />
         {t('bulk.optIn')}
       </Button>
+      {onSchedule !== undefined && (
+        <Button variant="outline" size="sm" disabled={ids.length === 0} onClick={() => onSchedule(ids)}>
+          <CalendarClock aria-hidden="true" />
+          {t('bulk.scheduleMaintenance')}
+        </Button>
+      )}
       {phase.kind !== 'closed' && (
         <Suspense fallback={null}>
           <BulkDialog phase={phase} byId={byId} onStart={start} onClose={() => setPhase({ kind: 'closed' })} />

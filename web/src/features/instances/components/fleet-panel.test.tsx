@@ -410,6 +410,17 @@ describe('FleetPanel as a table', () => {
 })
 
 describe('bulk actions', () => {
+  it('opens the maintenance form over the selection', async () => {
+    const onScheduleMaintenance = vi.fn()
+    const { user } = renderPanel({ onScheduleMaintenance })
+    const schedule = screen.getByRole('button', { name: 'Schedule maintenance' })
+    expect(schedule).toBeDisabled()
+    await user.click(screen.getByRole('checkbox', { name: 'Select Acme support' }))
+    await user.click(screen.getByRole('checkbox', { name: 'Select Globex support' }))
+    await user.click(schedule)
+    expect(onScheduleMaintenance).toHaveBeenCalledWith(['acme', 'globex'])
+  })
+
   it('selects, confirms with the count and a sample, shows progress, then the result with failures and a retry', async () => {
     let finish: (value: unknown) => void = () => {}
     const onBulk = vi.fn(

@@ -74,11 +74,14 @@ export function FleetView({
   renderDetail,
   openId,
   onOpenChange,
+  onScheduleMaintenance,
 }: {
   renderDetail: (instance: ClientInstance) => ReactNode
   /** The instance whose details the URL opens (`/instances/:id`). */
   openId: string | null
   onOpenChange: (id: string | null) => void
+  /** Opens the maintenance form over these instances. */
+  onScheduleMaintenance?: (ids: readonly string[]) => void
 }) {
   const [urlQuery, setUrlQuery] = useState(() => parseFleetQuery(window.location.search))
   const [generation, setGeneration] = useState(0)
@@ -123,6 +126,7 @@ export function FleetView({
       onQueryChange={onQueryChange}
       openId={openId}
       onOpenChange={onOpenChange}
+      onScheduleMaintenance={onScheduleMaintenance}
     />
   )
 }
@@ -146,6 +150,8 @@ export interface FleetPanelProps {
   openId?: string | null
   /** The operator opened an instance's details, or closed the one opened last (null). */
   onOpenChange?: (id: string | null) => void
+  /** Opens the maintenance form over the selection (no button without it). */
+  onScheduleMaintenance?: (ids: readonly string[]) => void
 }
 
 /** The fleet page itself: data in, events out. Redrawn when its data or props change, not per event. */
@@ -162,6 +168,7 @@ export const FleetPanel = memo(function FleetPanel({
   onQueryChange,
   openId = null,
   onOpenChange,
+  onScheduleMaintenance,
 }: FleetPanelProps) {
   const { t, i18n } = useTranslation()
   const [filter, setFilter] = useState<StateFilter>(initialQuery.state)
@@ -453,6 +460,7 @@ export const FleetPanel = memo(function FleetPanel({
                 onSelect={onSelect}
                 onClear={() => setSelected(new Set())}
                 run={onBulk}
+                onSchedule={onScheduleMaintenance}
               />
             )}
           </div>

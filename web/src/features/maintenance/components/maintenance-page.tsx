@@ -21,7 +21,7 @@ import {
   useMaintenanceWindows,
   useScheduleMaintenance,
 } from '../api/use-maintenance'
-import { emptyForm, type FormProblem, type ScheduleForm, toBody } from '../model/schedule'
+import { emptyForm, type FormProblem, idsFromUrl, type ScheduleForm, toBody } from '../model/schedule'
 
 export function MaintenancePage({ onBack }: { onBack: () => void }) {
   const { t } = useTranslation()
@@ -52,7 +52,8 @@ function ScheduleWindow() {
   const { t } = useTranslation()
   const known = useKnownInstance()
   const schedule = useScheduleMaintenance()
-  const [form, setForm] = useState<ScheduleForm>(() => emptyForm(Date.now()))
+  // Opened from a selection in the fleet: `?ids=a,b`.
+  const [form, setForm] = useState<ScheduleForm>(() => emptyForm(Date.now(), idsFromUrl(window.location.search)))
   const [problems, setProblems] = useState<FormProblem[]>([])
   const [failure, setFailure] = useState<string | null>(null)
   const [done, setDone] = useState<string | null>(null)

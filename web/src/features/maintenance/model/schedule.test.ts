@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emptyForm, localInput, parseSelector, type ScheduleForm, toBody } from './schedule'
+import { emptyForm, idsFromUrl, localInput, parseSelector, type ScheduleForm, toBody } from './schedule'
 
 const NOW = new Date(2026, 10, 29, 13, 0, 0).getTime()
 const known = (id: string) => ['acme', 'globex', 'initech'].includes(id)
@@ -65,5 +65,11 @@ describe('the schedule form', () => {
     expect(toBody(form({ startsAt: '' }), NOW, known)).toEqual({
       problems: [{ field: 'startsAt', error: 'timeInvalid' }],
     })
+  })
+
+  it('takes the instances a link from the fleet’s selection names', () => {
+    expect(idsFromUrl('?ids=acme,globex%20eu')).toEqual(['acme', 'globex eu'])
+    expect(idsFromUrl('?ids=')).toEqual([])
+    expect(idsFromUrl('')).toEqual([])
   })
 })

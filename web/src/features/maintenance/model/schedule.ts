@@ -96,3 +96,9 @@ export function toBody(
     body: { name, ...target, startsAt: new Date(start).toISOString(), endsAt: new Date(end).toISOString() },
   }
 }
+
+/** The instances a link names (`?ids=a,b`), as the fleet's selection sends them to the form. */
+export function idsFromUrl(search: string): string[] {
+  const ids = new URLSearchParams(search).get('ids')
+  return ids === null ? [] : ids.split(',').filter((id) => id !== '')
+}
