@@ -146,6 +146,21 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
     return moved
   }
 
+  /** Cancels a window not started yet, or ends one under way; read again if another replica moved it first. */
+  async function end(id: string): Promise<MaintenanceWindow | null> {
+    for (;;) {
+      const w = await store.maintenanceWindow(id)
+      if (w === null) return null
+      if (w.state === 'scheduled') {
+        if (!(await store.transaction((tx) => tx.moveMaintenance(id, 'scheduled', 'cancelled', clock.now())))) continue
+        log.info({ window: id, name: w.name }, 'maintenance window cancelled')
+      } else if (w.state === 'active') {
+        if (!(await finish(w))) continue
+      }
+      return toWindow((await store.maintenanceWindow(id)) ?? w)
+    }
+  }
+
   async function run(): Promise<void> {
     const now = clock.now()
     for (const w of await store.maintenanceWindows(0)) {
@@ -231,18 +246,7 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
       return (await store.maintenanceWindows(RECENT_WINDOWS)).map(toWindow)
     },
 
-    async end(id) {
-      const w = await store.maintenanceWindow(id)
-      if (w === null) return null
-      if (w.state === 'scheduled') {
-        const cancelled = await store.transaction((tx) => tx.moveMaintenance(id, 'scheduled', 'cancelled', clock.now()))
-        if (!cancelled) return this.end(id)
-        log.info({ window: id, name: w.name }, 'maintenance window cancelled')
-      } else if (w.state === 'active') {
-        if (!(await finish(w))) return this.end(id)
-      }
-      return toWindow((await store.maintenanceWindow(id)) ?? w)
-    },
+    end,
 
     tick,
 
