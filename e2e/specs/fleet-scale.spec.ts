@@ -2,21 +2,10 @@
  * The fleet at scale, as an operator works it: the table view with the keyboard, grouping by a
  * label, the view in the URL, and bulk opt-out and opt-in with one confirmation and a result.
  */
-import AxeBuilder from '@axe-core/playwright'
-import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
 import { ConsolePage } from '../pages/console-page'
+import { expectAxeClean } from '../support/axe'
 import type { InstanceDef } from '../support/env'
-
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
-
-async function expectAxeClean(page: Page, what: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(TAGS).analyze()
-  expect(
-    violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-    `accessibility of ${what}`,
-  ).toEqual([])
-}
 
 const fleetOf = (): InstanceDef[] =>
   [

@@ -3,21 +3,10 @@
  * by a label, starting now. The cards go Disabled, saying "In maintenance until …", while the rest
  * of the fleet stays up; ending the window early brings them back.
  */
-import AxeBuilder from '@axe-core/playwright'
-import type { Page } from '@playwright/test'
 import { expect, test } from '../fixtures'
 import { ConsolePage } from '../pages/console-page'
+import { expectAxeClean } from '../support/axe'
 import type { InstanceDef } from '../support/env'
-
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
-
-async function expectAxeClean(page: Page, what: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(TAGS).analyze()
-  expect(
-    violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
-    `accessibility of ${what}`,
-  ).toEqual([])
-}
 
 const FLEET: InstanceDef[] = [
   ['mw-a', 'Window Alpha', 'db'],

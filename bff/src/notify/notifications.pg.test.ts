@@ -4,6 +4,7 @@
  * the (real, HTTP) receiver once, whichever replica raised it (docs/notifications.md, "Delivery").
  */
 import type { RunningConnector } from '@relay-console/connector'
+import { NOTIFICATION_EVENTS } from '@relay-console/shared/fleet-ops'
 import { type PostgresServer, startPostgres } from '@relay-console/testkit/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ResolvedInstance, ResolvedWebhook } from '../config/load'
@@ -13,15 +14,7 @@ import { allStates, api, testConfig, testConnector, testConsole, until } from '.
 import { startReceiver, type TestReceiver, verifySignature } from './test-receiver'
 
 const SECRET = 'whsec_pg_test_0123456789abcdef'
-const EVENTS: ResolvedWebhook['events'] = [
-  'instance.disabled',
-  'instance.revoked_by_connector',
-  'instance.failed',
-  'instance.needs_attention',
-  'instance.recovered',
-  'connector.unreachable',
-  'connector.recovered',
-]
+const EVENTS = [...NOTIFICATION_EVENTS]
 /** Six instances, so each of the three replicas owns some and the opt-outs land on every owner. */
 const INSTANCES: ResolvedInstance[] = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'].map((id) =>
   demoInstance(id, `Replica test ${id}`, [['discord', `${id}-bot`]]),

@@ -3,6 +3,7 @@
  * 127.0.0.1 that check every signature (docs/notifications.md).
  */
 import type { RunningConnector } from '@relay-console/connector'
+import { NOTIFICATION_EVENTS } from '@relay-console/shared/fleet-ops'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ResolvedNotifications, ResolvedWebhook, RuntimeConfig } from '../config/load'
 import type { RunningConsole } from '../service'
@@ -10,15 +11,7 @@ import { admin, allStates, api, FAST_RELAY, testConfig, testConnector, testConso
 import { startReceiver, type TestReceiver, verifySignature } from './test-receiver'
 
 const SECRET = 'whsec_test_0123456789abcdef'
-const ALL_EVENTS: ResolvedWebhook['events'] = [
-  'instance.disabled',
-  'instance.revoked_by_connector',
-  'instance.failed',
-  'instance.needs_attention',
-  'instance.recovered',
-  'connector.unreachable',
-  'connector.recovered',
-]
+const ALL_EVENTS = [...NOTIFICATION_EVENTS]
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {

@@ -11,7 +11,7 @@ import { CHANGES_CHANNEL } from './pg/commit-signal'
 import { readMigrations } from './pg/migrate'
 import { openPostgresStore, retryable, unreachable } from './pg-store'
 import { type InstanceDefinition, type LoggedChange, type StateStore, StoreUnavailableError } from './store'
-import { storeContract } from './store-contract'
+import { type OpenContractStore, storeContract } from './store-contract'
 
 let pg: PostgresServer
 beforeAll(async () => {
@@ -22,47 +22,26 @@ afterAll(() => pg?.destroy())
 let databases = 0
 const freshDatabase = () => pg.createDatabase(`store_${process.pid}_${++databases}`)
 
-storeContract(
-  'PostgreSQL',
-  async ({ now, outbox }) => {
-    const url = freshDatabase()
-    const opened: StateStore[] = []
-    const openOne = async () => {
-      const store = await openPostgresStore({ url, now, outbox })
-      opened.push(store)
-      return store
-    }
-    return {
-      store: await openOne(),
-      reopen: openOne,
-      cleanup: async () => {
-        await Promise.all(opened.map((s) => s.close()))
-      },
-    }
-  },
-  { sharedAcrossProcesses: true },
-)
+/** A fresh database, and a store on it; `reopen` opens another on the same data, as another replica would. */
+const openFresh: OpenContractStore = async ({ now, outbox }) => {
+  const url = freshDatabase()
+  const opened: StateStore[] = []
+  const openOne = async () => {
+    const store = await openPostgresStore({ url, now, outbox })
+    opened.push(store)
+    return store
+  }
+  return {
+    store: await openOne(),
+    reopen: openOne,
+    cleanup: async () => {
+      await Promise.all(opened.map((s) => s.close()))
+    },
+  }
+}
 
-fleetOpsContract(
-  'PostgreSQL',
-  async ({ now, outbox }) => {
-    const url = freshDatabase()
-    const opened: StateStore[] = []
-    const openOne = async () => {
-      const store = await openPostgresStore({ url, now, outbox })
-      opened.push(store)
-      return store
-    }
-    return {
-      store: await openOne(),
-      reopen: openOne,
-      cleanup: async () => {
-        await Promise.all(opened.map((s) => s.close()))
-      },
-    }
-  },
-  { sharedAcrossProcesses: true },
-)
+storeContract('PostgreSQL', openFresh, { sharedAcrossProcesses: true })
+fleetOpsContract('PostgreSQL', openFresh, { sharedAcrossProcesses: true })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)

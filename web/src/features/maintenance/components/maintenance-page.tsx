@@ -5,9 +5,10 @@
  * @module
  */
 import type { MaintenanceState, MaintenanceWindow } from '@relay-console/shared/fleet-ops'
-import { ArrowLeft, CalendarClock } from 'lucide-react'
+import { CalendarClock } from 'lucide-react'
 import { type FormEvent, type ReactNode, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { Page } from '../../../components/page'
 import { Badge } from '../../../components/ui/badge'
 import { Button } from '../../../components/ui/button'
 import { Input } from '../../../components/ui/input'
@@ -25,23 +26,17 @@ import { emptyForm, type FormProblem, idsFromUrl, type ScheduleForm, toBody } fr
 
 export function MaintenancePage({ onBack }: { onBack: () => void }) {
   const { t } = useTranslation()
-  const titleId = useId()
   const canSchedule = useAllowed('operator')
   return (
-    <section aria-labelledby={titleId} className="flex flex-col gap-4">
-      <div>
-        <Button variant="ghost" size="sm" onClick={onBack}>
-          <ArrowLeft aria-hidden="true" className="rtl:rotate-180" />
-          {t('sessions.back')}
-        </Button>
-      </div>
-      <h2 id={titleId} className="text-lg font-semibold">
-        {t('maintenance.title')}
-      </h2>
-      <p className="text-sm text-muted-foreground">{t('maintenance.intro')}</p>
-      {canSchedule && <ScheduleWindow />}
-      <WindowList labelledBy={titleId} canEnd={canSchedule} />
-    </section>
+    <Page title={t('maintenance.title')} onBack={onBack}>
+      {(titleId) => (
+        <>
+          <p className="text-sm text-muted-foreground">{t('maintenance.intro')}</p>
+          {canSchedule && <ScheduleWindow />}
+          <WindowList labelledBy={titleId} canEnd={canSchedule} />
+        </>
+      )}
+    </Page>
   )
 }
 

@@ -5,42 +5,27 @@
  * @module
  */
 import type { Delivery, DeliveryState, NotificationsInfo } from '@relay-console/shared/fleet-ops'
-import { ArrowLeft, Send } from 'lucide-react'
+import { Send } from 'lucide-react'
 import { useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { Page } from '../../../components/page'
 import { Badge } from '../../../components/ui/badge'
 import { Button } from '../../../components/ui/button'
 import { useNow } from '../../../hooks/use-now'
-import { useRole } from '../../../hooks/use-session'
 import { failureReason } from '../../../lib/api-errors'
 import { dateTime, relativeTime } from '../../../lib/format'
 import { useDeliveries, useSendTest, useWebhooks } from '../api/use-notifications'
 
 export function NotificationsPage({ onBack }: { onBack: () => void }) {
   const { t } = useTranslation()
-  const role = useRole()
-  const titleId = useId()
   return (
-    <section aria-labelledby={titleId} className="flex flex-col gap-4">
-      <div>
-        <Button variant="ghost" size="sm" onClick={onBack}>
-          <ArrowLeft aria-hidden="true" className="rtl:rotate-180" />
-          {t('sessions.back')}
-        </Button>
-      </div>
-      <h2 id={titleId} className="text-lg font-semibold">
-        {t('notifications.title')}
-      </h2>
-      {role === null ? (
-        <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
-      ) : role === 'admin' ? (
-        <NotificationsLoaded />
-      ) : (
-        <p className="text-sm text-muted-foreground" data-testid="notifications-admins-only">
-          {t('notifications.adminsOnly')}
-        </p>
-      )}
-    </section>
+    <Page
+      title={t('notifications.title')}
+      onBack={onBack}
+      needs={{ role: 'admin', deniedText: t('notifications.adminsOnly'), deniedTestId: 'notifications-admins-only' }}
+    >
+      {() => <NotificationsLoaded />}
+    </Page>
   )
 }
 

@@ -5,41 +5,25 @@
  * @module
  */
 import type { SessionListEntry } from '@relay-console/shared/api'
-import { ArrowLeft } from 'lucide-react'
-import { useId, useState } from 'react'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { Page } from '../../../components/page'
 import { Button } from '../../../components/ui/button'
 import { useNow } from '../../../hooks/use-now'
-import { useRole } from '../../../hooks/use-session'
 import { failureReason } from '../../../lib/api-errors'
 import { dateTime, relativeTime } from '../../../lib/format'
 import { useRevokeSession, useSessions } from '../api/use-sessions'
 
 export function SessionsPage({ onBack }: { onBack: () => void }) {
   const { t } = useTranslation()
-  const role = useRole()
-  const titleId = useId()
   return (
-    <section aria-labelledby={titleId} className="flex flex-col gap-4">
-      <div>
-        <Button variant="ghost" size="sm" onClick={onBack}>
-          <ArrowLeft aria-hidden="true" className="rtl:rotate-180" />
-          {t('sessions.back')}
-        </Button>
-      </div>
-      <h2 id={titleId} className="text-lg font-semibold">
-        {t('sessions.title')}
-      </h2>
-      {role === null ? (
-        <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
-      ) : role === 'admin' ? (
-        <SessionsLoaded titleId={titleId} />
-      ) : (
-        <p className="text-sm text-muted-foreground" data-testid="sessions-admins-only">
-          {t('sessions.adminsOnly')}
-        </p>
-      )}
-    </section>
+    <Page
+      title={t('sessions.title')}
+      onBack={onBack}
+      needs={{ role: 'admin', deniedText: t('sessions.adminsOnly'), deniedTestId: 'sessions-admins-only' }}
+    >
+      {(titleId) => <SessionsLoaded titleId={titleId} />}
+    </Page>
   )
 }
 
