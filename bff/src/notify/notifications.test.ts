@@ -223,6 +223,33 @@ describe('webhook notifications', () => {
     expect(moved.received).toHaveLength(1)
   })
 
+  it('takes webhooks added by a reload of the config, without a restart', async () => {
+    const ops = await receiver()
+    const connector = await testConnector()
+    cleanups.push(() => connector.stop())
+    const config = testConfig(connector.url)
+    const running = await testConsole(config)
+    cleanups.push(() => running.stop())
+    const summary = await running.reload({
+      ...config,
+      notifications: { webhooks: [webhook('ops', ops)], flappingWindowMs: 0, timeoutMs: 1000, retryForMs: 86_400_000 },
+    })
+    // Notifications are reloaded: not a field that needs a restart.
+    expect(summary.restartNeeded).toEqual([])
+    expect((await api(running.url, 'GET', '/api/notifications')).json.webhooks).toEqual([
+      { name: 'ops', format: 'json', events: [...NOTIFICATION_EVENTS] },
+    ])
+    await until('acme connected', async () =>
+      allStates(
+        (await api(running.url, 'GET', '/api/instances')).json.instances.find((i: any) => i.id === 'acme'),
+        'connected',
+      ),
+    )
+    await api(running.url, 'PUT', '/api/instances/acme/relay', { optedIn: false })
+    const [got] = await ops.waitFor(1)
+    expect(got?.body).toMatchObject({ type: 'instance.disabled', instance: { id: 'acme' } })
+  })
+
   it('sends one connector.unreachable for an outage of every socket, and its recovery', async () => {
     const ops = await receiver()
     const { connector } = await stack(
