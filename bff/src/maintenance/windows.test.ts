@@ -125,6 +125,30 @@ describe('maintenance windows', () => {
     expect((await auditOf(store)).filter((line) => line.includes('opt_in'))).toEqual([])
   })
 
+  it('leaves alone an instance an operator opts out as the window starts', async () => {
+    const { clock, store } = await world()
+    // The operator's request lands after the window read the fleet, just before its transaction.
+    let landed = false
+    const racing: StateStore = {
+      ...store,
+      transaction: async (work) => {
+        if (!landed) {
+          landed = true
+          await store.transaction((tx) => tx.setIntent('acme', false, null, null, { source: 'operator', actor: 'bob' }))
+        }
+        return store.transaction(work)
+      },
+    }
+    const r = await replica(racing, clock)
+    const w = await r.maintenance.schedule(body({ startsAt: at(0) }), 'alice')
+    expect(landed).toBe(true)
+    expect(w.optedOut).toEqual(['globex'])
+    expect(await intent(store, 'acme')).toMatchObject({ optedIn: false, pending: null, by: { actor: 'bob' } })
+    clock.advance(120_000)
+    await r.maintenance.tick()
+    expect(await intent(store, 'acme')).toMatchObject({ optedIn: false, by: { actor: 'bob' } })
+  })
+
   it('ends at start-up a window whose end passed while no console ran', async () => {
     const { clock, store, replica: first } = await world()
     await first.maintenance.schedule(body({ startsAt: at(0) }), 'alice')

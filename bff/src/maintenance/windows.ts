@@ -89,14 +89,24 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
   let ticking: Promise<void> | null = null
   let again = false
 
-  /** Opts out the covered instances that are in and idle, and marks the window active: one transaction. */
+  /**
+   * Opts out the covered instances that are in and idle, and marks the window active: one
+   * transaction. Each instance is read in it (PostgreSQL: under the lock every writer of instances
+   * takes first, and before the window's row, the order every move takes them in), so an
+   * operator's request cannot land between the read and the write.
+   */
   async function begin(w: MaintenanceRecord): Promise<void> {
     await feed.catchUp()
     const now = clock.now()
     const actor = actorOf(w)
-    const targets = covered(w, state.snapshot().instances).filter((i) => i.optedIn && i.pending === null)
-    const optedOut = targets.map((i) => i.id)
+    const covers = covered(w, state.snapshot().instances).map((i) => i.id)
+    const optedOut: string[] = []
     const moved = await store.transaction(async (tx) => {
+      optedOut.length = 0
+      for (const id of covers) {
+        const stored = await tx.instance(id)
+        if (stored !== null && stored.optedIn && stored.pending === null) optedOut.push(id)
+      }
       if (!(await tx.moveMaintenance(w.id, 'scheduled', 'active', now, optedOut))) return false
       const by = { source: 'maintenance' as const, actor, until: new Date(w.endsAt).toISOString() }
       for (const id of optedOut) {
@@ -114,19 +124,20 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
     if (moved) log.info({ window: w.id, name: w.name, instances: optedOut.length }, 'maintenance window started')
   }
 
-  /** Opts back in those it opted out that are still out by it, and marks the window ended: one transaction. */
+  /** Opts back in those it opted out that are still out by it, and marks the window ended: one transaction, read as in `begin`. */
   async function finish(w: MaintenanceRecord): Promise<boolean> {
     await feed.catchUp()
     const now = clock.now()
     const actor = actorOf(w)
     const back: { id: string; replaced: number | null }[] = []
-    for (const id of w.optedOut) {
-      const stored = await store.instance(id)
-      // Opted in since, or opted out again by an operator: theirs now, not the window's.
-      if (stored === null || stored.optedIn || stored.disabledBy?.actor !== actor) continue
-      back.push({ id, replaced: stored.pending === null ? null : stored.pendingEntry })
-    }
     const moved = await store.transaction(async (tx) => {
+      back.length = 0
+      for (const id of w.optedOut) {
+        const stored = await tx.instance(id)
+        // Opted in since, or opted out again by an operator: theirs now, not the window's.
+        if (stored === null || stored.optedIn || stored.disabledBy?.actor !== actor) continue
+        back.push({ id, replaced: stored.pending === null ? null : stored.pendingEntry })
+      }
       if (!(await tx.moveMaintenance(w.id, 'active', 'ended', now))) return false
       for (const { id, replaced } of back) {
         const entry = await tx.appendAudit({
@@ -136,8 +147,9 @@ export function createMaintenance(options: MaintenanceOptions): Maintenance {
           result: 'pending',
           detail: 'maintenance window ended',
         })
-        if (replaced !== null)
+        if (replaced !== null) {
           await tx.settleAudit(replaced, 'failed', 'superseded: the maintenance window ended', 'superseded')
+        }
         await tx.setIntent(id, true, 'opting_in', entry)
       }
       return true

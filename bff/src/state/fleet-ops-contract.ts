@@ -251,6 +251,21 @@ export function fleetOpsContract(name: string, open: OpenContractStore, options:
         expect(await store.maintenanceWindow('nope')).toBeNull()
       })
 
+      it('reads an instance inside a transaction, as the transaction left it so far', async () => {
+        const read = await store.transaction(async (tx) => {
+          const before = await tx.instance('acme')
+          await tx.setIntent('acme', false, 'opting_out', null, { source: 'maintenance', actor: 'maintenance:x' })
+          return { before, after: await tx.instance('acme'), unknown: await tx.instance('nope') }
+        })
+        expect(read.before).toMatchObject({ id: 'acme', optedIn: true, pending: null, disabledBy: null })
+        expect(read.after).toMatchObject({
+          optedIn: false,
+          pending: 'opting_out',
+          disabledBy: { source: 'maintenance', actor: 'maintenance:x' },
+        })
+        expect(read.unknown).toBeNull()
+      })
+
       it('lists every open window and only the latest closed ones', async () => {
         for (const id of ['a', 'b', 'c']) {
           await store.addMaintenance(windowRecord(id))

@@ -252,6 +252,10 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     async moveMaintenance(id, from, to, at, optedOut) {
       return fleetOps.move(id, from, to, at, optedOut)
     },
+    async instance(id) {
+      const row = q.one.get(id)
+      return row === undefined ? null : toRecord(row)
+    },
   }
 
   // Every write goes through this queue, so none lands inside another's open transaction.

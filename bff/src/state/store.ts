@@ -187,6 +187,11 @@ export interface StoreTx {
     at: number,
     optedOut?: string[],
   ): Promise<boolean>
+  /**
+   * One instance as stored, read inside the transaction: what the transaction then writes is
+   * decided on what no other writer can change before it commits (null: no such instance).
+   */
+  instance(id: string): Promise<StoredInstance | null>
 }
 
 /**

@@ -10,7 +10,7 @@ import { AUDIT_CAP, boundedDetail } from '../store-rules'
 import { CHANGES_CHANNEL } from './commit-signal'
 import type { TxDb } from './connect'
 import { moveMaintenance } from './fleet-ops'
-import { publicView, type StatusRow, withoutNul } from './rows'
+import { type InstanceRow, publicView, type StatusRow, toStored, withoutNul } from './rows'
 
 export interface PgStoreTx extends StoreTx {
   /** The latest rev this transaction logged, if any. */
@@ -46,6 +46,14 @@ export function createPgStoreTx(q: TxDb, now: () => number): PgStoreTx {
     },
 
     moveMaintenance: (id, from, to, at, optedOut) => moveMaintenance(q, id, from, to, at, optedOut),
+
+    async instance(id) {
+      // Under the counter's lock, which every writer of instances takes first: nothing changes the
+      // row between this read and the commit.
+      await holdCounter()
+      const [row] = await q<InstanceRow[]>`SELECT * FROM instances WHERE id = ${id}`
+      return row === undefined ? null : toStored(row)
+    },
 
     async setIntent(id, optedIn, pending, entryId, by) {
       await holdCounter()
