@@ -5,6 +5,7 @@
  */
 import { CircleCheck, type LucideIcon, TriangleAlert } from 'lucide-react'
 import { useTranslation } from 'react-i18next'
+import { CELL, HEAD } from '../../../components/data-table'
 import { Badge } from '../../../components/ui/badge'
 import { cn } from '../../../lib/cn'
 import { dateTime, relativeTime } from '../../../lib/format'
@@ -20,9 +21,6 @@ const HEALTH_VIEW = {
   responding: { Icon: CircleCheck, labelKey: 'cluster.responding', className: 'text-success' },
   not_responding: { Icon: TriangleAlert, labelKey: 'cluster.notResponding', className: 'text-warning font-medium' },
 } as const satisfies Record<ReplicaHealth, HealthView>
-
-const CELL = 'px-2 py-2 align-baseline first:ps-0 last:pe-0'
-const HEAD = `${CELL} text-start text-xs font-medium text-muted-foreground`
 
 export function ReplicaTable({
   summary,

@@ -8,6 +8,7 @@ import type { MaintenanceState, MaintenanceWindow } from '@relay-console/shared/
 import { CalendarClock } from 'lucide-react'
 import { type FormEvent, type ReactNode, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { CELL, DataTable, LoadFailed, Loading } from '../../../components/data-table'
 import { Page } from '../../../components/page'
 import { Badge } from '../../../components/ui/badge'
 import { Button } from '../../../components/ui/button'
@@ -210,9 +211,6 @@ interface FieldProps {
   'aria-describedby': string | undefined
 }
 
-const CELL = 'px-2 py-2 align-baseline first:ps-0 last:pe-0'
-const HEAD = `${CELL} text-start text-xs font-medium text-muted-foreground`
-
 const STATE_VARIANT: Record<MaintenanceState, 'warning' | 'outline' | 'success'> = {
   scheduled: 'outline',
   active: 'warning',
@@ -225,12 +223,8 @@ function WindowList({ labelledBy, canEnd }: { labelledBy: string; canEnd: boolea
   const query = useMaintenanceWindows()
   const end = useEndMaintenance()
   const [failure, setFailure] = useState<string | null>(null)
-  if (query.isPending) return <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
-  if (query.isError) {
-    return (
-      <p className="text-sm text-destructive">{t('detail.loadFailed', { reason: failureReason(query.error, t) })}</p>
-    )
-  }
+  if (query.isPending) return <Loading />
+  if (query.isError) return <LoadFailed error={query.error} />
   return (
     <>
       {failure !== null && (
@@ -271,85 +265,69 @@ export function WindowTable({ windows, labelledBy, canEnd, ending, onEnd }: Wind
     </time>
   )
   return (
-    <div className="overflow-x-auto">
-      <table aria-labelledby={labelledBy} className="w-full border-collapse text-sm">
-        <thead>
-          <tr className="border-b border-border">
-            <th scope="col" className={HEAD}>
-              {t('maintenance.name')}
+    <DataTable
+      labelledBy={labelledBy}
+      headings={[
+        t('maintenance.name'),
+        t('maintenance.covers'),
+        t('maintenance.startsAt'),
+        t('maintenance.endsAt'),
+        t('maintenance.state'),
+      ]}
+      actions={t('sessions.actions')}
+    >
+      {windows.map((w) => {
+        const covers =
+          w.selector !== null
+            ? Object.entries(w.selector)
+                .map(([k, v]) => `${k}:${v}`)
+                .join(' ')
+            : t('maintenance.instanceCount', { count: w.ids?.length ?? 0 })
+        const open = w.state === 'scheduled' || w.state === 'active'
+        return (
+          <tr
+            key={w.id}
+            className="border-b border-border last:border-0"
+            data-testid="maintenance-row"
+            data-state={w.state}
+          >
+            <th scope="row" className={`${CELL} text-start font-medium`}>
+              {w.name}
+              <span className="block text-xs font-normal text-muted-foreground">
+                {t('maintenance.by', { name: w.createdBy })}
+              </span>
             </th>
-            <th scope="col" className={HEAD}>
-              {t('maintenance.covers')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('maintenance.startsAt')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('maintenance.endsAt')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('maintenance.state')}
-            </th>
-            <th scope="col" className={HEAD}>
-              <span className="sr-only">{t('sessions.actions')}</span>
-            </th>
+            <td className={`${CELL} max-w-64`}>
+              <span className="break-words">{covers}</span>
+              {w.state !== 'scheduled' && w.state !== 'cancelled' && (
+                <span className="block text-xs text-muted-foreground">
+                  {t('maintenance.optedOut', { count: w.optedOut.length })}
+                </span>
+              )}
+            </td>
+            <td className={CELL}>{time(w.startsAt)}</td>
+            <td className={CELL}>{time(w.endedAt ?? w.endsAt)}</td>
+            <td className={CELL}>
+              <Badge variant={STATE_VARIANT[w.state]}>{t(`maintenance.states.${w.state}`)}</Badge>
+            </td>
+            <td className={`${CELL} text-end`}>
+              {canEnd && open && (
+                <Button
+                  variant="outline"
+                  size="sm"
+                  disabled={ending === w.id}
+                  aria-label={t(w.state === 'active' ? 'maintenance.endNowLabel' : 'maintenance.cancelLabel', {
+                    name: w.name,
+                  })}
+                  onClick={() => onEnd(w.id)}
+                >
+                  {t(w.state === 'active' ? 'maintenance.endNow' : 'maintenance.cancel')}
+                </Button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {windows.map((w) => {
-            const covers =
-              w.selector !== null
-                ? Object.entries(w.selector)
-                    .map(([k, v]) => `${k}:${v}`)
-                    .join(' ')
-                : t('maintenance.instanceCount', { count: w.ids?.length ?? 0 })
-            const open = w.state === 'scheduled' || w.state === 'active'
-            return (
-              <tr
-                key={w.id}
-                className="border-b border-border last:border-0"
-                data-testid="maintenance-row"
-                data-state={w.state}
-              >
-                <th scope="row" className={`${CELL} text-start font-medium`}>
-                  {w.name}
-                  <span className="block text-xs font-normal text-muted-foreground">
-                    {t('maintenance.by', { name: w.createdBy })}
-                  </span>
-                </th>
-                <td className={`${CELL} max-w-64`}>
-                  <span className="break-words">{covers}</span>
-                  {w.state !== 'scheduled' && w.state !== 'cancelled' && (
-                    <span className="block text-xs text-muted-foreground">
-                      {t('maintenance.optedOut', { count: w.optedOut.length })}
-                    </span>
-                  )}
-                </td>
-                <td className={CELL}>{time(w.startsAt)}</td>
-                <td className={CELL}>{time(w.endedAt ?? w.endsAt)}</td>
-                <td className={CELL}>
-                  <Badge variant={STATE_VARIANT[w.state]}>{t(`maintenance.states.${w.state}`)}</Badge>
-                </td>
-                <td className={`${CELL} text-end`}>
-                  {canEnd && open && (
-                    <Button
-                      variant="outline"
-                      size="sm"
-                      disabled={ending === w.id}
-                      aria-label={t(w.state === 'active' ? 'maintenance.endNowLabel' : 'maintenance.cancelLabel', {
-                        name: w.name,
-                      })}
-                      onClick={() => onEnd(w.id)}
-                    >
-                      {t(w.state === 'active' ? 'maintenance.endNow' : 'maintenance.cancel')}
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
-    </div>
+        )
+      })}
+    </DataTable>
   )
 }

@@ -8,6 +8,7 @@ import type { Delivery, DeliveryState, NotificationsInfo } from '@relay-console/
 import { Send } from 'lucide-react'
 import { useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { CELL, DataTable, LoadFailed, Loading } from '../../../components/data-table'
 import { Page } from '../../../components/page'
 import { Badge } from '../../../components/ui/badge'
 import { Button } from '../../../components/ui/button'
@@ -44,12 +45,8 @@ function NotificationsLoaded() {
         setOutcome({ ok: false, text: t('notifications.testFailed', { reason: failureReason(error, t) }) }),
     })
   }
-  if (webhooks.isPending) return <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
-  if (webhooks.isError) {
-    return (
-      <p className="text-sm text-destructive">{t('detail.loadFailed', { reason: failureReason(webhooks.error, t) })}</p>
-    )
-  }
+  if (webhooks.isPending) return <Loading />
+  if (webhooks.isError) return <LoadFailed error={webhooks.error} />
   return (
     <>
       <p className="text-sm text-muted-foreground">{t('notifications.intro')}</p>
@@ -64,11 +61,9 @@ function NotificationsLoaded() {
         {t('notifications.log')}
       </h3>
       {deliveries.isPending ? (
-        <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
+        <Loading />
       ) : deliveries.isError ? (
-        <p className="text-sm text-destructive">
-          {t('detail.loadFailed', { reason: failureReason(deliveries.error, t) })}
-        </p>
+        <LoadFailed error={deliveries.error} />
       ) : (
         <DeliveryTable deliveries={deliveries.data.deliveries} labelledBy={logId} />
       )}
@@ -120,9 +115,6 @@ export function WebhookList({
   )
 }
 
-const CELL = 'px-2 py-2 align-baseline first:ps-0 last:pe-0'
-const HEAD = `${CELL} text-start text-xs font-medium text-muted-foreground`
-
 const STATE_VARIANT: Record<DeliveryState, 'success' | 'warning' | 'destructive' | 'outline'> = {
   delivered: 'success',
   pending: 'warning',
@@ -137,66 +129,49 @@ export function DeliveryTable({ deliveries, labelledBy }: { deliveries: readonly
   const now = useNow()
   if (deliveries.length === 0) return <p className="text-sm text-muted-foreground">{t('notifications.noDeliveries')}</p>
   return (
-    <div className="overflow-x-auto">
-      <table aria-labelledby={labelledBy} className="w-full border-collapse text-sm">
-        <thead>
-          <tr className="border-b border-border">
-            <th scope="col" className={HEAD}>
-              {t('notifications.event')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('notifications.webhook')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('notifications.at')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('notifications.outcome')}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {deliveries.map((d) => (
-            <tr
-              key={d.id}
-              className="border-b border-border last:border-0"
-              data-testid="delivery-row"
-              data-state={d.state}
+    <DataTable
+      labelledBy={labelledBy}
+      headings={[
+        t('notifications.event'),
+        t('notifications.webhook'),
+        t('notifications.at'),
+        t('notifications.outcome'),
+      ]}
+    >
+      {deliveries.map((d) => (
+        <tr key={d.id} className="border-b border-border last:border-0" data-testid="delivery-row" data-state={d.state}>
+          <th scope="row" className={`${CELL} text-start font-medium`}>
+            <span className="font-mono text-xs">{d.event}</span>
+            {d.instanceId !== null && (
+              <span className="block text-xs font-normal text-muted-foreground">
+                {d.platform === null ? d.instanceId : `${d.instanceId} · ${d.platform}`}
+              </span>
+            )}
+          </th>
+          <td className={CELL}>{d.webhook}</td>
+          <td className={CELL}>
+            <time
+              dateTime={d.createdAt}
+              className="tabular-nums"
+              title={dateTime(Date.parse(d.createdAt), i18n.language)}
             >
-              <th scope="row" className={`${CELL} text-start font-medium`}>
-                <span className="font-mono text-xs">{d.event}</span>
-                {d.instanceId !== null && (
-                  <span className="block text-xs font-normal text-muted-foreground">
-                    {d.platform === null ? d.instanceId : `${d.instanceId} · ${d.platform}`}
-                  </span>
-                )}
-              </th>
-              <td className={CELL}>{d.webhook}</td>
-              <td className={CELL}>
-                <time
-                  dateTime={d.createdAt}
-                  className="tabular-nums"
-                  title={dateTime(Date.parse(d.createdAt), i18n.language)}
-                >
-                  {relativeTime(Date.parse(d.createdAt), now, i18n.language)}
-                </time>
-              </td>
-              <td className={`${CELL} max-w-80`}>
-                <Badge variant={STATE_VARIANT[d.state]}>{t(`notifications.states.${d.state}`)}</Badge>{' '}
-                <span className="text-xs text-muted-foreground">
-                  {t('notifications.attempts', { count: d.attempts })}
-                  {d.state === 'pending' &&
-                    d.nextAttemptAt !== null &&
-                    ` · ${t('notifications.nextTry', { when: relativeTime(Date.parse(d.nextAttemptAt), now, i18n.language) })}`}
-                </span>
-                {d.lastError !== null && d.state !== 'delivered' && (
-                  <span className="block text-xs break-words text-destructive">{d.lastError}</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+              {relativeTime(Date.parse(d.createdAt), now, i18n.language)}
+            </time>
+          </td>
+          <td className={`${CELL} max-w-80`}>
+            <Badge variant={STATE_VARIANT[d.state]}>{t(`notifications.states.${d.state}`)}</Badge>{' '}
+            <span className="text-xs text-muted-foreground">
+              {t('notifications.attempts', { count: d.attempts })}
+              {d.state === 'pending' &&
+                d.nextAttemptAt !== null &&
+                ` · ${t('notifications.nextTry', { when: relativeTime(Date.parse(d.nextAttemptAt), now, i18n.language) })}`}
+            </span>
+            {d.lastError !== null && d.state !== 'delivered' && (
+              <span className="block text-xs break-words text-destructive">{d.lastError}</span>
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   )
 }

@@ -7,6 +7,7 @@
 import type { SessionListEntry } from '@relay-console/shared/api'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { CELL, DataTable, LoadFailed, Loading } from '../../../components/data-table'
 import { Page } from '../../../components/page'
 import { Button } from '../../../components/ui/button'
 import { useNow } from '../../../hooks/use-now'
@@ -32,12 +33,8 @@ function SessionsLoaded({ titleId }: { titleId: string }) {
   const query = useSessions()
   const revoke = useRevokeSession()
   const [failure, setFailure] = useState<string | null>(null)
-  if (query.isPending) return <p className="text-sm text-muted-foreground">{t('detail.loading')}</p>
-  if (query.isError) {
-    return (
-      <p className="text-sm text-destructive">{t('detail.loadFailed', { reason: failureReason(query.error, t) })}</p>
-    )
-  }
+  if (query.isPending) return <Loading />
+  if (query.isError) return <LoadFailed error={query.error} />
   return (
     <>
       <p className="text-sm text-muted-foreground">{t('sessions.intro')}</p>
@@ -59,9 +56,6 @@ function SessionsLoaded({ titleId }: { titleId: string }) {
   )
 }
 
-const CELL = 'px-2 py-2 align-baseline first:ps-0 last:pe-0'
-const HEAD = `${CELL} text-start text-xs font-medium text-muted-foreground`
-
 export interface SessionTableProps {
   sessions: readonly SessionListEntry[]
   labelledBy: string
@@ -76,82 +70,64 @@ export function SessionTable({ sessions, labelledBy, revoking, onRevoke }: Sessi
   const now = useNow()
   if (sessions.length === 0) return <p className="text-sm text-muted-foreground">{t('sessions.none')}</p>
   return (
-    <div className="overflow-x-auto">
-      <table aria-labelledby={labelledBy} className="w-full border-collapse text-sm">
-        <thead>
-          <tr className="border-b border-border">
-            <th scope="col" className={HEAD}>
-              {t('sessions.operator')}
+    <DataTable
+      labelledBy={labelledBy}
+      headings={[
+        t('sessions.operator'),
+        t('sessions.via'),
+        t('sessions.since'),
+        t('sessions.lastSeen'),
+        t('sessions.from'),
+      ]}
+      actions={t('sessions.actions')}
+    >
+      {sessions.map((session) => {
+        const from = session.clientAddress ?? t('sessions.unknownAddress')
+        return (
+          <tr key={session.id} className="border-b border-border last:border-0" data-testid="session-row">
+            <th scope="row" className={`${CELL} text-start font-medium`}>
+              {session.operator.name}{' '}
+              <span className="text-xs font-normal text-muted-foreground">{t(`roles.${session.operator.role}`)}</span>
+              {session.current && (
+                <>
+                  {' '}
+                  <span className="text-xs font-normal text-muted-foreground">{t('sessions.current')}</span>
+                </>
+              )}
             </th>
-            <th scope="col" className={HEAD}>
-              {t('sessions.via')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('sessions.since')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('sessions.lastSeen')}
-            </th>
-            <th scope="col" className={HEAD}>
-              {t('sessions.from')}
-            </th>
-            <th scope="col" className={HEAD}>
-              <span className="sr-only">{t('sessions.actions')}</span>
-            </th>
+            <td className={CELL}>{t(`sessions.viaKinds.${session.via}`)}</td>
+            <td className={CELL}>
+              <time dateTime={session.createdAt} className="tabular-nums">
+                {dateTime(Date.parse(session.createdAt), i18n.language)}
+              </time>
+            </td>
+            <td className={CELL}>
+              <time dateTime={session.lastSeenAt} className="tabular-nums">
+                {relativeTime(Date.parse(session.lastSeenAt), now, i18n.language)}
+              </time>
+            </td>
+            <td className={`${CELL} max-w-64`}>
+              <span className="tabular-nums">{from}</span>
+              {session.userAgent !== null && (
+                <span className="block truncate text-xs text-muted-foreground" title={session.userAgent}>
+                  {session.userAgent}
+                </span>
+              )}
+            </td>
+            <td className={`${CELL} text-end`}>
+              <Button
+                variant="outline"
+                size="sm"
+                disabled={revoking === session.id}
+                aria-label={t('sessions.revokeLabel', { name: session.operator.name, from })}
+                onClick={() => onRevoke(session.id)}
+              >
+                {t('sessions.revoke')}
+              </Button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {sessions.map((session) => {
-            const from = session.clientAddress ?? t('sessions.unknownAddress')
-            return (
-              <tr key={session.id} className="border-b border-border last:border-0" data-testid="session-row">
-                <th scope="row" className={`${CELL} text-start font-medium`}>
-                  {session.operator.name}{' '}
-                  <span className="text-xs font-normal text-muted-foreground">
-                    {t(`roles.${session.operator.role}`)}
-                  </span>
-                  {session.current && (
-                    <>
-                      {' '}
-                      <span className="text-xs font-normal text-muted-foreground">{t('sessions.current')}</span>
-                    </>
-                  )}
-                </th>
-                <td className={CELL}>{t(`sessions.viaKinds.${session.via}`)}</td>
-                <td className={CELL}>
-                  <time dateTime={session.createdAt} className="tabular-nums">
-                    {dateTime(Date.parse(session.createdAt), i18n.language)}
-                  </time>
-                </td>
-                <td className={CELL}>
-                  <time dateTime={session.lastSeenAt} className="tabular-nums">
-                    {relativeTime(Date.parse(session.lastSeenAt), now, i18n.language)}
-                  </time>
-                </td>
-                <td className={`${CELL} max-w-64`}>
-                  <span className="tabular-nums">{from}</span>
-                  {session.userAgent !== null && (
-                    <span className="block truncate text-xs text-muted-foreground" title={session.userAgent}>
-                      {session.userAgent}
-                    </span>
-                  )}
-                </td>
-                <td className={`${CELL} text-end`}>
-                  <Button
-                    variant="outline"
-                    size="sm"
-                    disabled={revoking === session.id}
-                    aria-label={t('sessions.revokeLabel', { name: session.operator.name, from })}
-                    onClick={() => onRevoke(session.id)}
-                  >
-                    {t('sessions.revoke')}
-                  </Button>
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
-    </div>
+        )
+      })}
+    </DataTable>
   )
 }
