@@ -8,75 +8,17 @@ import type { DeliveryState, MaintenanceState } from '@relay-console/shared/flee
 import type Database from 'better-sqlite3'
 import type { NotificationDraft } from '../notify/events'
 import { FOLDED_EVENTS, type PlannedDelivery, planDeliveries } from '../notify/outbox-plan'
+import {
+  type MaintenanceRow,
+  type OutboxRow,
+  type ReadJson,
+  toMaintenance,
+  toOutbox,
+  UNREACHABLE_KEY,
+} from './fleet-ops-rows'
 import type { DeliveryOutcome, MaintenanceRecord, OutboxPolicy, OutboxRecord } from './store'
 
-interface OutboxRow {
-  id: number
-  event_id: string
-  type: string
-  webhook: string
-  instance_id: string | null
-  platform: string | null
-  subject: string
-  draft: string
-  state: string
-  attempts: number
-  created_at: number
-  due_at: number
-  delivered_at: number | null
-  last_status: number | null
-  last_error: string | null
-}
-
-interface MaintenanceRow {
-  id: string
-  name: string
-  ids: string | null
-  selector: string | null
-  starts_at: number
-  ends_at: number
-  state: string
-  created_by: string
-  created_at: number
-  started_at: number | null
-  ended_at: number | null
-  opted_out: string
-}
-
-const toOutbox = (r: OutboxRow): OutboxRecord => ({
-  id: r.id,
-  eventId: r.event_id,
-  type: r.type,
-  webhook: r.webhook,
-  instanceId: r.instance_id,
-  platform: r.platform,
-  subject: r.subject,
-  draft: JSON.parse(r.draft),
-  state: r.state as DeliveryState,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-  dueAt: r.due_at,
-  deliveredAt: r.delivered_at,
-  lastStatus: r.last_status,
-  lastError: r.last_error,
-})
-
-const toMaintenance = (r: MaintenanceRow): MaintenanceRecord => ({
-  id: r.id,
-  name: r.name,
-  ids: r.ids === null ? null : JSON.parse(r.ids),
-  selector: r.selector === null ? null : JSON.parse(r.selector),
-  startsAt: r.starts_at,
-  endsAt: r.ends_at,
-  state: r.state as MaintenanceState,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  optedOut: JSON.parse(r.opted_out),
-})
-
-const UNREACHABLE_KEY = 'connector_unreachable'
+const parse: ReadJson = (column) => JSON.parse(column as string)
 
 export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy, now: () => number) {
   const q = {
@@ -159,7 +101,7 @@ export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy
       return true
     },
     claim(c: { owner: string; now: number; leaseUntil: number; limit: number }): OutboxRecord[] {
-      return q.claim.all(c.owner, c.leaseUntil, c.now, c.now, c.limit).map(toOutbox)
+      return q.claim.all(c.owner, c.leaseUntil, c.now, c.now, c.limit).map((r) => toOutbox(r, parse))
     },
     finish(id: number, owner: string, outcome: DeliveryOutcome) {
       q.finish.run({
@@ -172,7 +114,7 @@ export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy
         error: outcome.state === 'delivered' ? null : outcome.error,
       })
     },
-    deliveries: (limit: number) => q.log.all(limit).map(toOutbox),
+    deliveries: (limit: number) => q.log.all(limit).map((r) => toOutbox(r, parse)),
     prune: (before: number) => q.prune.run(before).changes,
     addWindow(w: MaintenanceRecord) {
       q.addWindow.run({
@@ -181,10 +123,10 @@ export function sqliteFleetOps(db: Database.Database, policy: () => OutboxPolicy
         selector: w.selector === null ? null : JSON.stringify(w.selector),
       })
     },
-    windows: (recent: number) => q.windows.all(recent).map(toMaintenance),
+    windows: (recent: number) => q.windows.all(recent).map((r) => toMaintenance(r, parse)),
     window(id: string) {
       const row = q.window.get(id)
-      return row === undefined ? null : toMaintenance(row)
+      return row === undefined ? null : toMaintenance(row, parse)
     },
     move(id: string, from: MaintenanceState, to: MaintenanceState, at: number, optedOut?: string[]) {
       const optedOutJson = optedOut === undefined ? null : JSON.stringify(optedOut)

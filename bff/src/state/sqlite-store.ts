@@ -331,6 +331,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
     saveStatuses: (updates) =>
       transaction(() => {
         const logged: LoggedChange[] = []
+        const at = new Date(options.now()).toISOString()
         for (const { id, platforms } of updates) {
           const row = q.one.get(id)
           if (row === undefined) continue
@@ -340,7 +341,7 @@ export function openSqliteStore(options: SqliteStoreOptions): StateStore {
           q.statuses.run(statuses, id)
           const change = logChange({ ...row, statuses }, (rev) => transitionsBetween(rev, before, platforms))
           logged.push(change)
-          fleetOps.writeEvents(eventsOfChange(before, change.instance, new Date(options.now()).toISOString()))
+          fleetOps.writeEvents(eventsOfChange(before, change.instance, at))
         }
         return logged
       }),

@@ -7,77 +7,20 @@
 import type { DeliveryState, MaintenanceState } from '@relay-console/shared/fleet-ops'
 import type { NotificationDraft } from '../../notify/events'
 import { FOLDED_EVENTS, type PlannedDelivery, planDeliveries } from '../../notify/outbox-plan'
+import {
+  type MaintenanceRow,
+  type OutboxRow,
+  type ReadJson,
+  toMaintenance,
+  toOutbox,
+  UNREACHABLE_KEY,
+} from '../fleet-ops-rows'
 import type { DeliveryOutcome, MaintenanceRecord, OutboxPolicy, OutboxRecord } from '../store'
 import type { Db, TxDb } from './connect'
 import { withoutNul } from './rows'
 
-interface OutboxRow {
-  id: number
-  event_id: string
-  type: string
-  webhook: string
-  instance_id: string | null
-  platform: string | null
-  subject: string
-  draft: NotificationDraft
-  state: string
-  attempts: number
-  created_at: number
-  due_at: number
-  delivered_at: number | null
-  last_status: number | null
-  last_error: string | null
-}
-
-interface MaintenanceRow {
-  id: string
-  name: string
-  ids: string[] | null
-  selector: Record<string, string> | null
-  starts_at: number
-  ends_at: number
-  state: string
-  created_by: string
-  created_at: number
-  started_at: number | null
-  ended_at: number | null
-  opted_out: string[]
-}
-
-const toOutbox = (r: OutboxRow): OutboxRecord => ({
-  id: Number(r.id),
-  eventId: r.event_id,
-  type: r.type,
-  webhook: r.webhook,
-  instanceId: r.instance_id,
-  platform: r.platform,
-  subject: r.subject,
-  draft: r.draft,
-  state: r.state as DeliveryState,
-  attempts: r.attempts,
-  createdAt: Number(r.created_at),
-  dueAt: Number(r.due_at),
-  deliveredAt: r.delivered_at === null ? null : Number(r.delivered_at),
-  lastStatus: r.last_status,
-  lastError: r.last_error,
-})
-
-const toMaintenance = (r: MaintenanceRow): MaintenanceRecord => ({
-  id: r.id,
-  name: r.name,
-  ids: r.ids,
-  selector: r.selector,
-  startsAt: Number(r.starts_at),
-  endsAt: Number(r.ends_at),
-  state: r.state as MaintenanceState,
-  createdBy: r.created_by,
-  createdAt: Number(r.created_at),
-  startedAt: r.started_at === null ? null : Number(r.started_at),
-  endedAt: r.ended_at === null ? null : Number(r.ended_at),
-  optedOut: r.opted_out,
-})
-
-const UNREACHABLE_KEY = 'connector_unreachable'
+/** PostgreSQL hands json columns over parsed. */
+const parsed: ReadJson = (column) => column
 
 async function insert(q: TxDb | Db, planned: readonly PlannedDelivery[], states: readonly DeliveryState[], at: number) {
   if (planned.length === 0) return
@@ -174,7 +117,7 @@ export function pgFleetOps(db: Db, policy: () => OutboxPolicy, now: () => number
             AND (claimed_until IS NULL OR claimed_until < ${c.now})
           ORDER BY due_at, id LIMIT ${c.limit} FOR UPDATE SKIP LOCKED)
         RETURNING *`
-      return rows.map(toOutbox).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)
+      return rows.map((r) => toOutbox(r, parsed)).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id)
     },
     async finish(id: number, owner: string, outcome: DeliveryOutcome) {
       const dueAt = outcome.state === 'pending' ? outcome.retryAt : null
@@ -188,7 +131,7 @@ export function pgFleetOps(db: Db, policy: () => OutboxPolicy, now: () => number
     },
     async deliveries(limit: number) {
       const rows = await db<OutboxRow[]>`SELECT * FROM outbox ORDER BY id DESC LIMIT ${Math.max(0, limit)}`
-      return rows.map(toOutbox)
+      return rows.map((r) => toOutbox(r, parsed))
     },
     async prune(before: number) {
       const result = await db`DELETE FROM outbox WHERE created_at < ${before} AND state != 'pending'`
@@ -208,11 +151,11 @@ export function pgFleetOps(db: Db, policy: () => OutboxPolicy, now: () => number
           UNION ALL (SELECT * FROM maintenance WHERE state IN ('ended', 'cancelled')
             ORDER BY COALESCE(ended_at, created_at) DESC LIMIT ${Math.max(0, recent)})
         ) w ORDER BY starts_at, id`
-      return rows.map(toMaintenance)
+      return rows.map((r) => toMaintenance(r, parsed))
     },
     async window(id: string) {
       const [row] = await db<MaintenanceRow[]>`SELECT * FROM maintenance WHERE id = ${id}`
-      return row === undefined ? null : toMaintenance(row)
+      return row === undefined ? null : toMaintenance(row, parsed)
     },
   }
 }
