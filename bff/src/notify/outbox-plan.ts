@@ -5,7 +5,6 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import type { DeliveryState } from '@relay-console/shared/fleet-ops'
 import type { OutboxPolicy } from '../state/store'
 import { FAILURE_EVENTS, type NotificationDraft } from './events'
 
@@ -54,6 +53,3 @@ export function planDeliveries(
 
 /** No webhooks: nothing is ever written to the outbox. */
 export const NO_WEBHOOKS: OutboxPolicy = { webhooksFor: () => [], flappingWindowMs: () => 0 }
-
-/** The states a delivery keeps once it will not be tried again. */
-export const SETTLED_DELIVERIES: readonly DeliveryState[] = ['delivered', 'failed', 'debounced', 'grouped']
